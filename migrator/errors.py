@@ -15,10 +15,15 @@ class ArtifactError(MigratorError):
     The message is one line: ``<path>: <problem>[; <remedy>]``.
     """
 
-    def __init__(self, path: Path | str, problem: str, remedy: str = "") -> None:
+    def __init__(
+        self, path: Path | str, problem: str, remedy: str = "", *, format: str = "unknown"
+    ) -> None:
         self.path = str(path)
         self.problem = problem
         self.remedy = remedy
+        # The format id the reader recognised before it failed ("keras-v3" for a broken .keras),
+        # so the report can say what the artifact is even when it cannot be read.
+        self.format = format
         text = f"{self.path}: {problem}"
         if remedy:
             text += f"; {remedy}"

@@ -26,6 +26,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from migrator.formats import keras_config
+from migrator.knowledge import keras3
 from migrator.model import Artifact
 
 TF_LINES: tuple[str, ...] = ("2.12", "2.15", "2.16", "2.21")
@@ -163,34 +164,10 @@ RUNTIMES: dict[tuple[str, str], Runtime] = {
 }
 
 
-# Loss names Keras 3's legacy HDF5 loader cannot resolve when it compiles the model
-# (`saving_utils.compile_args_from_training_config` -> `losses.deserialize`): Keras 2's short
-# aliases. Checked against Keras 3.3.3 and 3.15.1; 3.3.3 also lacks `ctc`.
-_KERAS3_UNKNOWN_LOSSES = frozenset(
-    {
-        "mse",
-        "MSE",
-        "mae",
-        "MAE",
-        "mape",
-        "MAPE",
-        "msle",
-        "MSLE",
-        "kld",
-        "KLD",
-        "kullback_leibler_divergence",
-        "logcosh",
-        "huber_loss",
-        "cosine_proximity",
-    }
-)
-# Optimizer arguments of Keras 2.0-2.2 that Keras 3 optimizers reject.
-_KERAS3_UNKNOWN_OPTIMIZER_ARGS = frozenset({"lr"})
-# Optimizer arguments tf.keras 2.11+ writes that Keras 3's `.keras` loader passes on and rejects
-# (its legacy HDF5 loader strips them).
-_KERAS2_ONLY_OPTIMIZER_ARGS = frozenset({"jit_compile", "is_legacy_optimizer"})
-# Module paths of Keras 2 internals that `.keras` configs of tf.keras 2.13-2.15 / tf_keras name.
-_KERAS2_INTERNAL_MODULES = ("keras.src.engine", "keras.engine", "tf_keras")
+_KERAS3_UNKNOWN_LOSSES = keras3.UNRESOLVED_LOSS_ALIASES
+_KERAS3_UNKNOWN_OPTIMIZER_ARGS = keras3.REJECTED_OPTIMIZER_ARGS
+_KERAS2_ONLY_OPTIMIZER_ARGS = keras3.KERAS2_ONLY_OPTIMIZER_ARGS
+_KERAS2_INTERNAL_MODULES = keras3.KERAS2_INTERNAL_MODULES
 
 
 # --- predictions
@@ -288,7 +265,7 @@ class _Config:
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> _Config:
-        from migrator.rules._artifact_facts import custom_classes
+        from migrator.facts import custom_classes
 
         entries = [("(model)", config), *keras_config.iter_layers(config)]
         input_args: set[str] = set()
@@ -383,7 +360,7 @@ class _Facts:
 
     @classmethod
     def of(cls, artifact: Artifact) -> _Facts:
-        from migrator.rules._artifact_facts import (
+        from migrator.facts import (
             custom_training_objects,
             model_config,
             training_config,

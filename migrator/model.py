@@ -13,24 +13,6 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 
-# Every format id a reader may report. "unknown" is used only together with an error.
-FORMATS: tuple[str, ...] = (
-    "keras-h5",
-    "keras-h5-weights",
-    "keras-v3-weights",
-    "keras-v3",
-    "saved-model",
-    "tf-checkpoint",
-    "session-bundle",
-    "graph-def",
-    "tfjs-layers",
-    "tfjs-graph",
-    "tflite",
-    "keras-json",
-    "keras-yaml",
-    "unknown",
-)
-
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 
 

@@ -238,7 +238,7 @@ def test_table_plain_lists_artifacts_findings_errors_and_summary(monkeypatch):
     assert "5 finding(s): 1 critical, 2 high, 1 medium, 1 low" not in text  # counts are real:
     assert "6 finding(s): 1 critical, 2 high, 2 medium, 1 low" in text
     assert "3 error(s)" in text
-    assert "formats: keras-h5 2, keras-v3 2, saved-model 1" in text
+    assert "formats: saved-model 1, keras-v3 2, keras-h5 2" in text
 
 
 def test_table_colour_only_on_a_terminal_without_no_color(monkeypatch):

@@ -27,6 +27,8 @@ from typing import Any
 
 from migrator.convert import NoFaithfulMapping, UnsafeContent
 from migrator.formats.keras_config import MODEL_CLASSES
+from migrator.knowledge.keras1 import is_keras1
+from migrator.knowledge.versions import major
 
 Config = dict[str, Any]
 
@@ -61,45 +63,6 @@ class Rewrite:
             self.changes.append(message)
 
 
-def is_keras1(keras_version: str | None, config: Mapping[str, Any]) -> bool:
-    """Keras 1 by the file's own version, or (no version recorded) by Keras 1 argument names.
-
-    Keras itself treats an HDF5 file without `keras_version` as Keras 1; the config check keeps a
-    Keras 2 architecture JSON (which never records a version in old releases) from being taken
-    for Keras 1.
-    """
-    if keras_version:
-        return keras_version.strip().startswith("1")
-    keras1_args = {
-        "output_dim",
-        "nb_filter",
-        "init",
-        "border_mode",
-        "dim_ordering",
-        "subsample",
-        "inner_init",
-        "W_regularizer",
-        "p",
-        "input_dtype",
-        "pool_length",
-    }
-    from migrator.formats.keras_config import iter_layers
-
-    for _, layer in iter_layers(config):
-        cfg = layer.get("config")
-        if isinstance(cfg, Mapping) and keras1_args & set(cfg):
-            return True
-        if layer.get("class_name") in _KERAS1_CLASSES and layer.get("class_name") not in (
-            "Dense",
-            "Dropout",
-            "Activation",
-            "Flatten",
-            "Embedding",
-        ):
-            return True
-    return False
-
-
 def rewrite(
     config: Mapping[str, Any],
     *,
@@ -111,7 +74,7 @@ def rewrite(
     result = Rewrite(copy.deepcopy(dict(config)))
     _record_classes(result.config, result.source_classes)
     keras1 = is_keras1(keras_version, config)
-    result.source_keras_major = 1 if keras1 else _major(keras_version)
+    result.source_keras_major = 1 if keras1 else (major(keras_version) or 2)
     if keras1:
         result.config = keras1_to_keras2(result.config, result)
     if target == "keras3":
@@ -119,11 +82,6 @@ def rewrite(
     elif result.lambdas and not unsafe:
         _refuse_lambdas(result.lambdas)
     return result
-
-
-def _major(keras_version: str | None) -> int:
-    head = (keras_version or "").strip().split(".")[0]
-    return int(head) if head.isdigit() else 2
 
 
 def _record_classes(entry: Mapping[str, Any], out: dict[str, str]) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.convert import ConversionError, RuntimeUnavailable
+from migrator.knowledge import versions
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the `migrator` package
 REPLY_PREFIX = "@@migrator-reply@@ "
@@ -66,9 +67,7 @@ class Runtime:
     @property
     def keras_major(self) -> int:
         """Major version of the `keras` package (`tf.keras` in TF <= 2.15 is Keras 2)."""
-        if self.keras:
-            return int(self.keras.split(".")[0])
-        return 0
+        return versions.major(self.keras) or 0
 
     @property
     def has_keras3(self) -> bool:
@@ -80,10 +79,7 @@ class Runtime:
 
     @property
     def tf_line(self) -> tuple[int, int]:
-        if not self.tensorflow:
-            return (0, 0)
-        major, minor, *_ = (self.tensorflow.split(".") + ["0", "0"])[:3]
-        return (int(major), int(minor))
+        return versions.minor_line(self.tensorflow) or (0, 0)
 
     def describe(self) -> str:
         parts = [f"tensorflow {self.tensorflow}", f"keras {self.keras}"]

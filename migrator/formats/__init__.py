@@ -1,6 +1,8 @@
-"""One module per format family; this registry is the only list of them.
+"""Format readers, found by registration: adding a format is one module plus its test.
 
-Each reader module exposes some of these, all pure functions of the bytes on disk:
+A reader is a module (or package) in this folder that calls `register()` at import time, naming
+the format ids it reports and its place in the claiming order, and exposes some of these, all
+pure functions of the bytes on disk:
 
 - ``claim_dir(path, names) -> bool``: this folder as a whole is one artifact (a SavedModel,
   an unzipped ``.keras`` folder, a SessionBundle export). Discovery does not descend into it.
@@ -10,25 +12,71 @@ Each reader module exposes some of these, all pure functions of the bytes on dis
 - ``claim_file(path, head) -> bool``: this single file is ours; ``head`` is its first 64 bytes.
 - ``read(candidate) -> Reading``: read it. Raise ``ArtifactError`` for anything unreadable.
 
-Readers never import TensorFlow and never read weight data.
+Modules here that do not register (``keras_config``, ``sstable``, ``protos``) are helpers the
+readers share. Readers never import TensorFlow, never read weight data and never judge: they
+record what the bytes say; rules and loadability decide what it means.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from dataclasses import dataclass
 from types import ModuleType
 
-# Order matters: the first reader to claim a folder or file wins.
-READER_NAMES: tuple[str, ...] = (
-    "savedmodel",
-    "checkpoint",
-    "keras_zip",
-    "tfjs",
-    "hdf5",
-    "tflite",
-    "graphdef",
-    "keras_arch",
-)
+
+@dataclass(frozen=True)
+class ReaderSpec:
+    """A registered reader: its module name, the format ids it reports, its claiming order."""
+
+    name: str
+    formats: tuple[str, ...]
+    order: int  # lower claims first: the first reader to claim a folder or file wins
+
+
+_REGISTRY: dict[str, ReaderSpec] = {}
+_LOADED = False
+
+
+def register(module_name: str, *, formats: tuple[str, ...], order: int) -> None:
+    """Called by a reader module at import: `register(__name__, formats=(...), order=N)`."""
+    name = module_name.rsplit(".", 1)[-1]
+    existing = _REGISTRY.get(name)
+    spec = ReaderSpec(name, tuple(formats), order)
+    if existing is not None and existing != spec:
+        raise ValueError(f"reader {name!r} registered twice with different specs")
+    for other in _REGISTRY.values():
+        if other.name != name and other.order == order:
+            raise ValueError(f"readers {other.name!r} and {name!r} share claiming order {order}")
+    _REGISTRY[name] = spec
+
+
+def _load() -> None:
+    """Import every module of this package once, so each reader registers itself."""
+    global _LOADED
+    if _LOADED:
+        return
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+    _LOADED = True
+
+
+def specs() -> list[ReaderSpec]:
+    """Every registered reader, in claiming order."""
+    _load()
+    return sorted(_REGISTRY.values(), key=lambda s: s.order)
+
+
+def reader_names() -> tuple[str, ...]:
+    return tuple(s.name for s in specs())
+
+
+def format_ids() -> tuple[str, ...]:
+    """Every format id a reader may report, in claiming order; "unknown" (errors only) last."""
+    out: list[str] = []
+    for spec in specs():
+        out.extend(f for f in spec.formats if f not in out)
+    return (*out, "unknown")
 
 
 class LazyModule:
@@ -47,11 +95,11 @@ class LazyModule:
 
 
 def reader(name: str) -> ModuleType:
-    """The reader module called `name` (imported on first use, so unused readers cost nothing)."""
-    if name not in READER_NAMES:
-        raise KeyError(f"no reader named {name!r}; known: {', '.join(READER_NAMES)}")
-    return importlib.import_module(f"migrator.formats.{name}")
+    """The reader module called `name`."""
+    if name not in reader_names():
+        raise KeyError(f"no reader named {name!r}; known: {', '.join(reader_names())}")
+    return importlib.import_module(f"{__name__}.{name}")
 
 
 def readers() -> list[tuple[str, ModuleType]]:
-    return [(name, reader(name)) for name in READER_NAMES]
+    return [(name, reader(name)) for name in reader_names()]

@@ -76,9 +76,11 @@ from typing import Any
 from google.protobuf.message import DecodeError
 
 from migrator.errors import ArtifactError
-from migrator.formats import graphdef, protos
+from migrator.formats import graphdef, protos, register
 from migrator.formats.sstable import MAGIC, Table, TableError, TableLimit, read_varint
 from migrator.model import Candidate, Reading
+
+register(__name__, formats=("tf-checkpoint", "session-bundle"), order=20)
 
 FORMAT = "tf-checkpoint"
 BUNDLE_FORMAT = "session-bundle"

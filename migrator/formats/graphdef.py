@@ -53,8 +53,10 @@ from typing import Any
 from google.protobuf.message import DecodeError
 
 from migrator.errors import ArtifactError
-from migrator.formats import protos
+from migrator.formats import protos, register
 from migrator.model import Candidate, Reading
+
+register(__name__, formats=("graph-def",), order=70)
 
 FORMAT = "graph-def"
 

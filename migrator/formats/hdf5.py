@@ -103,8 +103,11 @@ from pathlib import Path
 from typing import Any
 
 from migrator.errors import ArtifactError
-from migrator.formats import LazyModule, keras_config
+from migrator.formats import LazyModule, keras_config, register
+from migrator.knowledge import versions
 from migrator.model import Candidate, Reading
+
+register(__name__, formats=("keras-h5", "keras-h5-weights", "keras-v3-weights"), order=50)
 
 h5py = LazyModule("h5py")
 np = LazyModule("numpy")
@@ -512,7 +515,7 @@ def _read_full_model(h5: h5py.File, path: Path, evidence: list[str]) -> Reading:
     producer = _producer(h5, evidence)
     version = producer.get("keras_version")
     style, markers = keras_config.config_style(model_config)
-    major = keras_config.keras_major(version)
+    major = versions.major(version)
     if version is None:
         major = {"keras1": 1, "keras2": 2, "keras3": 3}.get(style or "")
         evidence.append(
@@ -641,7 +644,7 @@ def _read_weights(h5: h5py.File, path: Path, evidence: list[str]) -> Reading:
     weights = _layer_weights(h5, layer_names, "", errors, chunked)
     all_names = [w["name"] for layer in weights for w in layer["weights"]]
     naming = _weight_naming(all_names)
-    major = keras_config.keras_major(version)
+    major = versions.major(version)
     if version is None:
         if naming == "keras2":
             major = None

@@ -46,8 +46,11 @@ from pathlib import Path
 from typing import Any
 
 from migrator.errors import ArtifactError
-from migrator.formats import LazyModule, keras_config
+from migrator.formats import LazyModule, keras_config, register
+from migrator.knowledge import versions
 from migrator.model import Candidate, Reading
+
+register(__name__, formats=("keras-json", "keras-yaml"), order=80)
 
 yaml = LazyModule("yaml")
 
@@ -193,7 +196,7 @@ def read(candidate: Candidate) -> Reading:
             producer[key] = str(data[key])
             evidence.append(f"top-level {key}={producer[key]!r}")
     version = producer.get("keras_version")
-    major = keras_config.keras_major(version)
+    major = versions.major(version)
     if version is None:
         major = {"keras1": 1, "keras2": 2, "keras3": 3}.get(style or "")
         evidence.append(

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from migrator.knowledge.keras1 import KERAS1_ARGS, KERAS1_CLASSES, OUTPUT_DIM_OK
+
 MODEL_CLASSES = frozenset({"Sequential", "Model", "Functional"})
 # Keys under a layer's config that hold nested layer configs.
 _NESTED_ONE = ("layer", "backward_layer", "cell")
@@ -111,48 +113,6 @@ def _outline(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 # --- Era of a config: which Keras wrote it, from the layer arguments alone -----------------------
 
-# Layer classes that exist only in Keras 1.x (renamed or removed in Keras 2.0).
-KERAS1_CLASSES = frozenset(
-    {
-        "Convolution1D",
-        "Convolution2D",
-        "Convolution3D",
-        "AtrousConvolution1D",
-        "AtrousConvolution2D",
-        "Deconvolution2D",
-        "SeparableConvolution2D",
-        "Merge",
-        "TimeDistributedDense",
-        "MaxoutDense",
-        "Highway",
-    }
-)
-# Layer config keys that only Keras 1.x wrote (Keras 2.0 renamed them: units, filters, kernel_size,
-# kernel_initializer, data_format, padding, strides, kernel_regularizer, ...).
-KERAS1_ARGS = frozenset(
-    {
-        "nb_filter",
-        "nb_row",
-        "nb_col",
-        "init",
-        "inner_init",
-        "inner_activation",
-        "dim_ordering",
-        "border_mode",
-        "subsample",
-        "W_regularizer",
-        "b_regularizer",
-        "U_regularizer",
-        "W_constraint",
-        "b_constraint",
-        "U_constraint",
-        "input_dtype",
-        "consume_less",
-    }
-)
-# `output_dim` is a Keras 1 argument everywhere except Embedding, which kept it in Keras 2.
-_OUTPUT_DIM_OK = frozenset({"Embedding"})
-
 
 def config_style(model_config: Mapping[str, Any]) -> tuple[str | None, list[str]]:
     """Which serialization style a model config uses, and the markers that say so.
@@ -180,7 +140,7 @@ def config_style(model_config: Mapping[str, Any]) -> tuple[str | None, list[str]
             continue
         for key in KERAS1_ARGS.intersection(config):
             keras1.add(f"`{key}` argument")
-        if "output_dim" in config and cls not in _OUTPUT_DIM_OK:
+        if "output_dim" in config and cls not in OUTPUT_DIM_OK:
             keras1.add("`output_dim` argument")
         if cls in ("Dropout", "SpatialDropout1D", "SpatialDropout2D") and "p" in config:
             keras1.add("Dropout `p` argument")
@@ -198,14 +158,6 @@ def config_style(model_config: Mapping[str, Any]) -> tuple[str | None, list[str]
     if len(entries) > 1:
         return "keras2", []
     return None, []
-
-
-def keras_major(version: str | None) -> int | None:
-    """The major version in a ``keras_version`` string ("2.2.4-tf" -> 2), or None."""
-    if not version:
-        return None
-    head = version.strip().split(".", 1)[0]
-    return int(head) if head.isdigit() else None
 
 
 # --- Python code hidden in configs: Lambda layers and Keras 1 Merge modes -----------------------

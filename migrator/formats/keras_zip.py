@@ -81,8 +81,19 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from migrator.errors import ArtifactError
-from migrator.formats import keras_config
+from migrator.formats import keras_config, register
+from migrator.knowledge import versions
+from migrator.knowledge.keras3 import (
+    KERAS2_ENGINE_MODULES,
+    KERAS2_LAMBDA_KEYS,
+    KERAS2_ONLY_OPTIMIZER_ARGS,
+    KERAS_PACKAGES,
+    MISSING_LAYERS,
+    REJECTED_LAYER_ARGS,
+)
 from migrator.model import Candidate, Reading
+
+register(__name__, formats=("keras-v3",), order=30)
 
 FORMAT = "keras-v3"
 
@@ -107,7 +118,6 @@ _ZIP_EMPTY = b"PK\x05\x06"
 _EOCD = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
 _METHODS = {0: "stored", 8: "deflated", 12: "bzip2", 14: "lzma"}
-_KERAS_PACKAGES = frozenset({"keras", "keras_hub", "keras_cv", "keras_nlp", "builtins"})
 _REMEDY_RESAVE = "re-save it with model.save('model.keras'); the source file was not changed"
 
 
@@ -594,7 +604,7 @@ def _saved_by(
     keras_version: str | None, model_config: Mapping[str, Any] | None
 ) -> tuple[str | None, str | None]:
     """Keras 2 line (tf.keras / tf_keras) or Keras 3, from metadata first, else from the config."""
-    major = keras_config.keras_major(keras_version)
+    major = versions.major(keras_version)
     if major == 2:
         return "tf.keras", f"{METADATA} keras_version={keras_version!r} (Keras 2 line)"
     if major is not None and major >= 3:
@@ -603,7 +613,7 @@ def _saved_by(
         return None, None
     for path, entry in _entries(model_config):
         module = entry.get("module")
-        if isinstance(module, str) and module.startswith(("keras.src.engine", "keras.engine")):
+        if isinstance(module, str) and module.startswith(KERAS2_ENGINE_MODULES):
             return "tf.keras", f"{CONFIG} module {module!r} at {path or '(model)'} (tf.keras only)"
     for path, entry in _entries(model_config):
         config = entry.get("config")
@@ -689,7 +699,7 @@ def custom_objects(model_config: Mapping[str, Any]) -> list[dict[str, Any]]:
         module = entry.get("module")
         registered = entry.get("registered_name")
         if isinstance(module, str):
-            custom = module.split(".", 1)[0] not in _KERAS_PACKAGES
+            custom = module.split(".", 1)[0] not in KERAS_PACKAGES | {"builtins"}
         else:
             custom = isinstance(registered, str) and bool(registered)
         if custom:
@@ -702,52 +712,6 @@ def custom_objects(model_config: Mapping[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return out
-
-
-# What Keras 3 rejects in configs that tf.keras 2.13-2.15 wrote. Measured by serializing every
-# tf.keras 2.15.1 layer class and loading the configs with keras.saving in Keras 3.3.3 and 3.15.1
-# (and read in keras 3.0-3.3 sources for InputLayer); keras-team/keras#20106 reports the same
-# `batch_input_shape` failure for LSTM.
-_REJECTED_LAYER_KEYS: dict[str, frozenset[str]] = {
-    "groups": frozenset(
-        {
-            "DepthwiseConv1D",
-            "DepthwiseConv2D",
-            "SeparableConv1D",
-            "SeparableConv2D",
-            "Conv1DTranspose",
-            "Conv2DTranspose",
-            "Conv3DTranspose",
-        }
-    ),
-    "kernel_initializer": frozenset({"SeparableConv1D", "SeparableConv2D"}),
-    "kernel_regularizer": frozenset({"SeparableConv1D", "SeparableConv2D"}),
-    "kernel_constraint": frozenset({"SeparableConv1D", "SeparableConv2D"}),
-    "time_major": frozenset(
-        {"LSTM", "GRU", "SimpleRNN", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"}
-    ),
-    "trainable": frozenset(
-        {"SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Discretization"}
-    ),
-    "query_shape": frozenset({"MultiHeadAttention"}),
-    "key_shape": frozenset({"MultiHeadAttention"}),
-    "value_shape": frozenset({"MultiHeadAttention"}),
-}
-# tf.keras 2.15 `keras.layers` classes that Keras 3 (3.3.3 and 3.15.1) does not have.
-KERAS3_MISSING_LAYERS = frozenset(
-    {
-        "AbstractRNNCell",
-        "DenseFeatures",
-        "LocallyConnected1D",
-        "LocallyConnected2D",
-        "RandomHeight",
-        "RandomWidth",
-        "ThresholdedReLU",
-    }
-)
-# Keras 2 Lambda config keys that Keras 3's Lambda does not accept.
-_KERAS2_LAMBDA_KEYS = ("function_type", "output_shape_type", "output_shape_module", "module")
-_KERAS2_OPTIMIZER_KEYS = ("is_legacy_optimizer", "jit_compile")
 
 
 def keras3_config_issues(model_config: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -788,9 +752,9 @@ def keras3_config_issues(model_config: Mapping[str, Any]) -> list[dict[str, Any]
     for path, entry in layers:
         cls = entry.get("class_name")
         module = entry.get("module")
-        if isinstance(module, str) and module.startswith(("keras.src.engine", "keras.engine")):
+        if isinstance(module, str) and module.startswith(KERAS2_ENGINE_MODULES):
             add(path, cls, "engine-module", f"module {module!r} does not exist in Keras 3")
-        if path and cls in KERAS3_MISSING_LAYERS:
+        if path and cls in MISSING_LAYERS:
             add(path, cls, "missing-layer", f"layer class {cls} was removed in Keras 3")
         config = entry.get("config")
         if not isinstance(config, Mapping):
@@ -806,14 +770,14 @@ def keras3_config_issues(model_config: Mapping[str, Any]) -> list[dict[str, Any]
                 )
             else:
                 add(path, cls, "batch_input_shape", f"{cls} does not accept `batch_input_shape`")
-        for key, classes in _REJECTED_LAYER_KEYS.items():
+        for key, classes in REJECTED_LAYER_ARGS.items():
             if cls in classes and key in config:
                 add(path, cls, "unrecognized-arg", f"{cls} does not accept `{key}`")
         dtype = config.get("dtype")
         if isinstance(dtype, Mapping) and dtype.get("class_name") == "Policy":
             add(path, cls, "policy-dtype", "dtype is a tf.keras mixed-precision `Policy` object")
         if cls == "Lambda":
-            keys = [k for k in _KERAS2_LAMBDA_KEYS if k in config]
+            keys = [k for k in KERAS2_LAMBDA_KEYS if k in config]
             if keys:
                 add(path, cls, "keras2-lambda", "Lambda config keys " + ", ".join(keys))
 
@@ -821,7 +785,7 @@ def keras3_config_issues(model_config: Mapping[str, Any]) -> list[dict[str, Any]
     if isinstance(compile_config, Mapping):
         optimizer = compile_config.get("optimizer")
         if isinstance(optimizer, Mapping) and isinstance(optimizer.get("config"), Mapping):
-            keys = [k for k in _KERAS2_OPTIMIZER_KEYS if k in optimizer["config"]]
+            keys = [k for k in sorted(KERAS2_ONLY_OPTIMIZER_ARGS) if k in optimizer["config"]]
             if keys:
                 add(
                     "compile_config/optimizer",

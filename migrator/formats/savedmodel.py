@@ -59,9 +59,11 @@ from typing import Any
 from google.protobuf.message import DecodeError
 
 from migrator.errors import ArtifactError
-from migrator.formats import graphdef, keras_config, protos
+from migrator.formats import graphdef, keras_config, protos, register
 from migrator.formats.graphdef import LEN, VARINT, GraphFacts, WireError
 from migrator.model import Candidate, Reading
+
+register(__name__, formats=("saved-model",), order=10)
 
 FORMAT = "saved-model"
 PB = "saved_model.pb"

@@ -38,8 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from migrator.errors import ArtifactError
-from migrator.formats import keras_config
+from migrator.formats import keras_config, register
+from migrator.knowledge import versions
 from migrator.model import Candidate, Reading
+
+register(__name__, formats=("tfjs-layers", "tfjs-graph"), order=40)
 
 LAYERS = "tfjs-layers"
 GRAPH = "tfjs-graph"
@@ -345,7 +348,7 @@ def _describe_layers(
     details.update(keras_config.summarize(model_config))
     style, _markers = keras_config.config_style(model_config)
     details["config_style"] = style
-    details["keras_major"] = keras_config.keras_major(producer.get("keras_version"))
+    details["keras_major"] = versions.major(producer.get("keras_version"))
     details["training_config"] = isinstance(topology.get("training_config"), dict)
     details["lambda_layers_detail"] = keras_config.lambda_layers(model_config)
 

@@ -37,7 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from migrator.errors import ArtifactError
+from migrator.formats import register
 from migrator.model import Candidate, Reading
+
+register(__name__, formats=("tflite",), order=60)
 
 FORMAT = "tflite"
 IDENTIFIER = b"TFL3"

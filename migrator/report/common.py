@@ -13,7 +13,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from migrator.model import FORMATS, SEVERITIES, Artifact, Finding, Report, severity_rank
+from migrator.formats import format_ids
+from migrator.knowledge.versions import major
+from migrator.model import SEVERITIES, Artifact, Finding, Report, severity_rank
 
 # Most severe first: the order summaries and lists use.
 SEVERITY_ORDER: tuple[str, ...] = tuple(reversed(SEVERITIES))
@@ -49,12 +51,9 @@ def notes_text(artifact: Artifact) -> str:
     return ", ".join(parts)
 
 
-_MAJOR = re.compile(r"\s*v?(\d+)")
-
-
 def _major(version: object) -> str | None:
-    m = _MAJOR.match(str(version))
-    return m.group(1) if m else None
+    number = major(str(version))
+    return None if number is None else str(number)
 
 
 def era(artifact: Artifact) -> str:
@@ -156,10 +155,11 @@ def severity_counts(report: Report) -> dict[str, int]:
 
 
 def format_counts(report: Report) -> dict[str, int]:
-    """Number of artifacts per format, in the order of `model.FORMATS`."""
+    """Number of artifacts per format, in the readers' claiming order (`formats.format_ids()`)."""
     counts = Counter(a.format for a in report.artifacts)
-    ordered = {f: counts[f] for f in FORMATS if counts[f]}
-    ordered.update({f: n for f, n in sorted(counts.items()) if f not in FORMATS})
+    known = format_ids()
+    ordered = {f: counts[f] for f in known if counts[f]}
+    ordered.update({f: n for f, n in sorted(counts.items()) if f not in known})
     return ordered
 
 

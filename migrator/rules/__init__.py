@@ -256,7 +256,7 @@ def artifact_rule(
     """Register ``check(artifact: Artifact) -> Hit | Iterable[Hit] | None``; its docstring is the doc.
 
     Use MIG1xx ids for outdated artifacts and MIG3xx for security. ``formats`` limits the rule to
-    artifacts of those format ids (``migrator.model.FORMATS``).
+    artifacts of those format ids (``migrator.formats.format_ids()``).
     """
     return _decorator(
         rule_id,

@@ -19,11 +19,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from migrator.formats import keras_config
-from migrator.formats.keras_zip import KERAS3_MISSING_LAYERS
-from migrator.model import Artifact
-from migrator.rules import Hit, artifact_rule
-from migrator.rules._artifact_facts import (
+from migrator.facts import (
     custom_classes,
     custom_training_objects,
     model_config,
@@ -31,8 +27,11 @@ from migrator.rules._artifact_facts import (
     short_list,
     training_config,
 )
+from migrator.formats import keras_config
+from migrator.knowledge.keras3 import KERAS3, REMOVED_LAYER_CLASSES, UNRESOLVED_LOSS_ALIASES
+from migrator.model import Artifact
+from migrator.rules import Hit, artifact_rule
 
-KERAS3 = "Keras 3.0 / TF 2.16"
 CONFIG_FORMATS = ("keras-h5", "keras-json", "keras-yaml", "tfjs-layers", "saved-model")
 _CONVERT_KERAS = "convert it with `migrator convert --to keras`"
 
@@ -459,28 +458,6 @@ def theano_conv_kernels(artifact: Artifact) -> Hit | None:
     )
 
 
-# tf.keras classes Keras 3 no longer has, beyond what the `.keras` reader already lists.
-_REMOVED_IN_KERAS3 = KERAS3_MISSING_LAYERS | frozenset(
-    {
-        "TFOpLambda",
-        "SlicingOpLambda",
-        "TensorFlowOpLayer",
-        "ClassMethod",
-        "InstanceMethod",
-        "InstanceProperty",
-        "CuDNNLSTM",
-        "CuDNNGRU",
-        "DenseFeatures",
-        "LocallyConnected1D",
-        "LocallyConnected2D",
-        "SyncBatchNormalization",
-        "RandomFourierFeatures",
-        "PeepholeLSTMCell",
-        "Recurrent",
-    }
-)
-
-
 @artifact_rule(
     "MIG110",
     "layers-removed-in-keras3",
@@ -507,7 +484,7 @@ def layers_removed_in_keras3(artifact: Artifact) -> Hit | None:
     removed = [
         f"{path} ({entry['class_name']})"
         for path, entry in keras_config.iter_layers(found.config)
-        if entry["class_name"] in _REMOVED_IN_KERAS3
+        if entry["class_name"] in REMOVED_LAYER_CLASSES
     ]
     if not removed:
         return None
@@ -1009,24 +986,6 @@ def optimizer_state_dropped(artifact: Artifact) -> Hit | None:
     )
 
 
-# Loss names that tf.keras and Keras 1/2 accepted and Keras 3's HDF5 loader cannot compile with
-# (measured with Keras 3.3.3 and 3.15.1: "Could not locate function 'mse'" / "Could not
-# deserialize 'keras.metrics.mse'", or "string indices must be integers").
-KERAS3_BAD_LOSS_NAMES = frozenset(
-    {
-        "mse",
-        "mae",
-        "mape",
-        "msle",
-        "kld",
-        "kullback_leibler_divergence",
-        "huber_loss",
-        "logcosh",
-        "cosine_proximity",
-    }
-)
-
-
 def _loss_names(loss: Any) -> Iterator[str]:
     if isinstance(loss, str):
         yield loss
@@ -1062,7 +1021,7 @@ def h5_loss_alias(artifact: Artifact) -> Hit | None:
     training = training_config(artifact)
     if not training:
         return None
-    bad = sorted({n for n in _loss_names(training.get("loss")) if n in KERAS3_BAD_LOSS_NAMES})
+    bad = sorted({n for n in _loss_names(training.get("loss")) if n in UNRESOLVED_LOSS_ALIASES})
     if not bad:
         return None
     return Hit(

@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from migrator.knowledge.keras3 import KERAS3
 from migrator.rules import Hit, Rule, code_rule, register
 from migrator.rules._python import CodeContext, PathValue, looks_like_dir_name, tf_api
 
-KERAS3 = "Keras 3.0 / TF 2.16"
 _MODEL_EXTS = (".keras", ".h5", ".hdf5")
 _MISSING = object()
 

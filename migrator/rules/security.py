@@ -20,16 +20,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migrator.formats import keras_config
-from migrator.model import Artifact
-from migrator.rules import Hit, artifact_rule
-from migrator.rules._artifact_facts import (
+from migrator.facts import (
     KERAS_PACKAGES,
     custom_classes,
     layers_with_root,
     model_config,
     short_list,
 )
+from migrator.formats import keras_config
+from migrator.model import Artifact
+from migrator.rules import Hit, artifact_rule
 
 LOAD = "every Keras/TF version that loads the artifact"
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrator.formats import keras_config
+from migrator.knowledge.keras3 import KERAS_PACKAGES
+from migrator.knowledge.keras_names import FUNCTION_NAMES, LAYER_CLASSES, OBJECT_CLASSES
 from migrator.model import Artifact
-from migrator.rules._keras_names import FUNCTION_NAMES, LAYER_CLASSES, OBJECT_CLASSES
 
 # Where each format keeps its model config, and how a message should call that place.
 _CONFIG_SOURCES = {
@@ -31,8 +32,6 @@ _SAVEDMODEL_SOURCES = {
     "object_graph": "the SavedModel object graph metadata",
     "assets/saved_model.json": "assets/saved_model.json",
 }
-# Keras' own packages: a `module` under one of these names a Keras object.
-KERAS_PACKAGES = frozenset({"keras", "keras_hub", "keras_cv", "keras_nlp", "tf_keras"})
 # Config keys holding activation identifiers.
 _ACTIVATION_KEYS = ("activation", "recurrent_activation", "inner_activation")
 

@@ -1,0 +1,50 @@
+"""Facts about TensorFlow and Keras releases: each stated once, with where it was checked.
+
+migrator's value is what it knows about what each release writes and accepts. Readers record what
+the bytes say; rules, loadability verdicts and conversion steps read the facts from here, so a
+fact changes in one place and every judge follows.
+
+- ``versions``: the one parser of version strings ("2.2.4-tf", "3.0.0.dev2023", "1.2.2").
+- ``tf_lines``: the TensorFlow lines migrator measures and runs, with their Keras/tf-keras pairs
+  (tox's pins, the conversion runtimes, the loadability columns and the corpus envs derive from
+  it or are checked against it by a test).
+- ``keras3``: what Keras 3 removed, renamed or rejects (loss aliases, layers, arguments, internal
+  module paths, optimizer keys).
+- ``keras1``: Keras 1 history: its layer classes and arguments, and how to tell a Keras 1 config.
+- ``keras_names``: every public name Keras defines (generated from the installed releases).
+
+Every fact is registered with `fact()`, which records its provenance (the release where it starts
+or stops and where it was checked: a source file of Keras/TF or a matrix cell) and returns the
+value unchanged, so callers use plain frozensets and dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a fact holds and how we know: `since`/`until` are releases ("keras 3.0"), `checked`
+    names the source file or measurement that shows it."""
+
+    name: str
+    checked: str
+    since: str = ""
+    until: str = ""
+
+
+PROVENANCE: dict[str, Provenance] = {}
+
+
+def fact(name: str, value: T, *, checked: str, since: str = "", until: str = "") -> T:
+    """Register a fact's provenance and return the value itself."""
+    if not checked:
+        raise ValueError(f"fact {name!r} must say where it was checked")
+    if name in PROVENANCE:
+        raise ValueError(f"fact {name!r} is stated twice; keep one home for it")
+    PROVENANCE[name] = Provenance(name, checked, since, until)
+    return value
