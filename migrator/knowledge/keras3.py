@@ -172,3 +172,22 @@ KERAS2_LAMBDA_KEYS: tuple[str, ...] = fact(
     since="keras 3.0",
     checked="keras/src/layers/core/lambda_layer.py from_config (3.3.3, 3.15.1)",
 )
+
+# The file names Keras 3 opens each content under: `load_model`/`load_weights` pick the loader from
+# the name before reading a byte (`.keras` -> zip, `.weights.h5`/`.weights.json` -> the new weights
+# layout, `.h5`/`.hdf5` -> the legacy HDF5 loader). JSON/YAML architectures are read as text, so
+# their suffix only tells people (and tools) what the file holds. Matched on the lowercased name.
+KERAS3_FILE_SUFFIXES: dict[str, tuple[str, ...]] = fact(
+    "keras3_file_suffixes",
+    {
+        "keras-h5": (".h5", ".hdf5"),
+        "keras-h5-weights": (".h5", ".hdf5"),
+        "keras-v3": (".keras",),
+        "keras-v3-weights": (".weights.h5", ".weights.json"),
+        "keras-json": (".json",),
+        "keras-yaml": (".yaml", ".yml"),
+    },
+    since="keras 3.0",
+    checked="keras/src/saving/saving_api.py load_model/load_weights (3.3.3, 3.15.1) dispatch on "
+    "the file name; `.weights.json` (sharded weights) is read by 3.15.1",
+)

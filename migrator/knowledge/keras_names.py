@@ -13,9 +13,13 @@ and the Keras 1.x/0.x layer classes, read in the Keras 1.2.2 sources (``keras/la
 
 from __future__ import annotations
 
+from migrator.knowledge import fact
+
 # fmt: off
 # Layer and model classes (``class_name`` of a layer entry or of the model itself).
-LAYER_CLASSES: frozenset[str] = frozenset(
+LAYER_CLASSES: frozenset[str] = fact(
+    "keras_layer_classes",
+    frozenset(
     {
         "AbstractRNNCell", "Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
         "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D",
@@ -69,11 +73,15 @@ LAYER_CLASSES: frozenset[str] = frozenset(
         "Deconvolution2D", "Graph", "Highway", "MaxoutDense", "Merge", "ParametricSoftplus",
         "Recurrent", "SReLU", "ThresholdedLinear", "TimeDistributedDense",
     }
+),
+    checked="tests/fixtures/artifact_rules/dump_keras_names.py under TF 2.12.1, 2.15.1, 2.16.2, 2.21.0",
 )
 
 # Classes of the other objects a config names: losses, metrics, optimizers, learning-rate
 # schedules, initializers, regularizers, constraints.
-OBJECT_CLASSES: frozenset[str] = frozenset(
+OBJECT_CLASSES: frozenset[str] = fact(
+    "keras_object_classes",
+    frozenset(
     {
         "ACC", "AUC", "Accuracy", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax",
         "BCE", "BinaryAccuracy", "BinaryCrossentropy", "BinaryFocalCrossentropy", "BinaryIoU",
@@ -105,11 +113,15 @@ OBJECT_CLASSES: frozenset[str] = frozenset(
         "TrueNegatives", "TruePositives", "TruncatedNormal", "TruncatedNormalV2", "Tversky",
         "UnitNorm", "VarianceScaling", "VarianceScalingV2", "Zeros", "ZerosV2",
     }
+),
+    checked="tests/fixtures/artifact_rules/dump_keras_names.py under TF 2.12.1, 2.15.1, 2.16.2, 2.21.0",
 )
 
 # Function identifiers (lower case) of losses, metrics, activations, initializers, regularizers
 # and constraints, as Keras 1/2 write them in configs and training configs.
-FUNCTION_NAMES: frozenset[str] = frozenset(
+FUNCTION_NAMES: frozenset[str] = fact(
+    "keras_function_names",
+    frozenset(
     {
         "acc", "accuracy", "bce", "binary_accuracy", "binary_crossentropy",
         "binary_focal_crossentropy", "categorical_accuracy", "categorical_crossentropy",
@@ -133,5 +145,7 @@ FUNCTION_NAMES: frozenset[str] = frozenset(
         "top_k_categorical_accuracy", "truncated_normal", "tversky", "uniform", "unit_norm",
         "unitnorm", "variance_scaling", "zero", "zeros",
     }
+),
+    checked="tests/fixtures/artifact_rules/dump_keras_names.py under TF 2.12.1, 2.15.1, 2.16.2, 2.21.0",
 )
 # fmt: on
