@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from migrator import __version__
 from migrator.model import Artifact, Finding, Report, SourceFile
+from migrator.report import register
 from migrator.report.common import (
     VERDICTS,
     all_errors,
@@ -102,6 +103,7 @@ def anchor(path: str, kind: str = "a") -> str:
     return f"{kind}-{hashlib.sha256(path.encode('utf-8')).hexdigest()[:12]}"
 
 
+@register("html")
 def render(report: Report) -> str:
     artifacts = sorted(report.artifacts, key=lambda a: a.path)
     sources = sorted(report.sources, key=lambda s: s.path)

@@ -12,6 +12,7 @@ import html
 import re
 
 from migrator.model import Finding, Report
+from migrator.report import register
 from migrator.report.common import (
     all_errors,
     extra_fix,
@@ -97,6 +98,7 @@ class _Budget:
         self.used += text_length(piece)
 
 
+@register("markdown")
 def render(report: Report, *, limit: int = MAX_COMMENT_CHARS) -> str:
     out = _Budget(limit)
     reserve = NOTE_RESERVE

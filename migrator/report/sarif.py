@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from migrator import __version__
 from migrator.model import SEVERITIES, Artifact, Report, severity_rank
+from migrator.report import register
 from migrator.report.common import (
     Located,
     RuleMeta,
@@ -58,6 +59,7 @@ MAIN_FILES = (
 )
 
 
+@register("sarif")
 def render(report: Report, *, base: Path | None = None) -> str:
     """The SARIF log as JSON text. `base` is `%SRCROOT%` (default: the working directory)."""
     return json.dumps(sarif_log(report, base=base), indent=2, ensure_ascii=False) + "\n"

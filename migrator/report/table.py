@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from migrator.model import Finding, Report
+from migrator.report import register
 from migrator.report.common import (
     all_errors,
     era,
@@ -55,6 +56,7 @@ def use_color() -> bool:
     return bool(isatty and isatty())
 
 
+@register("table")
 def render(report: Report, *, color: bool | None = None, width: int | None = None) -> str:
     """The report as terminal text; `color=None` decides from stdout and NO_COLOR."""
     color = use_color() if color is None else color
