@@ -5,6 +5,11 @@ and TF.js layers: ``model_config``; ``.keras``: ``model_config`` (config.json); 
 ``keras_config`` from ``keras_metadata.pb``, the object graph or ``assets/saved_model.json``).
 Rules ask here instead of knowing those keys, and name the place the config came from in their
 messages. Nothing here reads a file: only the reading's ``raw``, ``details`` and ``producer``.
+
+The judgements two judges share live here too, computed from what the readers recorded with the
+release facts of `migrator.knowledge`: what Keras 3 rejects in a config
+(`keras3_config_issues`) and whether Keras 3 opens the content under its file name
+(`extension_matches`). Readers only say what the bytes hold.
 """
 
 from __future__ import annotations
@@ -14,7 +19,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrator.formats import keras_config
-from migrator.knowledge.keras3 import KERAS_PACKAGES
+from migrator.knowledge.keras3 import (
+    INPUT_LAYER_BATCH_INPUT_SHAPE_REJECTED_BY,
+    KERAS2_ENGINE_MODULES,
+    KERAS2_LAMBDA_KEYS,
+    KERAS2_ONLY_OPTIMIZER_ARGS,
+    KERAS3_FILE_SUFFIXES,
+    KERAS_PACKAGES,
+    MISSING_LAYERS,
+    REJECTED_LAYER_ARGS,
+)
 from migrator.knowledge.keras_names import FUNCTION_NAMES, LAYER_CLASSES, OBJECT_CLASSES
 from migrator.model import Artifact
 
@@ -180,3 +194,126 @@ def short_list(items: list[str], limit: int = 4) -> str:
     """`a`, `b`, `c` and 3 more: a culprit list that stays one line."""
     shown = ", ".join(i if "`" in i else f"`{i}`" for i in items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def extension_matches(artifact: Artifact) -> bool | None:
+    """Would Keras 3 open this content under this file name? None when the name does not matter.
+
+    Compares the reader's lowercased ``extension`` with the suffixes Keras 3 dispatches on for the
+    artifact's format. An unzipped `.keras` folder matches when its name has no suffix; a sharded
+    weights config (``.weights.json``) always matches, as the reader names it by its suffix.
+    """
+    suffixes = KERAS3_FILE_SUFFIXES.get(artifact.format)
+    extension = artifact.details.get("extension")
+    if suffixes is None or not isinstance(extension, str):
+        return None
+    if artifact.format == "keras-v3" and artifact.details.get("container") == "folder":
+        return extension == ""
+    return extension in suffixes
+
+
+def keras3_config_issues(model_config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Facts in a config that make Keras 3 refuse to load it (tf.keras 2.13-2.15 `.keras` files).
+
+    Each item: ``path`` (layer path, or a compile_config path), ``class_name``, ``issue`` (short
+    id), ``detail`` and ``rejected_by`` ("keras>=3.0", or "keras 3.0.x" for InputLayer
+    ``batch_input_shape``, which Keras accepts again from 3.1). Verified by loading tf.keras 2.15.1
+    configs in Keras 3.3.3 and 3.15.1:
+
+    - ``engine-module``: ``module`` ``keras.src.engine.*`` / ``keras.engine.*`` (tf.keras 2.12-2.15
+      ``Functional``): "parent module ... cannot be imported"
+    - ``batch_input_shape`` on any layer but InputLayer ("Unrecognized keyword arguments passed to
+      Dense"), and on InputLayer for Keras 3.0.x
+    - ``unrecognized-arg``: the layer arguments of `REJECTED_LAYER_ARGS` (``groups`` on
+      depthwise/separable/transposed convolutions, ``time_major`` on RNN layers, ...)
+    - ``policy-dtype``: a ``Policy`` dtype object (``keras.mixed_precision``): AttributeError
+    - ``keras2-lambda``: a Lambda with ``function_type``/``module`` keys (marshalled tf.keras form)
+    - ``missing-layer``: classes Keras 3 removed (LocallyConnected2D, ThresholdedReLU, ...)
+    - ``optimizer-args``: compile_config optimizer with ``is_legacy_optimizer``/``jit_compile``;
+      ``loss-args``: loss objects with ``fn`` or ``reduction: "auto"`` (load with compile=False)
+    """
+    issues: list[dict[str, Any]] = []
+
+    def add(path: str, cls: Any, issue: str, detail: str, rejected_by: str = "keras>=3.0") -> None:
+        issues.append(
+            {
+                "path": path or "(model)",
+                "class_name": cls if isinstance(cls, str) else None,
+                "issue": issue,
+                "detail": detail,
+                "rejected_by": rejected_by,
+            }
+        )
+
+    layers = [("", model_config), *keras_config.iter_layers(model_config)]
+    for path, entry in layers:
+        cls = entry.get("class_name")
+        module = entry.get("module")
+        if isinstance(module, str) and module.startswith(KERAS2_ENGINE_MODULES):
+            add(path, cls, "engine-module", f"module {module!r} does not exist in Keras 3")
+        if path and cls in MISSING_LAYERS:
+            add(path, cls, "missing-layer", f"layer class {cls} was removed in Keras 3")
+        config = entry.get("config")
+        if not isinstance(config, Mapping):
+            continue
+        if "batch_input_shape" in config:
+            if cls == "InputLayer":
+                add(
+                    path,
+                    cls,
+                    "batch_input_shape",
+                    "InputLayer `batch_input_shape` (Keras 3.1+ maps it to `batch_shape`)",
+                    INPUT_LAYER_BATCH_INPUT_SHAPE_REJECTED_BY,
+                )
+            else:
+                add(path, cls, "batch_input_shape", f"{cls} does not accept `batch_input_shape`")
+        for key, classes in REJECTED_LAYER_ARGS.items():
+            if cls in classes and key in config:
+                add(path, cls, "unrecognized-arg", f"{cls} does not accept `{key}`")
+        dtype = config.get("dtype")
+        if isinstance(dtype, Mapping) and dtype.get("class_name") == "Policy":
+            add(path, cls, "policy-dtype", "dtype is a tf.keras mixed-precision `Policy` object")
+        if cls == "Lambda":
+            keys = [k for k in KERAS2_LAMBDA_KEYS if k in config]
+            if keys:
+                add(path, cls, "keras2-lambda", "Lambda config keys " + ", ".join(keys))
+
+    compile_config = model_config.get("compile_config")
+    if isinstance(compile_config, Mapping):
+        optimizer = compile_config.get("optimizer")
+        if isinstance(optimizer, Mapping) and isinstance(optimizer.get("config"), Mapping):
+            keys = [k for k in sorted(KERAS2_ONLY_OPTIMIZER_ARGS) if k in optimizer["config"]]
+            if keys:
+                add(
+                    "compile_config/optimizer",
+                    optimizer.get("class_name"),
+                    "optimizer-args",
+                    "optimizer config keys " + ", ".join(keys),
+                )
+        for path, entry in _serialized_objects(compile_config.get("loss"), "compile_config/loss"):
+            config = entry.get("config")
+            if not isinstance(config, Mapping):
+                continue
+            keys = [k for k in ("fn",) if k in config]
+            if config.get("reduction") == "auto":
+                keys.append("reduction='auto'")
+            if keys:
+                add(path, entry["class_name"], "loss-args", "loss config " + ", ".join(keys))
+    return issues
+
+
+def _serialized_objects(value: Any, path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every serialized object (a dict with a string ``class_name``) in a JSON tree, in document
+    order, including those nested in another object's config; paths join keys and indexes with
+    "/"."""
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        here, node = stack.pop()
+        if isinstance(node, Mapping):
+            if isinstance(node.get("class_name"), str):
+                yield here, node
+            for key in reversed(list(node)):
+                stack.append((f"{here}/{key}" if here else str(key), node[key]))
+        elif isinstance(node, list):
+            for index in range(len(node) - 1, -1, -1):
+                stack.append((f"{here}/{index}" if here else str(index), node[index]))

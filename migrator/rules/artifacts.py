@@ -22,6 +22,8 @@ from typing import Any
 from migrator.facts import (
     custom_classes,
     custom_training_objects,
+    extension_matches,
+    keras3_config_issues,
     model_config,
     savedmodel_keras_source,
     short_list,
@@ -519,7 +521,8 @@ def tfkeras_keras_v3_config(artifact: Artifact) -> Hit | None:
     config for Keras 3 and checks the outputs match; or load it with tf_keras and re-save from a
     Keras 3 rebuild of the model.
     """
-    issues = [i for i in _d(artifact, "config_issues_for_keras3") or [] if isinstance(i, Mapping)]
+    found = model_config(artifact)
+    issues = keras3_config_issues(found.config) if found is not None else []
     if not issues:
         return None
     parts = [f"{i.get('path')}: {i.get('detail')}" for i in issues]
@@ -667,7 +670,7 @@ def extension_mismatch(artifact: Artifact) -> Hit | None:
     Fix: rename the file to the extension its content calls for (shown in the message); never
     convert by renaming alone.
     """
-    if _d(artifact, "extension_matches") is not False:
+    if extension_matches(artifact) is not False:
         return None
     if artifact.format == "keras-v3" and _d(artifact, "container") == "folder":
         return None  # unzipped `.keras` folders are named by their users
