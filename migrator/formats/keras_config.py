@@ -15,8 +15,10 @@ Nothing here imports Keras or deserializes anything: it only reads JSON values.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from migrator.formats.details import Details
 from migrator.knowledge.keras1 import KERAS1_ARGS, KERAS1_CLASSES, OUTPUT_DIM_OK
 
 MODEL_CLASSES = frozenset({"Sequential", "Model", "Functional"})
@@ -98,6 +100,25 @@ def summarize(model_config: Mapping[str, Any]) -> dict[str, Any]:
         "registered_names": registered,
         "lambda_layers": [p for p, e in all_layers if e["class_name"] == "Lambda"],
     }
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ConfigSummary(Details):
+    """The `summarize` keys, first in the details of readers whose artifact is one model config.
+
+    A subclass declares its own fields after these; build it with ``**summarize(config)``.
+    """
+
+    model_class: str | None  # the model config's class_name
+    name: str | None  # the model's name
+    layer_count: int  # layers at all depths
+    layers: list[dict[str, Any]]  # top level: name, class_name, nested `layers` for sub-models
+    layer_classes: list[str]  # sorted, all depths
+    nested_models: list[str]  # paths of layers that are models themselves
+    modules: list[str]  # Keras 3 `module` values, sorted
+    registered_names: list[str]  # sorted
+    # Lambda layer paths; readers that describe them replace this with `lambda_layers(config)`
+    lambda_layers: list[Any]
 
 
 def _outline(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
