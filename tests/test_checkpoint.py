@@ -334,6 +334,7 @@ def test_zhou_keras_save_weights_tf_format() -> None:
     assert kernel["shape"] == [784, 512] and kernel["dtype"] == "DT_FLOAT"
     assert d["parameter_count"] == 784 * 512 + 512 + 512 * 10 + 10
     assert d["object_graph"]["root_children"][:2] == ["layer-0", "layer-1"]
+    assert d["root_kind"] == "save_weights"
     assert d["state"]["model_checkpoint_path"] == "my_checkpoint"
 
 
@@ -346,6 +347,7 @@ def test_hng_subclassed_save_weights_matches_the_h5_of_the_same_network() -> Non
     d = art["details"]
     assert d["kind"] == "object-based" and d["keras_save_weights"] is True
     assert d["object_graph"]["root_children"] == ["linear_1", "linear_2", "linear_3"]
+    assert d["root_kind"] == "save_weights"
     kernels = [
         t["shape"] for t in d["tensors"] if t["name"].endswith("kernel/.ATTRIBUTES/VARIABLE_VALUE")
     ]
@@ -394,6 +396,7 @@ def test_generated_bundle_round_trip(tmp_path: Path) -> None:
     ]
     assert d["parameter_count"] == 13 and d["tensor_count"] == 2
     assert d["optimizer_slots"] is False and d["kind"] == "name-based"
+    assert d["root_kind"] is None
 
 
 def test_object_graph_is_read_and_capped(tmp_path: Path, monkeypatch) -> None:
@@ -420,10 +423,46 @@ def test_object_graph_is_read_and_capped(tmp_path: Path, monkeypatch) -> None:
         "registered_savers": [],
     }
     assert d["keras_save_weights"] is False  # tf.train.Checkpoint: save_counter at the root
+    assert d["root_kind"] == "tf.train.Checkpoint"
     assert d["optimizer_slots"] is True
-    monkeypatch.setattr(checkpoint, "MAX_OBJECT_GRAPH_BYTES", 8)
+    monkeypatch.setattr(checkpoint.v2, "MAX_OBJECT_GRAPH_BYTES", 8)
     d = _audit_one(tmp_path / "a")["details"]
     assert "limit" in d["object_graph"]["skipped"]
+
+
+def _object_graph(root_children: list[str]) -> bytes:
+    graph = protos.message_class("TrackableObjectGraph")()
+    root = graph.nodes.add()
+    for i, name in enumerate(root_children):
+        root.children.add(node_id=i + 1, local_name=name)
+        graph.nodes.add()
+    return graph.SerializeToString()
+
+
+def test_checkpoint_of_a_keras_model_is_told_from_save_weights(tmp_path: Path) -> None:
+    """tf.train.Checkpoint(model=keras_model) has Keras keys too, but its root is the Checkpoint."""
+    keras_keys = {
+        "model/layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE": (1, (3, 2)),
+        "model/layer-0/.ATTRIBUTES/OBJECT_CONFIG_JSON": (7, ()),
+    }
+    write_bundle(
+        tmp_path / "ckpt",
+        "ckpt-1",
+        {**keras_keys, "save_counter/.ATTRIBUTES/VARIABLE_VALUE": (9, ())},
+        extra={"_CHECKPOINTABLE_OBJECT_GRAPH": _object_graph(["model", "save_counter"])},
+    )
+    write_bundle(
+        tmp_path / "weights",
+        "weights",
+        {k.removeprefix("model/"): v for k, v in keras_keys.items()},
+        extra={"_CHECKPOINTABLE_OBJECT_GRAPH": _object_graph(["layer-0", "layer_with_weights-0"])},
+    )
+    ckpt = _audit_one(tmp_path / "ckpt")["details"]
+    weights = _audit_one(tmp_path / "weights")["details"]
+    assert ckpt["kind"] == weights["kind"] == "object-based"
+    assert ckpt["keras_save_weights"] is weights["keras_save_weights"] is True  # unchanged key
+    assert ckpt["root_kind"] == "tf.train.Checkpoint"
+    assert weights["root_kind"] == "save_weights"
 
 
 def test_tensor_list_is_capped(tmp_path: Path) -> None:
@@ -644,9 +683,28 @@ def test_entry_that_is_not_a_bundle_entry(tmp_path: Path) -> None:
     _single_error(tmp_path, "not a BundleEntryProto")
 
 
-def test_report_is_json_serializable(tmp_path: Path) -> None:
+def test_report_json_round_trips_every_detail_in_order(tmp_path: Path) -> None:
     write_bundle(tmp_path, "m", {"w": (1, (4,))})
-    json.dumps(audit([tmp_path]).to_json())
+    report = json.loads(json.dumps(audit([tmp_path]).to_json()))
+    (art,) = report["artifacts"]
+    assert (art["path"], art["format"], art["errors"]) == ("m", "tf-checkpoint", [])
+    assert list(art["details"].items()) == [
+        ("checkpoint_format", "V2"),
+        ("prefix", "m"),
+        ("kind", "name-based"),
+        ("keras_save_weights", False),
+        ("tensor_count", 1),
+        ("parameter_count", 4),
+        ("tensors", [{"name": "w", "dtype": "DT_FLOAT", "shape": [4]}]),
+        ("optimizer_slots", False),
+        ("num_shards", 1),
+        ("data_shards_present", ["m.data-00000-of-00001"]),
+        ("missing", []),
+        ("object_graph", None),
+        ("meta_graph", None),
+        ("state", None),
+        ("root_kind", None),
+    ]
 
 
 def test_v1_table_of_contents_is_read_without_the_tensor_data(tmp_path: Path, monkeypatch) -> None:
@@ -659,7 +717,7 @@ def test_v1_table_of_contents_is_read_without_the_tensor_data(tmp_path: Path, mo
     items = [(b"", meta.SerializeToString()), (b"\x00big\x00\x01", bytes(1 << 20))]
     write_table(tmp_path / "model.ckpt", items)
     (tmp_path / "model.ckpt.meta").write_bytes(meta_graph_bytes())
-    monkeypatch.setattr(checkpoint, "MAX_V1_TOC_BYTES", toc_size)
+    monkeypatch.setattr(checkpoint.v1, "MAX_V1_TOC_BYTES", toc_size)
     art = _audit_one(tmp_path)
     assert art["errors"] == []
     assert art["details"]["tensors"] == [{"name": "big", "dtype": "DT_FLOAT", "shape": [512, 512]}]
@@ -686,7 +744,7 @@ def test_v1_compressed_first_block_over_the_limit_is_skipped_not_an_error(
     (tmp_path / "model.ckpt.meta").write_bytes(meta_graph_bytes())
     art = _audit_one(tmp_path)
     assert art["errors"] == [] and art["details"]["tensors"][0]["name"] == "a"
-    monkeypatch.setattr(checkpoint, "MAX_V1_TOC_BYTES", 1000)
+    monkeypatch.setattr(checkpoint.v1, "MAX_V1_TOC_BYTES", 1000)
     art = _audit_one(tmp_path)
     assert art["errors"] == []
     assert "not read" in art["details"]["tensors_skipped"]

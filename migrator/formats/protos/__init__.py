@@ -398,6 +398,15 @@ def dtype_name(number: int) -> str:
     return DTYPES.get(number, f"DT_{number}")
 
 
+def enum_name(enum: str, number: int) -> str:
+    """The name of `number` in enum `enum` ("V2" for SaverDef.CheckpointFormatVersion 2), or the
+    number as text when this schema does not know it (a value a later TensorFlow added)."""
+    for name, value in ENUMS[enum].items():
+        if value == number:
+            return name
+    return str(number)
+
+
 def _file_descriptor() -> descriptor_pb2.FileDescriptorProto:
     fdp = descriptor_pb2.FileDescriptorProto(
         name="migrator_tf_minimal.proto", package=PACKAGE, syntax="proto3"
