@@ -91,8 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _convert(args: argparse.Namespace) -> int:
     from migrator.convert.command import options_from_args
-    from migrator.convert.pipeline import convert_path
     from migrator.convert.summary import render_table
+    from migrator.convert.tree import convert_path
 
     options = options_from_args(args)
     if args.unsafe:

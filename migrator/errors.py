@@ -37,3 +37,66 @@ class ArtifactError(MigratorError):
 
 class UsageError(MigratorError):
     """The command line asked for something impossible (missing path, bad option value)."""
+
+
+class ConversionError(MigratorError):
+    """A conversion that cannot be done; one line: ``<path>: <problem>[; <remedy>]``.
+
+    `status` says how the artifact ends in the conversion report: "failed" here, "skipped" for the
+    subclasses that mean nothing needed doing or nothing can be done.
+    """
+
+    status = "failed"
+
+    def __init__(self, path: Path | str, problem: str, remedy: str = "") -> None:
+        self.path = str(path)
+        self.problem = problem
+        self.remedy = remedy
+        super().__init__(f"{self.path}: {self.short}")
+
+    @property
+    def short(self) -> str:
+        """The message without the path, for reports that already show the path."""
+        return self.problem + (f"; {self.remedy}" if self.remedy else "")
+
+    def to_json(self) -> dict[str, str]:
+        """The error as a worker reply carries it across the process boundary."""
+        return {"type": type(self).__name__, "problem": self.problem, "remedy": self.remedy}
+
+
+class NoConversionPath(ConversionError):
+    """No chain of steps leads from what the artifact is to what was asked."""
+
+    status = "skipped"
+
+
+class AlreadyCurrent(ConversionError):
+    """The artifact already is in the requested format; nothing to do."""
+
+    status = "skipped"
+
+
+class AlreadyPublished(ConversionError):
+    """OUT already holds a version converted from the same source bytes at the same path."""
+
+    status = "skipped"
+
+
+class UnsafeContent(ConversionError):
+    """Converting would run code stored in the artifact (Lambda) or needs the user's classes."""
+
+
+class NoFaithfulMapping(ConversionError):
+    """A layer, argument or weight layout has no equivalent that computes the same function."""
+
+
+class ValidationFailed(ConversionError):
+    """The converted artifact does not reproduce the source's outputs or weights."""
+
+
+class RuntimeUnavailable(ConversionError):
+    """No installed TensorFlow/Keras runtime can do what the step or the validation needs."""
+
+
+class WorkerCrashed(ConversionError):
+    """A conversion worker process died or hung while handling a request."""

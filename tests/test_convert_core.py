@@ -16,10 +16,10 @@ from migrator.convert import (
     TARGETS,
     AlreadyCurrent,
     ConversionError,
+    Convertible,
     NoConversionPath,
     NoFaithfulMapping,
     Options,
-    Source,
     UnsafeContent,
     ValidationFailed,
     default_targets,
@@ -521,12 +521,49 @@ def test_cudnn_lstm_weights_become_native_layout():
     np.testing.assert_array_equal(r[:, :units], recurrent[:, :units].T)
 
 
-def test_hard_sigmoid_rescaling_is_exact_math():
-    """Keras 2 hard_sigmoid(x) == Keras 3 hard_sigmoid(1.2 x) everywhere: the transform's basis."""
-    x = np.linspace(-6, 6, 2001)
-    keras2 = np.clip(0.2 * x + 0.5, 0.0, 1.0)
-    keras3 = np.clip(np.minimum(np.maximum(1.2 * x + 3.0, 0.0), 6.0) / 6.0, 0.0, 1.0)
-    np.testing.assert_allclose(keras2, keras3, atol=1e-12)
+def _keras2_hard_sigmoid(x: np.ndarray) -> np.ndarray:
+    """Keras 2's hard_sigmoid (keras/backend.py of Keras 2.x): clip(0.2 x + 0.5, 0, 1)."""
+    return np.clip(0.2 * x + 0.5, 0.0, 1.0)
+
+
+def _keras3_hard_sigmoid(x: np.ndarray) -> np.ndarray:
+    """Keras 3's hard_sigmoid (keras/src/activations): relu6(x + 3) / 6."""
+    return np.minimum(np.maximum(x + 3.0, 0.0), 6.0) / 6.0
+
+
+def test_hard_sigmoid_weight_transform_reproduces_keras2_gates():
+    """The transform config_rewrite records for a Keras 2 LSTM, applied by weight_layouts to real
+    arrays, makes Keras 3's hard_sigmoid compute Keras 2's gate values (tanh gate untouched)."""
+    units = 2
+    lstm = {
+        "class_name": "LSTM",
+        "config": {
+            "name": "l",
+            "units": units,
+            "activation": "tanh",
+            "recurrent_activation": "hard_sigmoid",
+        },
+    }
+    rw = cr.rewrite(_one_layer(lstm), keras_version="2.2.4")
+    rng = np.random.default_rng(0)
+    kernel = rng.normal(size=(3, 4 * units)).astype(np.float32) * 4
+    recurrent = rng.normal(size=(units, 4 * units)).astype(np.float32) * 4
+    bias = rng.normal(size=(4 * units,)).astype(np.float32)
+    new_kernel, new_recurrent, new_bias = wl.apply_transforms(
+        "l", [kernel, recurrent, bias], rw.weight_transforms["l"]
+    )
+    x = rng.normal(size=(64, 3)).astype(np.float64) * 3
+    h = rng.normal(size=(64, units)).astype(np.float64)
+    before = x @ kernel + h @ recurrent + bias
+    after = x @ new_kernel + h @ new_recurrent + new_bias
+    assert np.abs(before).max() > 2.5  # inputs reach both clipped ends of the function
+    for gate in (0, 1, 3):  # input, forget, output: recurrent_activation
+        cols = slice(gate * units, (gate + 1) * units)
+        np.testing.assert_allclose(
+            _keras3_hard_sigmoid(after[:, cols]), _keras2_hard_sigmoid(before[:, cols]), atol=1e-5
+        )
+    cell = slice(2 * units, 3 * units)  # candidate: tanh, must not be rescaled
+    np.testing.assert_allclose(after[:, cell], before[:, cell], atol=1e-5)
 
 
 def test_scale_gates_touches_only_the_listed_gates_in_both_directions():
@@ -550,8 +587,8 @@ def test_scale_gates_touches_only_the_listed_gates_in_both_directions():
 # --------------------------------------------------------------------------- planner
 
 
-def _source(*kinds: str, fmt: str = "keras-h5", **facts) -> Source:
-    return Source(Path("/x/model.h5"), "model.h5", fmt, tuple(kinds), facts=facts)
+def _source(*kinds: str, fmt: str = "keras-h5", **facts) -> Convertible:
+    return Convertible(Path("/x/model.h5"), "model.h5", fmt, tuple(kinds), facts=facts)
 
 
 def test_plan_chains_single_hops():
@@ -590,13 +627,30 @@ def test_step_registry_is_consistent():
 
     for step in STEPS:
         assert step.source in KINDS and step.target in KINDS, step
-        module_file = Path(__file__).parents[1] / "migrator" / "convert" / f"{step.module}.py"
+        steps_dir = Path(__file__).parents[1] / "migrator" / "convert" / "steps"
+        module_file = steps_dir / f"{step.module}.py"
         assert module_file.is_file(), step.module
         assert "\ndef run(" in module_file.read_text(encoding="utf-8"), step.module
         assert "import tensorflow" not in module_file.read_text().split("\ndef ")[0]
-        importlib.import_module(f"migrator.convert.{step.module}")  # no TF at import time
+        importlib.import_module(f"migrator.convert.steps.{step.module}")  # no TF at import time
     reachable = {s.target for s in STEPS}
     assert set(TARGETS.values()) <= reachable
+
+
+def test_registry_names_every_conversion_rules_recommend():
+    """The public names are the steps' own declarations; chains name registered steps."""
+    from migrator.convert import registry
+
+    names = {s.name: s.module for s in registry.steps()}
+    assert names["h5-to-keras"] == "h5_to_keras"
+    assert names["keras2-to-keras3"] == "tfkeras_keras_to_keras3"
+    assert names["keras-to-savedmodel"] == "keras_to_export"
+    chain = {c.name: c.steps for c in registry.chains()}["savedmodel-to-serving"]
+    assert [registry.step_named(n).module for n in chain] == ["keras_sm_to_keras", "keras_to_export"]
+    assert set(registry.conversions()) == set(names) | {"savedmodel-to-serving"}
+    for step in registry.steps():
+        assert step.summary and step.validate_with, step
+        assert set(step.validate_with) <= {"era", "tf_keras", "newest"}, step
 
 
 def test_default_targets():
@@ -762,12 +816,12 @@ def test_architecture_pairing_by_name(tmp_path):
 def test_model_names_in_the_output_layout(tmp_path):
     serving = tmp_path / "half_plus_two" / "00000123"
     serving.mkdir(parents=True)
-    src = Source(serving, "models/half_plus_two/00000123", "saved-model", ("tf1-saved-model",))
+    src = Convertible(serving, "models/half_plus_two/00000123", "saved-model", ("tf1-saved-model",))
     assert model_dir(src, single=True) == "half_plus_two"
     assert model_dir(src, single=False) == "models/half_plus_two"
     f = tmp_path / "heart_disease.h5"
     f.write_bytes(b"x")
-    assert model_dir(Source(f, "a/heart_disease.h5", "keras-h5", ("keras-h5",)), False) == (
+    assert model_dir(Convertible(f, "a/heart_disease.h5", "keras-h5", ("keras-h5",)), False) == (
         "a/heart_disease"
     )
 

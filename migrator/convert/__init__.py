@@ -3,7 +3,8 @@
 An artifact is first given a *kind* (what a converter needs to know about it, which is finer than
 the audit format: a `saved-model` may be a Keras SavedModel, a TF1 graph export or already a
 TF2 serving export). A *step* turns one kind into another and lives in its own module
-(`h5_to_keras.py`, `tf1_sm_to_tf2_sm.py`, ...); the planner chains steps from the source kind
+(`steps/h5_to_keras.py`, `steps/tf1_sm_to_tf2_sm.py`, ...) and declares itself in `registry`;
+the planner chains steps from the source kind
 to the kind the user asked for, like ONNX's version adapters or alembic's revisions. A missing
 link is a `NoConversionPath` that says why and what the user can do.
 
@@ -20,7 +21,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migrator.errors import MigratorError
+from migrator.convert import registry
+from migrator.convert.registry import Step
+from migrator.errors import (
+    AlreadyCurrent,
+    AlreadyPublished,
+    ConversionError,
+    NoConversionPath,
+    NoFaithfulMapping,
+    RuntimeUnavailable,
+    UnsafeContent,
+    ValidationFailed,
+    WorkerCrashed,
+)
+
+__all__ = [
+    "KINDS",
+    "TARGETS",
+    "TARGET_FOLDERS",
+    "AlreadyCurrent",
+    "AlreadyPublished",
+    "ConversionError",
+    "Convertible",
+    "NoConversionPath",
+    "NoFaithfulMapping",
+    "Options",
+    "RuntimeUnavailable",
+    "Step",
+    "UnsafeContent",
+    "ValidationFailed",
+    "WorkerCrashed",
+    "default_targets",
+    "no_path_reason",
+    "plan",
+]
 
 # The kinds a conversion can start from, pass through or end at.
 KINDS: dict[str, str] = {
@@ -52,59 +86,6 @@ TARGET_FOLDERS: dict[str, str] = {
 }
 
 
-class ConversionError(MigratorError):
-    """A conversion that cannot be done; one line: ``<path>: <problem>[; <remedy>]``."""
-
-    status = "failed"
-
-    def __init__(self, path: Path | str, problem: str, remedy: str = "") -> None:
-        self.path = str(path)
-        self.problem = problem
-        self.remedy = remedy
-        super().__init__(f"{self.path}: {self.short}")
-
-    @property
-    def short(self) -> str:
-        return self.problem + (f"; {self.remedy}" if self.remedy else "")
-
-    def to_json(self) -> dict[str, str]:
-        return {"type": type(self).__name__, "problem": self.problem, "remedy": self.remedy}
-
-
-class NoConversionPath(ConversionError):
-    """No chain of steps leads from what the artifact is to what was asked."""
-
-    status = "skipped"
-
-
-class AlreadyCurrent(ConversionError):
-    """The artifact already is in the requested format; nothing to do."""
-
-    status = "skipped"
-
-
-class AlreadyPublished(ConversionError):
-    """OUT already holds a version converted from the same source bytes at the same path."""
-
-    status = "skipped"
-
-
-class UnsafeContent(ConversionError):
-    """Converting would run code stored in the artifact (Lambda) or needs the user's classes."""
-
-
-class NoFaithfulMapping(ConversionError):
-    """A layer, argument or weight layout has no equivalent that computes the same function."""
-
-
-class ValidationFailed(ConversionError):
-    """The converted artifact does not reproduce the source's outputs or weights."""
-
-
-class RuntimeUnavailable(ConversionError):
-    """No installed TensorFlow/Keras runtime can do what the step or the validation needs."""
-
-
 @dataclass(frozen=True)
 class Options:
     """What the user asked for on the command line (everything a step or validation reads)."""
@@ -119,12 +100,14 @@ class Options:
     tags: tuple[str, ...] = ()  # MetaGraph tags to convert (TF1 SavedModels); default: serve
     signature: str | None = None  # signature key to export as serving_default (TF1)
     timeout: float = 900.0  # seconds per worker request before the worker is killed
+    read_timeout: float = 120.0  # seconds to read one artifact (audit's reader pool deadline)
+    read_jobs: int = 2  # reader processes (each forked; a hang or crash costs one artifact)
     seed: int = 1234  # seed of the deterministic validation inputs
     batch: int = 2  # batch size of the validation inputs
 
 
 @dataclass(frozen=True)
-class Source:
+class Convertible:
     """An artifact as the converter sees it: the audit's reading plus the conversion kinds."""
 
     location: Path  # the file or folder on disk
@@ -136,52 +119,28 @@ class Source:
     files: tuple[str, ...] = ()
     architecture: Path | None = None  # the JSON/YAML architecture used with a weights file
     facts: Mapping[str, Any] = field(default_factory=dict)  # what classification learned
+    # The reader's parsed metadata (`Reading.raw`: the HDF5 reader's joined model_config...),
+    # handed to steps so they never re-parse what the audit already read.
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def kind(self) -> str:
         return self.kinds[0]
 
 
-@dataclass(frozen=True)
-class Step:
-    """One single-hop conversion, implemented by `migrator.convert.<module>.run`."""
-
-    module: str
-    source: str
-    target: str
-    summary: str
+def __getattr__(name: str) -> Any:
+    """`STEPS`: every registered step (loaded on first use, so importing this is cheap)."""
+    if name == "STEPS":
+        return registry.steps()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# The registry: the only list of steps. Each module documents its own limits.
-STEPS: tuple[Step, ...] = (
-    Step("h5_to_keras", "keras-h5", "keras-v3",
-         "rewrite the config for Keras 3, rebuild the model, assign the HDF5 weights"),
-    Step("weights_to_keras", "keras-weights+arch", "keras-v3",
-         "build the architecture in Keras 3 and assign the weights file"),
-    Step("keras_sm_to_keras", "keras-savedmodel", "keras-v3",
-         "load with tf-keras, rebuild the config in Keras 3, copy the weights"),
-    Step("tfkeras_keras_to_keras3", "tf-keras-v3", "keras-v3",
-         "load with tf-keras, rebuild the config in Keras 3, copy the weights"),
-    Step("tf1_keras_export_to_keras", "tf1-keras-export", "keras-v3",
-         "build assets/saved_model.json in Keras 3 and assign the variables by name"),
-    Step("tf1_sm_to_tf2_sm", "tf1-saved-model", "saved-model",
-         "import the MetaGraph with wrap_function and re-export a serving_default signature"),
-    Step("graphdef_to_sm", "graph-def", "saved-model",
-         "import the frozen graph with wrap_function and export a serving_default signature"),
-    Step("keras_to_export", "keras-v3", "saved-model",
-         "model.export(): an inference SavedModel with serving_default"),
-    Step("keras_to_weights", "keras-v3", "keras-v3-weights", "model.save_weights(*.weights.h5)"),
-)  # fmt: skip
+def step_named(name: str) -> Step:
+    """The registered step with this public or module name."""
+    return registry.step_named(name)
 
 
-def step_named(module: str) -> Step:
-    for step in STEPS:
-        if step.module == module:
-            return step
-    raise KeyError(f"no conversion step named {module!r}")
-
-
-def plan(source: Source, target: str, steps: Sequence[Step] = STEPS) -> list[Step]:
+def plan(source: Convertible, target: str, steps: Sequence[Step] | None = None) -> list[Step]:
     """The shortest chain of steps from any of the source's kinds to the `target` name.
 
     Raises `AlreadyCurrent` when nothing needs doing and `NoConversionPath` when no chain exists.
@@ -201,6 +160,7 @@ def plan(source: Source, target: str, steps: Sequence[Step] = STEPS) -> list[Ste
             f"already a {KINDS[goal]}; nothing to convert",
             "",
         )
+    steps = registry.steps() if steps is None else steps
     best: list[Step] | None = None
     for start in source.kinds:
         path = _shortest(start, goal, steps)
@@ -229,7 +189,7 @@ def _shortest(start: str, goal: str, steps: Sequence[Step]) -> list[Step] | None
     return None
 
 
-def default_targets(source: Source) -> tuple[str, ...]:
+def default_targets(source: Convertible) -> tuple[str, ...]:
     """What `migrator convert` produces when `--to` is not given."""
     kind = source.kind if source.kinds else ""
     if kind == "keras-weights+arch":
@@ -277,7 +237,7 @@ _NO_PATH: dict[str, tuple[str, str]] = {
 }
 
 
-def no_path_reason(source: Source, target: str) -> tuple[str, str]:
+def no_path_reason(source: Convertible, target: str) -> tuple[str, str]:
     """(problem, remedy) for a source that has no chain of steps to `target`."""
     if source.facts.get("no_path"):
         problem, remedy = source.facts["no_path"]

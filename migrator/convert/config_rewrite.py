@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from migrator.convert import NoFaithfulMapping, UnsafeContent
+from migrator.errors import NoFaithfulMapping, UnsafeContent
 from migrator.formats.keras_config import MODEL_CLASSES
 from migrator.knowledge.keras1 import is_keras1
 from migrator.knowledge.versions import major

@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from migrator.convert import ConversionError, NoFaithfulMapping, UnsafeContent
 from migrator.convert.config_rewrite import Rewrite
 from migrator.convert.weight_layouts import convert_layer
+from migrator.errors import ConversionError, NoFaithfulMapping, UnsafeContent
+from migrator.formats.hdf5 import attrs
 
 
 @dataclass
@@ -32,19 +33,14 @@ class StoredWeights:
 
 
 def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+    """A string attribute as the HDF5 reader reads it (str or bytes; never None here)."""
+    found = attrs.text(value)
+    return found if found is not None else str(value)
 
 
 def h5_attr_list(group: Any, name: str) -> list[str]:
     """A list attribute, also when Keras split it into `name0`, `name1`, ... chunks."""
-    if name in group.attrs:
-        return [_text(v) for v in group.attrs[name]]
-    out: list[str] = []
-    index = 0
-    while f"{name}{index}" in group.attrs:
-        out.extend(_text(v) for v in group.attrs[f"{name}{index}"])
-        index += 1
-    return out
+    return attrs.list_attr(group, name)[0]
 
 
 def read_h5_weights(path: Path) -> StoredWeights:

@@ -104,7 +104,7 @@ def import_custom_objects(modules: Sequence[str], keras: Any = None) -> dict[str
 def _factory(spec: str) -> Any:
     module, _, func = spec.partition(":")
     if not module or not func:
-        from migrator.convert import ConversionError
+        from migrator.errors import ConversionError
 
         raise ConversionError(
             spec, "--model-factory must look like module:function", "e.g. mypkg.models:build"
@@ -335,7 +335,7 @@ def run_saved_model(
 
     loaded = tf.saved_model.load(path)
     if signature not in loaded.signatures:
-        from migrator.convert import ValidationFailed
+        from migrator.errors import ValidationFailed
 
         raise ValidationFailed(
             path,
@@ -422,7 +422,7 @@ def run_graph_def(
     """Import a frozen GraphDef (binary or text) and run it in a tf.compat.v1 Session."""
     import tensorflow as tf
 
-    from migrator.convert.graphdef_to_sm import read_graph_def
+    from migrator.convert.steps.graphdef_to_sm import read_graph_def
 
     v1 = tf.compat.v1
     graph_def = read_graph_def(Path(path))

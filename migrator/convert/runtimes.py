@@ -6,9 +6,11 @@ newest one; both run here as *workers*: `python -m migrator.convert.worker` subp
 answer JSON requests one per line, so TensorFlow is imported once per runtime, not once per model,
 and a crash or hang costs one request (the worker is killed and restarted), never the batch.
 
-Interpreters are found, in order, from `MIGRATOR_RUNTIME_<NAME>` (e.g. `MIGRATOR_RUNTIME_TF215=
-/path/to/python`, set by tox), `/opt/mv/<name>/bin/python`, and `.tox/<name>/bin/python` in the
-repository. Finding one reads package metadata only; TensorFlow is imported by workers alone.
+Interpreters are only ever the ones the user names, never guessed from machine paths: first
+`MIGRATOR_RUNTIME_<NAME>` (e.g. `MIGRATOR_RUNTIME_TF215=/path/to/python`, set by tox), then
+`[tool.migrator] runtimes = {tf215 = "/path/to/python"}` in the nearest `pyproject.toml`
+(`runtime_config.py`). The names are the TF lines' env names (`knowledge.tf_lines.ENV_NAMES`).
+Finding one reads package metadata only; TensorFlow is imported by workers alone.
 """
 
 from __future__ import annotations
@@ -27,15 +29,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from migrator.convert import ConversionError, RuntimeUnavailable
-from migrator.knowledge import versions
+from migrator.convert.runtime_config import configured_python
+from migrator.errors import ConversionError, RuntimeUnavailable, WorkerCrashed
+from migrator.knowledge import tf_lines, versions
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the `migrator` package
+# The folder holding the `migrator` package: put first on the workers' PYTHONPATH so every runtime
+# runs this very source, not an older copy installed in its env.
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 REPLY_PREFIX = "@@migrator-reply@@ "
 
 # The runtime names the project knows, oldest first. The last one found is "the latest".
-RUNTIME_NAMES: tuple[str, ...] = ("tf212", "tf215", "tf216", "tf221")
-SEARCH_ROOTS: tuple[Path, ...] = (Path("/opt/mv"), PACKAGE_ROOT / ".tox")
+RUNTIME_NAMES: tuple[str, ...] = tf_lines.ENV_NAMES
 
 _PROBE = (
     "import json, sys, importlib.metadata as m\n"
@@ -98,11 +102,29 @@ class Runtime:
 
 
 def _candidates(name: str) -> Iterable[Path]:
-    env = os.environ.get(f"MIGRATOR_RUNTIME_{name.upper()}")
+    """Where the user says the interpreter of runtime `name` is: environment, then pyproject."""
+    env = os.environ.get(env_variable(name))
     if env:
         yield Path(env)
-    for root in SEARCH_ROOTS:
-        yield root / name / "bin" / "python"
+    configured = configured_python(name)
+    if configured is not None:
+        yield configured
+
+
+def env_variable(name: str) -> str:
+    """The environment variable that names runtime `name`'s interpreter."""
+    return f"MIGRATOR_RUNTIME_{name.upper()}"
+
+
+def how_to_provide(name: str) -> str:
+    """What runtime `name` needs installed and the two ways to point migrator at it."""
+    line = tf_lines.by_env(name)
+    pins = ", ".join(f"{dist}=={version}" for dist, version in line.pins().items())
+    return (
+        f"create an env (Python <= {line.python_max}) with {pins} and point migrator at its "
+        f"python: set {env_variable(name)}=/path/to/python, or add "
+        f'`runtimes = {{{name} = "/path/to/python"}}` under [tool.migrator] in pyproject.toml'
+    )
 
 
 @cache
@@ -170,17 +192,14 @@ def latest() -> Runtime:
     """The newest TensorFlow with Keras 3: where steps run and outputs are validated."""
     keras3 = [r for r in available() if r.has_keras3]
     if not keras3:
+        newest = tf_lines.newest()
         raise RuntimeUnavailable(
             "migrator",
-            "conversion needs TensorFlow with Keras 3 and none was found",
-            "install it (`pip install 'migrator[tf]'`) or point MIGRATOR_RUNTIME_TF221 at the "
-            "python of an env that has tensorflow>=2.16 and keras>=3",
+            f"conversion needs a TensorFlow runtime with Keras 3 and none was found (runtime "
+            f"{newest.env}: tensorflow {newest.tensorflow}, keras {newest.keras})",
+            how_to_provide(newest.env),
         )
     return keras3[-1]
-
-
-class WorkerCrashed(ConversionError):
-    """The worker process died or hung while handling a request."""
 
 
 class Worker:
@@ -355,13 +374,13 @@ class Pool:
 
 
 def _error_types() -> dict[str, type[ConversionError]]:
-    from migrator import convert
+    from migrator import errors
 
     return {
         cls.__name__: cls
-        for cls in vars(convert).values()
+        for cls in vars(errors).values()
         if isinstance(cls, type) and issubclass(cls, ConversionError)
-    } | {"WorkerCrashed": WorkerCrashed}
+    }
 
 
 _ERROR_TYPES = _error_types()

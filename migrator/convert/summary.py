@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from migrator.convert.pipeline import ConvertReport
+from migrator.convert.tree import ConvertReport
 
 _STYLE = {"converted": "green", "skipped": "yellow", "failed": "red"}
 

@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from migrator.convert import ConversionError, Options, RuntimeUnavailable, ValidationFailed
+from migrator.convert import Options
 from migrator.convert.runtimes import Pool, Runtime
 from migrator.convert.weight_layouts import apply_transforms
+from migrator.errors import ConversionError, RuntimeUnavailable, ValidationFailed
 
 DEFAULT_DIM = 8
 IMAGE_DIM = 32

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from migrator.convert import NoFaithfulMapping
+from migrator.errors import NoFaithfulMapping
 
 FLIP_CLASSES = frozenset({"Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "ConvLSTM2D"})
 

@@ -16,7 +16,7 @@ from typing import Any
 
 REPLY_PREFIX = "@@migrator-reply@@ "
 
-# op name -> (module, function). Steps are called as "step:<module>".
+# op name -> (module, function). Steps are called as "step:<name>" (see `registry`).
 OPS: dict[str, tuple[str, str]] = {
     "run_keras": ("migrator.convert.runner", "run_keras"),
     "run_saved_model": ("migrator.convert.runner", "run_saved_model"),
@@ -28,12 +28,10 @@ OPS: dict[str, tuple[str, str]] = {
 
 def _resolve(op: str) -> Any:
     if op.startswith("step:"):
-        from migrator.convert import STEPS
+        from migrator.convert import registry
 
-        module = op.split(":", 1)[1]
-        if module not in {s.module for s in STEPS}:
-            raise KeyError(f"unknown step {module!r}")
-        return importlib.import_module(f"migrator.convert.{module}").run
+        step = registry.step_named(op.split(":", 1)[1])
+        return importlib.import_module(f"{registry.STEPS_PACKAGE}.{step.module}").run
     if op not in OPS:
         raise KeyError(f"unknown worker operation {op!r}")
     module, func = OPS[op]
@@ -41,7 +39,7 @@ def _resolve(op: str) -> Any:
 
 
 def _error_reply(exc: BaseException) -> dict[str, Any]:
-    from migrator.convert import ConversionError
+    from migrator.errors import ConversionError
 
     if isinstance(exc, ConversionError):
         return exc.to_json()

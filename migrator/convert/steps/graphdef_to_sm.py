@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from migrator.convert import ConversionError, NoFaithfulMapping
+from migrator.convert.registry import conversion_step
+from migrator.errors import ConversionError, NoFaithfulMapping
 
 VARIABLE_OPS = frozenset({"VariableV2", "Variable", "VarHandleOp", "TemporaryVariable"})
 
@@ -124,6 +125,13 @@ def graph_to_saved_model(
     }
 
 
+@conversion_step(
+    "graphdef-to-savedmodel",
+    source="graph-def",
+    target="saved-model",
+    validate_with=("newest",),
+    summary="frozen GraphDef -> SavedModel with a signature",
+)
 def run(
     src: str,
     out_dir: str,

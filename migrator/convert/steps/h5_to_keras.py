@@ -11,53 +11,81 @@ without the training code; optimizer state is not carried (see `notes`).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from migrator.convert import ConversionError
 from migrator.convert.config_rewrite import rewrite
+from migrator.convert.registry import conversion_step
+from migrator.errors import ConversionError
+from migrator.formats.hdf5 import attrs
 
 
-def read_h5_config(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(model config, file facts: keras_version, backend, training_config, optimizer weights)."""
+def read_h5_config(
+    path: Path, reading: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(model config, file facts: keras_version, backend, training_config, optimizer weights).
+
+    `reading` is what the audit's HDF5 reader already parsed (`Reading.raw` and a few details):
+    its model_config is joined from `model_config0..N` chunks (Keras splits attributes over
+    HDF5's 64 KB header limit). Without it (a caller outside the converter), the attributes are
+    read here with the reader's own helpers, chunks included.
+    """
     import h5py
 
+    reading = reading or {}
     with h5py.File(path, "r") as f:
-        raw = f.attrs.get("model_config")
-        if raw is None:
+        config = reading.get("model_config")
+        if config is None:
+            config = _json_attr(f, "model_config", path)
+        if config is None:
             raise ConversionError(
                 path,
                 "the HDF5 file has no model_config (it holds weights only)",
                 "convert it together with its architecture (a JSON/YAML beside it, --arch, or "
                 "--model-factory)",
             )
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-        try:
-            config = json.loads(text)
-        except ValueError as exc:
-            raise ConversionError(
-                path, f"model_config is not valid JSON ({exc})", "the file is damaged; re-export it"
-            ) from exc
         facts: dict[str, Any] = {}
         for key in ("keras_version", "backend"):
-            if key in f.attrs:
-                value = f.attrs[key]
-                facts[key] = value.decode("utf-8") if isinstance(value, bytes) else str(value)
-        training = f.attrs.get("training_config")
+            value, _ = attrs.text_attr(f, key)
+            if value is not None:
+                facts[key] = value
+        training = reading.get("training_config")
+        if training is None:
+            training = _json_attr(f, "training_config", path)
         if training is not None:
-            facts["training_config"] = json.loads(
-                training.decode("utf-8") if isinstance(training, bytes) else str(training)
-            )
+            facts["training_config"] = training
         facts["optimizer_weights"] = "optimizer_weights" in f
     return config, facts
 
 
+def _json_attr(f: Any, name: str, path: Path) -> Any:
+    """A JSON attribute (joined from chunks), parsed; None when absent."""
+    text, _ = attrs.text_attr(f, name)
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ConversionError(
+            path, f"{name} is not valid JSON ({exc})", "the file is damaged; re-export it"
+        ) from exc
+
+
+@conversion_step(
+    "h5-to-keras",
+    source="keras-h5",
+    target="keras-v3",
+    validate_with=("era", "tf_keras"),
+    summary="Keras HDF5 model (Keras 1/2, tf.keras, Keras 3 legacy) -> Keras 3 `.keras`",
+)
 def run(
     src: str,
     out_dir: str,
     *,
     custom_objects: list[str] | tuple[str, ...] = (),
     unsafe: bool = False,
+    reading: Mapping[str, Any] | None = None,
     **_: Any,
 ) -> dict[str, Any]:
     from migrator.convert.keras3_build import (
@@ -71,7 +99,7 @@ def run(
     )
 
     path = Path(src)
-    config, facts = read_h5_config(path)
+    config, facts = read_h5_config(path, reading)
     rw = rewrite(config, keras_version=facts.get("keras_version"), unsafe=unsafe)
     model = build_model(rw.config, subject=src, modules=custom_objects, unsafe=unsafe)
     stored = read_h5_weights(path)

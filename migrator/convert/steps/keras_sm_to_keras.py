@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from migrator.convert import RuntimeUnavailable
+from migrator.convert.registry import conversion_step
+from migrator.errors import RuntimeUnavailable
 
 
 def load_tf_keras(src: str, custom_objects: list[str] | tuple[str, ...]) -> Any:
@@ -30,6 +31,13 @@ def load_tf_keras(src: str, custom_objects: list[str] | tuple[str, ...]) -> Any:
     return tf_keras.models.load_model(src, compile=False, custom_objects=objects)
 
 
+@conversion_step(
+    "savedmodel-to-keras",
+    source="keras-savedmodel",
+    target="keras-v3",
+    validate_with=("era", "tf_keras"),
+    summary="Keras SavedModel written by `model.save(dir)` -> Keras 3 `.keras`",
+)
 def run(
     src: str,
     out_dir: str,

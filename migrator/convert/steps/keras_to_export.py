@@ -9,7 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from migrator.convert.registry import conversion_chain, conversion_step
 
+
+@conversion_step(
+    "keras-to-savedmodel",
+    source="keras-v3",
+    target="saved-model",
+    validate_with=("newest",),
+    summary="Keras 3 `.keras` -> inference SavedModel with `serving_default` (`model.export()`)",
+)
 def run(
     src: str,
     out_dir: str,
@@ -46,3 +55,11 @@ def run(
         "signature": keras_sig,
         "input_names": names,
     }
+
+
+# Rules recommend this pair by one name: a Keras SavedModel re-exported for serving.
+SAVEDMODEL_TO_SERVING = conversion_chain(
+    "savedmodel-to-serving",
+    ("savedmodel-to-keras", "keras-to-savedmodel"),
+    "Keras SavedModel -> serving SavedModel like `model.export()` writes",
+)

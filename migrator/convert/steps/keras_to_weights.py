@@ -9,7 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from migrator.convert.registry import conversion_step
 
+
+@conversion_step(
+    "keras-to-weights",
+    source="keras-v3",
+    target="keras-v3-weights",
+    validate_with=("newest",),
+    summary="Keras 3 `.keras` -> `.weights.h5` (the Keras 3 weights-only layout)",
+)
 def run(
     src: str,
     out_dir: str,

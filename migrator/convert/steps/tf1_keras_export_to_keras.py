@@ -13,7 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from migrator.convert import ConversionError
+from migrator.convert.registry import conversion_step
+from migrator.errors import ConversionError
 
 
 def _checkpoint_key(keys: set[str], layer: str, index: int, weight_path: str) -> str | None:
@@ -35,6 +36,14 @@ def _checkpoint_key(keys: set[str], layer: str, index: int, weight_path: str) ->
     return None
 
 
+@conversion_step(
+    "tf1-keras-export-to-keras",
+    source="tf1-keras-export",
+    target="keras-v3",
+    validate_with=("newest",),
+    summary="tf.contrib / `tf.keras.experimental` export (graph-mode "
+    "SavedModel with `assets/saved_model.json`) -> Keras 3 `.keras`",
+)
 def run(
     src: str,
     out_dir: str,

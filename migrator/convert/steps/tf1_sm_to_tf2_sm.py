@@ -20,7 +20,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from migrator.convert import ConversionError
+from migrator.convert.registry import conversion_step
+from migrator.errors import ConversionError
 
 REF_VARIABLE_OPS = frozenset({"VariableV2", "Variable", "TemporaryVariable"})
 
@@ -76,6 +77,14 @@ def _shape(proto: Any) -> list[int | None] | None:
     return [d.size if d.size >= 0 else None for d in proto.dim]
 
 
+@conversion_step(
+    "tf1-savedmodel-to-tf2",
+    source="tf1-saved-model",
+    target="saved-model",
+    validate_with=("newest",),
+    summary="TF1 / estimator / tf.contrib SavedModel -> TF2 SavedModel "
+    "with a `serving_default` signature",
+)
 def run(
     src: str,
     out_dir: str,
@@ -87,7 +96,7 @@ def run(
 ) -> dict[str, Any]:
     import tensorflow as tf
 
-    from migrator.convert.graphdef_to_sm import graph_to_saved_model
+    from migrator.convert.steps.graphdef_to_sm import graph_to_saved_model
 
     facts = facts or {}
     chosen_tags = choose_tags(facts.get("meta_graphs") or [], tags)

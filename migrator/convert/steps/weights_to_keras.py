@@ -19,7 +19,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from migrator.convert import ConversionError
+from migrator.convert.registry import conversion_step
+from migrator.errors import ConversionError
 
 
 def read_architecture(path: Path) -> tuple[dict[str, Any], str | None]:
@@ -79,6 +80,14 @@ def _factory(spec: str) -> Any:
     return getattr(importlib.import_module(module), func)()
 
 
+@conversion_step(
+    "weights-to-keras",
+    source="keras-weights+arch",
+    target="keras-v3",
+    validate_with=("era", "tf_keras"),
+    summary="weights-only HDF5 or TF weight checkpoint + architecture -> "
+    "`.weights.h5` and `.keras`",
+)
 def run(
     src: str,
     out_dir: str,

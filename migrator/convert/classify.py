@@ -1,0 +1,278 @@
+"""Classification: what an audited artifact is to the converter, or why it is refused.
+
+The audit's reading says which format an artifact is; a converter needs more: whether a
+`saved-model` is a Keras SavedModel, a TF1 export or already a TF2 serving export, whether a
+weights file has an architecture beside it, whether converting would run code stored in the file.
+`classify` answers from the reading alone (nothing is loaded), so a refused artifact never
+reaches a TensorFlow worker. The kinds it gives are the ones steps declare in `registry`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from migrator.convert import Convertible, Options, registry
+from migrator.errors import ConversionError, UnsafeContent
+from migrator.knowledge import versions
+from migrator.model import Artifact
+
+_MODEL_CLASSES = ("Sequential", "Functional", "Model")
+_STEM_NOISE = ("weights", "weight", "model", "config", "arch", "architecture", "json", "yaml")
+# A weights file plus one of these makes a model; the architecture file alone is not converted.
+ARCH_FORMATS = ("keras-json", "keras-yaml")
+WEIGHTS_FORMATS = ("keras-h5-weights", "keras-v3-weights", "tf-checkpoint")
+
+# An architecture: a path (read here, in this process) or an artifact the reader pool already read.
+Architecture = Path | Artifact
+
+
+def _lambda_layers(artifact: Artifact) -> list[str]:
+    d = artifact.details
+    found: list[Any] = list(d.get("lambda_layers") or [])
+    meta = d.get("keras_metadata") or {}
+    if isinstance(meta, Mapping):
+        found += list((meta.get("summary") or {}).get("lambda_layers") or [])
+    found += list(d.get("lambda_entries") or [])
+    return [str(x.get("path") if isinstance(x, Mapping) else x) for x in found]
+
+
+def _refuse_lambdas(
+    subject: str, lambdas: Sequence[str], options: Options, where: str = ""
+) -> None:
+    if not lambdas or options.unsafe:
+        return
+    shown = ", ".join(repr(x) for x in lambdas[:5])
+    raise UnsafeContent(
+        subject,
+        f"refused: Lambda layer(s) {shown}{f' in {where}' if where else ''} hold Python code "
+        "stored in the artifact, and converting them means running it",
+        "rewrite them as registered custom layers and pass --custom-objects, or pass "
+        "--unsafe if you trust the file's origin",
+    )
+
+
+def _arch_lambdas(arch: Architecture) -> list[str]:
+    """Lambda layers of an architecture file, from the audit reader (nothing is decoded).
+
+    An artifact already read by the reader pool is used as is; a bare path (an `--arch` file, a
+    caller classifying one artifact) is read here.
+    """
+    from migrator.audit import read_candidate
+    from migrator.model import Candidate
+
+    if isinstance(arch, Artifact):
+        artifact, path = arch, arch.location
+    else:
+        path = arch
+        artifact = read_candidate(Candidate(path, path.name, "keras_arch", (path.name,)))
+    if artifact.errors:
+        raise ConversionError(
+            path,
+            f"the architecture file cannot be used: {artifact.errors[0]}",
+            "pass a model.to_json() file with --arch",
+        )
+    return _lambda_layers(artifact)
+
+
+def _wrapped_checkpoint(details: Mapping[str, Any]) -> bool:
+    """`tf.train.Checkpoint(model=model).save()`: the model hangs under a name the user chose,
+    beside `save_counter`; `model.save_weights` roots the checkpoint at the model itself."""
+    graph = details.get("object_graph") or {}
+    return isinstance(graph, Mapping) and "save_counter" in (graph.get("root_children") or [])
+
+
+def _keras_config_lost(details: Mapping[str, Any]) -> bool:
+    """A TF >= 2.5 Keras SavedModel without keras_metadata.pb (tf.saved_model.save of a model).
+
+    TF 2.0-2.4 kept each Keras object's config in the object graph, and tf-keras revives models
+    from it; from TF 2.5 the config lives only in keras_metadata.pb.
+    """
+    if details.get("keras_source") != "object_graph":
+        return False
+    return any(
+        versions.major(str(version)) == 2 and versions.at_least(str(version), (2, 5))
+        for version in details.get("tensorflow_versions") or []
+    )
+
+
+def find_architecture(weights: Path, candidates: Sequence[Path]) -> tuple[Path | None, str]:
+    """The architecture file for a weights file among `candidates` in its folder.
+
+    One candidate: that one. Several: the one whose name shares the longest prefix with the
+    weights file's, ignoring words like "weights"/"model"/"config"; a tie is ambiguous.
+    """
+    same_dir = [c for c in candidates if c.parent == weights.parent]
+    if not same_dir:
+        return None, "no architecture file (model.to_json()/to_yaml()) beside it"
+    if len(same_dir) == 1:
+        return same_dir[0], ""
+
+    def stem(p: Path) -> str:
+        name = p.name.split(".")[0].lower()
+        for word in _STEM_NOISE:
+            name = name.replace(word, "")
+        return name.strip("_- ")
+
+    target = stem(weights)
+    scored = sorted(
+        ((len(_common_prefix(stem(c), target)), c) for c in same_dir), key=lambda t: -t[0]
+    )
+    if scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return scored[0][1], ""
+    names = ", ".join(c.name for c in same_dir)
+    return None, f"several architecture files beside it ({names}) and none matches its name"
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def classify(
+    artifact: Artifact,
+    options: Options,
+    architectures: Sequence[Architecture] = (),
+) -> Convertible:
+    """The conversion view of an audited artifact. Raises for broken or refused artifacts.
+
+    `architectures` are the architecture files that may pair with a weights file: paths, or
+    artifacts the reader pool read (then nothing is read again here).
+    """
+    fmt = artifact.format
+    d = artifact.details
+    if artifact.errors:
+        raise ConversionError(
+            artifact.path,
+            artifact.errors[0],
+            "" if ";" in artifact.errors[0] else "fix the artifact first (see `migrator inspect`)",
+        )
+    _refuse_lambdas(artifact.path, _lambda_layers(artifact), options)
+    custom = d.get("custom_objects") or []
+    if custom and not options.custom_objects:
+        names = ", ".join(sorted({str(c.get("class_name")) for c in custom}))
+        raise UnsafeContent(
+            artifact.path,
+            f"refused: the model needs custom classes ({names}) that only your code can provide",
+            "pass --custom-objects <module> that defines and registers them",
+        )
+    model_class = d.get("model_class")
+    if (
+        fmt in ("keras-h5", "keras-v3")
+        and isinstance(model_class, str)
+        and model_class not in _MODEL_CLASSES
+        and not options.custom_objects
+    ):
+        raise UnsafeContent(
+            artifact.path,
+            f"refused: the model is a subclassed {model_class!r}; its code is not in the file "
+            "and only your code can provide it",
+            "pass --custom-objects <module> that defines and registers the class, or "
+            "--model-factory for its weights",
+        )
+    kinds: list[str] = []
+    facts: dict[str, Any] = {}
+    arch: Path | None = None
+    if fmt == "keras-h5":
+        kinds = ["keras-h5"]
+    elif fmt in WEIGHTS_FORMATS[:2] or (
+        fmt == "tf-checkpoint" and d.get("keras_save_weights") and not _wrapped_checkpoint(d)
+    ):
+        chosen: Architecture | None = None
+        if options.architecture is not None:
+            chosen = arch = options.architecture
+        elif options.model_factory is None:
+            by_path = {_arch_path(a): a for a in architectures}
+            arch, why = find_architecture(artifact.location, list(by_path))
+            chosen = by_path.get(arch) if arch is not None else None
+            if arch is None:
+                facts["no_path"] = (
+                    f"weights only: {why}",
+                    "put the model.to_json() file beside it, or pass --arch FILE or "
+                    "--model-factory module:function",
+                )
+        if arch is not None and chosen is not None:
+            _refuse_lambdas(artifact.path, _arch_lambdas(chosen), options, where=arch.name)
+        if arch is not None or options.model_factory is not None:
+            kinds = ["keras-weights+arch"]
+        if fmt == "keras-v3-weights":
+            kinds.append("keras-v3-weights")
+    elif fmt == "keras-v3":
+        kinds = ["keras-v3"] if d.get("saved_by") == "keras3" else ["tf-keras-v3"]
+    elif fmt == "saved-model":
+        era, keras = d.get("era"), bool(d.get("keras"))
+        facts["meta_graphs"] = [
+            {"tags": m.get("tags"), "signatures": sorted(m.get("signatures") or {})}
+            for m in d.get("meta_graphs") or []
+        ]
+        serving = any(
+            "serving_default" in (m.get("signatures") or {}) for m in d.get("meta_graphs") or []
+        )
+        if era == "tf2" and keras and not _keras_config_lost(d):
+            kinds = ["keras-savedmodel"]
+        elif era == "tf2":
+            kinds = ["saved-model"] if serving else []
+            if keras:
+                facts["no_path"] = (
+                    "written by tf.saved_model.save: since TF 2.5 the Keras config is only kept "
+                    "in keras_metadata.pb, which model.save writes and this folder lacks",
+                    "re-save it with model.save, or use it as a SavedModel (tf.saved_model.load, "
+                    "keras.layers.TFSMLayer)",
+                )
+            else:
+                facts["no_path"] = (
+                    "a TF2 SavedModel of a tf.Module or functions has no Keras config to rebuild"
+                    + ("" if serving else ", and no serving_default signature to serve"),
+                    "load it with tf.saved_model.load or keras.layers.TFSMLayer"
+                    if serving
+                    else "re-save it with tf.saved_model.save(obj, dir, signatures=...)",
+                )
+        elif d.get("keras_source") == "assets/saved_model.json":
+            kinds = ["tf1-keras-export", "tf1-saved-model"]
+        else:
+            kinds = ["tf1-saved-model"]
+    elif fmt == "graph-def":
+        if d.get("container") == "MetaGraphDef":
+            facts["no_path"] = (
+                "a loose MetaGraphDef has no variables or signatures to serve",
+                "convert the SavedModel or the frozen graph it belongs to",
+            )
+        else:
+            kinds = ["graph-def"]
+            facts["likely_outputs"] = list(d.get("likely_outputs") or [])
+    elif fmt == "tf-checkpoint" and (d.get("kind") == "object-based" or _wrapped_checkpoint(d)):
+        facts["no_path"] = (
+            "a tf.train.Checkpoint holds the variables of Python objects, not a model architecture",
+            "restore it into your model in code (tf.train.Checkpoint(model=model).restore(path)) "
+            "and save model.keras, or use model.save_weights to write weights migrator converts",
+        )
+    elif fmt == "tf-checkpoint":
+        facts["no_path"] = (
+            "a tf.train.Saver checkpoint holds variable values only; the .meta graph has no "
+            "serving signature to export",
+            "export a SavedModel from the training code (tf.compat.v1.saved_model.Builder or "
+            "estimator.export_saved_model)",
+        )
+    known = registry.source_kinds() | {s.target for s in registry.steps()}
+    unknown = [k for k in kinds if k not in known]
+    if unknown:  # a kind no step declares: a bug here, not in the artifact
+        raise ValueError(f"classify gave kinds no conversion step declares: {unknown}")
+    return Convertible(
+        location=artifact.location,
+        rel=artifact.path,
+        format=fmt,
+        kinds=tuple(kinds),
+        producer=dict(artifact.producer),
+        details=dict(d),
+        files=artifact.files,
+        architecture=arch,
+        facts=facts,
+        raw=dict(artifact.reading.raw),
+    )
+
+
+def _arch_path(arch: Architecture) -> Path:
+    return arch.location if isinstance(arch, Artifact) else arch

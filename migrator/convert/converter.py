@@ -1,0 +1,299 @@
+"""Convert one classified artifact: plan -> run each step in a worker -> validate -> publish.
+
+The main process never imports TensorFlow: each step and each model run goes to a worker of the
+right runtime (`runtimes.Pool`). An artifact ends as exactly one `Outcome`: converted (with its
+published versions), skipped (nothing to do, or no conversion exists: with the reason) or failed
+(with the reason and what to do).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from migrator import __version__
+from migrator.convert import (
+    KINDS,
+    TARGET_FOLDERS,
+    TARGETS,
+    Convertible,
+    Options,
+    default_targets,
+    plan,
+    runtimes,
+)
+from migrator.convert import publish as pub
+from migrator.convert.registry import Step
+from migrator.convert.runtimes import Pool, Runtime
+from migrator.convert.step_result import StepResult
+from migrator.convert.validate import Check, validate
+from migrator.convert.validation_runs import output_run, source_runs
+from migrator.errors import AlreadyPublished, ConversionError
+
+
+@dataclass
+class Outcome:
+    """What happened to one artifact."""
+
+    path: str
+    format: str
+    status: str  # converted | skipped | failed
+    kind: str | None = None
+    reason: str = ""
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "format": self.format, "kind": self.kind}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.outputs:
+            out["outputs"] = self.outputs
+        if self.warnings:
+            out["warnings"] = self.warnings
+        return out
+
+
+def model_dir(source: Convertible, single: bool) -> str:
+    """The model's folder under OUT: its name, under its parent folders when converting a tree."""
+    location = source.location
+    layout = source.details.get("layout") or {}
+    name_path = location
+    if location.name.isdigit() or (isinstance(layout, Mapping) and layout.get("version_folder")):
+        name_path = location.parent  # TF Serving version / timestamped export: the base names it
+    name = name_path.name
+    if location.is_file() or (not location.exists() and location.suffix):
+        name = location.name.split(".")[0] or location.name
+    name = pub.safe_name(name)
+    if single:
+        return name
+    rel = Path(source.rel)
+    parents = rel.parent
+    if name_path != location:
+        parents = parents.parent
+    parts = [pub.safe_name(p) for p in parents.parts if p not in (".", "")]
+    return "/".join([*parts, name])
+
+
+class Converter:
+    """Converts sources one by one into OUT, reusing one worker per runtime."""
+
+    def __init__(self, out_root: Path, options: Options, *, pool: Pool | None = None) -> None:
+        self.out_root = Path(out_root)
+        self.options = options
+        self.pool = pool or Pool()
+        self._latest: Runtime | None = None
+        self._available: list[Runtime] | None = None
+
+    @property
+    def latest(self) -> Runtime:
+        if self._latest is None:
+            self._latest = runtimes.latest()
+        return self._latest
+
+    @property
+    def available(self) -> list[Runtime]:
+        if self._available is None:
+            self._available = runtimes.available()
+        return self._available
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def convert(self, source: Convertible, *, single: bool) -> Outcome:
+        """Convert one source to each requested target; failures become the outcome's reason."""
+        outcome = Outcome(
+            source.rel, source.format, "converted", source.kind if source.kinds else None
+        )
+        targets = list(self.options.targets) or list(default_targets(source))
+        products: dict[str, StepResult] = {}
+        skipped: list[str] = []
+        failure: str | None = None
+        work = pub.staging_dir(self.out_root)
+        try:
+            for target in targets:
+                try:
+                    outcome.outputs.append(self._one_target(source, target, products, work, single))
+                except ConversionError as exc:
+                    label = f"{target}: {exc.short}" if len(targets) > 1 else exc.short
+                    if exc.status == "skipped":
+                        skipped.append(label)
+                        continue
+                    failure = label  # later targets share the failed chain: stop here
+                    break
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            pub.cleanup_staging(self.out_root)
+        if failure is not None:
+            outcome.status, outcome.reason = "failed", failure
+            outcome.warnings.extend(skipped)
+        elif not outcome.outputs:
+            outcome.status, outcome.reason = "skipped", "; ".join(skipped)
+        else:
+            outcome.warnings.extend(skipped)
+        return outcome
+
+    def _one_target(
+        self,
+        source: Convertible,
+        target: str,
+        products: dict[str, StepResult],
+        work: Path,
+        single: bool,
+    ) -> dict[str, Any]:
+        steps = plan(source, target)
+        goal = TARGETS[target]
+        model_name = model_dir(source, single)
+        folder = TARGET_FOLDERS[target]
+        sha = pub.sha256_tree(source.location)
+        existing = pub.find_published(
+            self.out_root / model_name / folder, sha, str(source.location.resolve())
+        )
+        if existing is not None:
+            raise AlreadyPublished(
+                source.rel,
+                f"already converted to {target}: {existing} holds the same source bytes",
+                "delete that version folder to convert again",
+            )
+        current = str(source.location)
+        for step in steps:
+            if step.target in products:
+                current = products[step.target].path
+                continue
+            out_dir = work / step.module
+            out_dir.mkdir(parents=True, exist_ok=True)
+            args = {
+                "src": current,
+                "out_dir": str(out_dir),
+                "custom_objects": list(self.options.custom_objects),
+                "unsafe": self.options.unsafe,
+                "architecture": str(source.architecture) if source.architecture else None,
+                "model_factory": self.options.model_factory,
+                "tags": list(self.options.tags),
+                "signature": self.options.signature,
+                "facts": dict(source.facts),
+                # What the audit's reader already parsed, so the first step never re-parses it.
+                "reading": step_reading(source) if current == str(source.location) else {},
+            }
+            reply = self.pool.worker(self.latest).call(
+                f"step:{step.name}", args, timeout=self.options.timeout, subject=source.rel
+            )
+            info = StepResult.from_json(reply, step=step.name)
+            products[step.target] = info
+            current = info.path
+        final = products[goal]
+        history = [products[s.target] for s in steps]
+        first = history[0]
+        transforms: dict[str, Any] = {}
+        for item in history:
+            transforms.update(item.weight_transforms)
+        onednn = first.channels_first
+        check = validate(
+            subject=source.rel,
+            pool=self.pool,
+            work=work / f"validate-{target}",
+            options=self.options,
+            signature=list(final.signature or first.signature),
+            output_run=replace(output_run(self.latest, target, final, self.options), onednn=onednn),
+            source_runs=[
+                replace(run, onednn=onednn)
+                for run in source_runs(
+                    self.available, self.latest, source, steps[0], first, self.options
+                )
+            ],
+            transforms=transforms,
+            int_high=first.int_high,
+            allow_missing_weights=target == "saved-model",
+        )
+        metadata = self._metadata(source, target, steps, history, final, check, sha)
+        payload = Path(final.path)
+        version_dir = pub.publish(
+            self.out_root,
+            model_name,
+            folder,
+            payload,
+            metadata,
+            payload_name="model.keras"
+            if target == "keras"
+            else ("model.weights.h5" if target == "weights" else None),
+        )
+        return {
+            "target": target,
+            "path": str(version_dir),
+            "version": version_dir.name,
+            "max_abs_diff": check.max_abs_diff,
+            "weights_compared": check.weights.get("compared"),
+            "source_run": check.source_run,
+        }
+
+    def _metadata(
+        self,
+        source: Convertible,
+        target: str,
+        steps: Sequence[Step],
+        history: Sequence[StepResult],
+        final: StepResult,
+        check: Check,
+        sha: str,
+    ) -> dict[str, Any]:
+        latest = self.latest
+        changes: list[str] = []
+        notes: list[str] = []
+        for item in history:
+            changes += [c for c in item.changes if c not in changes]
+            notes += [n for n in item.notes if n not in notes]
+        first = history[0] if history else final
+        return {
+            "model_name": model_dir(source, True),
+            "format": TARGET_FOLDERS[target],
+            "format_description": KINDS[TARGETS[target]],
+            "source": {
+                "path": str(source.location.resolve()),
+                "rel": source.rel,
+                "sha256": sha,
+                "format": source.format,
+                "kind": source.kind,
+                "producer": dict(source.producer),
+                "architecture": str(source.architecture) if source.architecture else None,
+            },
+            "migrator_version": __version__,
+            "runtime": latest.to_json(),
+            "tensorflow_version": latest.tensorflow,
+            "keras_version": latest.keras,
+            "conversion": {
+                "steps": [
+                    {"module": s.module, "name": s.name, "from": s.source, "to": s.target}
+                    for s in steps
+                ],
+                "changes": changes,
+                "notes": notes,
+                "weight_transforms": dict(first.weight_transforms),
+                "unsafe": self.options.unsafe,
+                "custom_objects": list(self.options.custom_objects),
+                "training_config": first.training_config,
+            },
+            "input_signature": list(final.signature or first.signature),
+            "validation": check.to_json(),
+        }
+
+
+# The Reading.raw entries a step may use, per source kind (JSON-shaped, sent to the worker).
+_READING_KEYS: dict[str, tuple[str, ...]] = {"keras-h5": ("model_config", "training_config")}
+
+
+def step_reading(source: Convertible) -> dict[str, Any]:
+    """What the audit's reader parsed that the first step needs: the HDF5 reader's model_config
+    (joined from its `model_config0..N` chunks) and training_config, plus producer facts."""
+    keys = _READING_KEYS.get(source.kind, ())
+    out: dict[str, Any] = {k: source.raw[k] for k in keys if source.raw.get(k) is not None}
+    if keys:
+        out["producer"] = dict(source.producer)
+        out["details"] = {
+            k: source.details[k]
+            for k in ("optimizer_weights", "keras_version", "backend")
+            if k in source.details
+        }
+    return out

@@ -1,0 +1,223 @@
+"""How validation runs a conversion's source and its output, chosen from the steps' declarations.
+
+Each step declares which runtime families can load what it reads (`registry.ValidateWith`):
+"era" (the runtime of the artifact's own Keras), "tf_keras" (any runtime with the tf-keras
+package) or "newest" (the newest runtime: TF1 graphs in a compat.v1 session, Keras 3 files).
+The first step of a plan decides how the source is run; the output always runs in the newest
+runtime.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from migrator.convert import Convertible, Options
+from migrator.convert.registry import Step
+from migrator.convert.runtimes import Runtime
+from migrator.convert.step_result import StepResult
+from migrator.convert.validate import Run
+
+# Kinds whose source runs as a TF1 graph in a compat.v1 session.
+_GRAPH_KINDS = ("tf1-saved-model", "tf1-keras-export", "graph-def")
+
+
+def _keras_runs(
+    available: Sequence[Runtime],
+    source: Convertible,
+    kind: str,
+    info: StepResult,
+    options: Options,
+    families: Sequence[str],
+) -> list[Run]:
+    """Ways to load a Keras source, best first: its own era's runtime, then tf-keras.
+
+    Only the runtime `families` the step declared are used ("era" and/or "tf_keras").
+    """
+    keras2 = [r for r in reversed(available) if r.keras_major == 2]
+    tfk = [r for r in reversed(available) if r.has_tf_keras]
+    keras3 = [r for r in reversed(available) if r.has_keras3]
+    common = {
+        "custom_objects": list(options.custom_objects),
+        "unsafe": options.unsafe,
+        "theano_flip": info.theano,
+    }
+    path = str(source.location)
+    runs: list[Run] = []
+
+    def add(rts: Sequence[Runtime], flavour: str, label: str, **args: Any) -> None:
+        if ("tf_keras" if flavour == "tf_keras" else "era") not in families:
+            return
+        for rt in rts:
+            fl = flavour if flavour != "own" else "keras"
+            runs.append(Run(rt, "run_keras", {**common, "flavour": fl, **args}, label))
+
+    if kind == "keras-h5":
+        if info.source_keras_major == 3:
+            add(keras3, "own", "keras.models.load_model", path=path, loader="keras")
+        elif info.source_keras_major == 1:
+            cfg = info.source_config_keras2
+            add(
+                keras2,
+                "own",
+                "Keras 2 config + tf.keras Keras-1 weight conversion",
+                path=None,
+                loader="config+weights",
+                config_json=cfg,
+                weights=path,
+            )
+            add(
+                tfk,
+                "tf_keras",
+                "Keras 2 config + tf_keras Keras-1 weight conversion",
+                path=None,
+                loader="config+weights",
+                config_json=cfg,
+                weights=path,
+            )
+        else:
+            add(keras2, "own", "tf.keras.models.load_model", path=path, loader="keras")
+            add(tfk, "tf_keras", "tf_keras.models.load_model", path=path, loader="keras")
+    elif kind in ("keras-savedmodel", "tf-keras-v3"):
+        add(keras2, "own", "tf.keras.models.load_model", path=path, loader="keras")
+        add(tfk, "tf_keras", "tf_keras.models.load_model", path=path, loader="keras")
+    elif kind == "keras-weights+arch":
+        weights = path
+        if options.model_factory:
+            for runtimes_, flavour in ((keras3, "own"), (keras2, "own"), (tfk, "tf_keras")):
+                add(
+                    runtimes_,
+                    flavour,
+                    f"{options.model_factory} + load_weights",
+                    path=None,
+                    loader="factory+weights",
+                    factory=options.model_factory,
+                    weights=weights,
+                )
+        elif info.weights_kind == "keras-v3-weights":
+            arch_cfg = json.dumps(_arch_config(source.architecture))
+            add(
+                keras3,
+                "own",
+                "Keras 3 model_from_json + load_weights",
+                path=None,
+                loader="config+weights",
+                config_json=arch_cfg,
+                weights=weights,
+            )
+        else:
+            cfg = info.source_config_keras2
+            add(
+                keras2,
+                "own",
+                "tf.keras model_from_json + load_weights",
+                path=None,
+                loader="config+weights",
+                config_json=cfg,
+                weights=weights,
+            )
+            add(
+                tfk,
+                "tf_keras",
+                "tf_keras model_from_json + load_weights",
+                path=None,
+                loader="config+weights",
+                config_json=cfg,
+                weights=weights,
+            )
+    return runs
+
+
+def _arch_config(path: Path | None) -> dict[str, Any]:
+    from migrator.convert.weights_to_keras import read_architecture
+
+    assert path is not None
+    return read_architecture(path)[0]
+
+
+def source_runs(
+    available: Sequence[Runtime],
+    latest: Runtime,
+    source: Convertible,
+    first: Step,
+    info: StepResult,
+    options: Options,
+) -> list[Run]:
+    """Ways to run the source of a plan whose first step is `first` (which wrote `info`)."""
+    kind = first.source
+    if "newest" in first.validate_with and kind in _GRAPH_KINDS:
+        tags = list(info.tags or ["serve"])
+        return [
+            Run(
+                latest,
+                "run_tf1_saved_model",
+                {
+                    "path": str(source.location),
+                    "tags": tags,
+                    "signature": info.signature_key or "serving_default",
+                },
+                "tf.compat.v1 Session + saved_model.loader.load",
+            )
+        ]
+    if "newest" in first.validate_with and kind == "graph-def":
+        return [
+            Run(
+                latest,
+                "run_graph_def",
+                {
+                    "path": str(source.location),
+                    "input_tensors": info.input_tensors,
+                    "output_tensors": info.output_tensors,
+                },
+                "tf.compat.v1 Session + import_graph_def",
+            )
+        ]
+    if "newest" in first.validate_with and kind == "keras-v3":
+        return [
+            Run(
+                latest,
+                "run_keras",
+                {
+                    "custom_objects": list(options.custom_objects),
+                    "unsafe": options.unsafe,
+                    "theano_flip": False,
+                    "flavour": "keras",
+                    "path": str(source.location),
+                    "loader": "keras",
+                },
+                "keras.models.load_model",
+            )
+        ]
+    return _keras_runs(available, source, kind, info, options, first.validate_with)
+
+
+def output_run(latest: Runtime, target: str, info: StepResult, options: Options) -> Run:
+    """How the newest runtime loads and runs the converted `target` that a step wrote."""
+    common = {"custom_objects": list(options.custom_objects), "unsafe": options.unsafe}
+    if target == "keras":
+        return Run(
+            latest,
+            "run_keras",
+            {**common, "path": info.path, "loader": "keras"},
+            "keras.models.load_model",
+        )
+    if target == "weights":
+        return Run(
+            latest,
+            "run_keras",
+            {
+                **common,
+                "path": info.architecture,
+                "loader": "keras+weights",
+                "weights": info.path,
+            },
+            "keras.models.load_model + load_weights",
+        )
+    return Run(
+        latest,
+        "run_saved_model",
+        {"path": info.path, "input_names": info.input_names},
+        "tf.saved_model.load + serving_default",
+    )
