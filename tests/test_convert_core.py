@@ -646,7 +646,10 @@ def test_registry_names_every_conversion_rules_recommend():
     assert names["keras2-to-keras3"] == "tfkeras_keras_to_keras3"
     assert names["keras-to-savedmodel"] == "keras_to_export"
     chain = {c.name: c.steps for c in registry.chains()}["savedmodel-to-serving"]
-    assert [registry.step_named(n).module for n in chain] == ["keras_sm_to_keras", "keras_to_export"]
+    assert [registry.step_named(n).module for n in chain] == [
+        "keras_sm_to_keras",
+        "keras_to_export",
+    ]
     assert set(registry.conversions()) == set(names) | {"savedmodel-to-serving"}
     for step in registry.steps():
         assert step.summary and step.validate_with, step
@@ -976,3 +979,29 @@ def test_malicious_entries_are_refused_or_skipped_without_loading(entry_id, tmp_
         assert outcome.status == status, outcome.reason
         assert reason in outcome.reason
     assert not out.exists() or not any(p.name != ".migrator-staging" for p in out.iterdir())
+
+
+def test_classification_reads_a_chunked_model_config(tmp_path):
+    """A Keras HDF5 whose config is split into model_config0..N (h5py/Keras do so over 64 KB) is
+    read by the reader pool like audit reads it, and classified as a full model."""
+    from migrator.convert.tree import read_artifacts
+    from migrator.discover import discover
+    from tests.conftest import REPO
+    from tests.fixtures.convert.chunked import chunk_model_config
+
+    source = next(
+        (
+            REPO / "corpus" / "generated" / env / "keras" / "sequential" / "save-h5" / "model.h5"
+            for env in ("tf215", "tf212")
+            if (REPO / "corpus" / "generated" / env / "keras").is_dir()
+        ),
+        None,
+    )
+    if source is None or not source.is_file():
+        pytest.skip("no generated Keras 2 HDF5 in corpus/generated")
+    chunked = chunk_model_config(source, tmp_path / "model.h5")
+    (artifact,) = read_artifacts(discover(chunked).candidates, Options())
+    assert artifact.details["chunked_attributes"] == {"model_config": 3}
+    convertible = classify(artifact, Options())
+    assert convertible.kinds == ("keras-h5",)
+    assert convertible.raw["model_config"]["class_name"] == "Sequential"
