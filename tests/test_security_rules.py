@@ -28,7 +28,7 @@ import pytest
 
 from migrator.audit import audit
 from migrator.rules import check_artifact
-from migrator.rules.security import UNSAFE_OPS, _is_path, unsafe_graph_ops
+from migrator.rules.security.graph_ops import UNSAFE_OPS, _is_path, unsafe_graph_ops
 from tests.artifact_cases import KERAS3_SEQ, build_case, keras3_functional
 from tests.conftest import REALWORLD, REPO, realworld_manifest
 

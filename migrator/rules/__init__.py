@@ -1,8 +1,9 @@
 """The rules engine: one registry of rules, two judges (artifacts and source files).
 
-A rule is one decorated function in its family's module (or one row of a table that the module
-turns into rules). Nothing else needs touching to add one: every module in ``migrator/rules/``
-whose name does not start with ``_`` is imported the first time the registry is used.
+A rule is one decorated function in a module of its family's package (or one row of a table that
+the module turns into rules). Nothing else needs touching to add one: every module in
+``migrator/rules/`` and its family packages whose name does not start with ``_`` is imported the
+first time the registry is used.
 
 Rule ids are stable and grouped by family; each rule also has a short kebab-case name, and both
 work wherever a rule is named (``migrator rules ID``, ``# migrator: ignore[ID]``, ``select`` and
@@ -11,9 +12,9 @@ work wherever a rule is named (``migrator rules ID``, ``# migrator: ignore[ID]``
 =========  ==========  ==========================================================================
 ids        family      what the rules look at
 =========  ==========  ==========================================================================
-MIG1xx     artifact    model artifacts on disk (``migrator/rules/artifacts.py``)
-MIG2xx     code        Python files and notebooks, by AST (``migrator/rules/code.py``)
-MIG3xx     security    artifacts (or code) whose loading could run something (``security.py``)
+MIG1xx     artifact    model artifacts on disk (``migrator/rules/artifacts/``)
+MIG2xx     code        Python files and notebooks, by AST (``migrator/rules/code/``)
+MIG3xx     security    artifacts (or code) whose loading could run something (``security/``)
 =========  ==========  ==========================================================================
 
 Severities (``migrator.model.SEVERITIES``) mean the same in every family:
@@ -306,9 +307,17 @@ def _load() -> None:
     if _loaded:
         return
     _loaded = True
-    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if not module.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{module.name}")
+    _import_rule_modules(__name__, __path__)
+
+
+def _import_rule_modules(package: str, path: Sequence[str]) -> None:
+    """Import every public module of a package, and of its public subpackages (the families)."""
+    for module in sorted(pkgutil.iter_modules(path), key=lambda m: m.name):
+        if module.name.startswith("_"):
+            continue
+        imported = importlib.import_module(f"{package}.{module.name}")
+        if module.ispkg:
+            _import_rule_modules(imported.__name__, imported.__path__)
 
 
 def all_rules(target: str | None = None) -> tuple[Rule, ...]:

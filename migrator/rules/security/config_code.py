@@ -1,0 +1,283 @@
+"""Security rules about code a Keras config carries or names (MIG301-MIG303): Lambda layers with
+marshalled bytecode, `module` entries outside Keras, and models whose behaviour lives in custom
+code that loading imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from migrator.facts import (
+    KERAS_PACKAGES,
+    custom_classes,
+    model_config,
+    short_list,
+)
+from migrator.formats import keras_config
+from migrator.model import Artifact
+from migrator.rules import Hit, artifact_rule
+from migrator.rules.security import LOAD
+
+# --- Lambda layers and other code in configs ---------------------------------------------------
+
+
+@artifact_rule(
+    "MIG301",
+    "lambda-layer",
+    title="Lambda layer or marshalled Python code in a model config",
+    severity="critical",
+    deprecated_in="Keras 2.13 / Keras 3 (`safe_mode=True` refuses `.keras` Lambda bytecode)",
+    breaks_in=f"{LOAD}: tf.keras/Keras 2 unmarshal and run the bytecode while rebuilding the "
+    "model; Keras 3 runs it with `safe_mode=False` and in legacy HDF5 files",
+    formats=("keras-h5", "keras-json", "keras-yaml", "keras-v3", "saved-model", "tfjs-layers"),
+)
+def lambda_layer(artifact: Artifact) -> Iterable[Hit]:
+    """A Lambda layer, at any nesting depth, or any other config field holding Python bytecode.
+
+    Keras serializes a Lambda's function as marshalled bytecode (Keras 1/2: `function_type:
+    "lambda"`, in HDF5, JSON/YAML, `keras_metadata.pb`; Keras 3: a `__lambda__` entry in
+    `config.json`) or as the name of a function to look up (`function_type: "function"`). Loading
+    unmarshals the bytecode and calls it while rebuilding the model, so a crafted file runs
+    arbitrary code (CVE-2024-3660 class). A Lambda that names a function runs whatever the
+    loading process defines under that name. Keras 1 `Merge` layers can carry marshalled `mode`
+    functions the same way.
+
+    Fix: never load the file with Keras unless you trust its source; rebuild the Lambda as a
+    registered custom layer in reviewed code and load only the weights into it
+    (`migrator convert` refuses Lambda layers unless `--unsafe` is given).
+    """
+    found = model_config(artifact)
+    entries = _lambda_entries(artifact)
+    if found is None and not entries:
+        return
+    where = found.where if found else "config.json"
+    marshalled = [i for i in entries if i["marshalled"]]
+    named = [i for i in entries if not i["marshalled"]]
+    if marshalled:
+        paths = [f"{i['path']} ({', '.join(i['fields'])})" for i in marshalled]
+        yield Hit(
+            f"{len(marshalled)} layer(s) with marshalled Python bytecode in {where}: "
+            f"{short_list(paths)}: loading unmarshals and runs it",
+            "do not load this file with Keras unless you trust its source; rebuild the Lambda "
+            "as reviewed code and load only the weights",
+        )
+    if named:
+        paths = [f"{i['path']} -> {i['function']}" for i in named]
+        yield Hit(
+            f"{len(named)} Lambda layer(s) in {where} calling functions by name: "
+            f"{short_list(paths)}: loading runs whatever the loading process defines under "
+            "that name",
+            "load only with the function's reviewed code imported, or rebuild the layer as a "
+            "registered custom layer",
+            severity="high",
+        )
+
+
+def _lambda_entries(artifact: Artifact) -> list[dict[str, Any]]:
+    """Every Lambda/marshalled entry: path, fields, marshalled, function (name or '?')."""
+    out: dict[str, dict[str, Any]] = {}
+    found = model_config(artifact)
+    if found is not None:
+        for item in keras_config.lambda_layers(found.config):
+            function = _function_name(found.config, item["path"])
+            out[item["path"]] = {
+                "path": item["path"],
+                "fields": item["marshalled_fields"] or ["function"],
+                "marshalled": bool(item["marshalled"]),
+                "function": function,
+            }
+    if artifact.format == "keras-v3":  # `__lambda__` anywhere, compile_config included
+        for path in artifact.details.get("lambda_entries") or []:
+            if not any(path.startswith(p) or p in path for p in out):
+                out[path] = {"path": path, "fields": ["__lambda__"], "marshalled": True}
+    return list(out.values())
+
+
+def _function_name(config: Mapping[str, Any], path: str) -> str:
+    for layer_path, entry in keras_config.iter_layers(config):
+        if layer_path != path:
+            continue
+        inner = entry.get("config")
+        function = inner.get("function") if isinstance(inner, Mapping) else None
+        if isinstance(function, str):
+            return function
+        if isinstance(function, Mapping):  # Keras 3: {"class_name": "function", "config": name}
+            value = function.get("config")
+            return value if isinstance(value, str) else str(function.get("class_name"))
+    return "?"
+
+
+# Python modules whose callables give a config process, file or network access.
+_DANGEROUS_MODULES = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "sys",
+        "shutil",
+        "socket",
+        "importlib",
+        "runpy",
+        "pickle",
+        "marshal",
+        "ctypes",
+        "code",
+        "codeop",
+        "pty",
+        "webbrowser",
+        "multiprocessing",
+        "http",
+        "urllib",
+        "requests",
+        "io",
+        "pathlib",
+        "tempfile",
+        "commands",
+        "platform",
+        "signal",
+        "types",
+    }
+)
+# `builtins` callables a function entry must never name.
+_DANGEROUS_BUILTINS = frozenset(
+    {
+        "eval",
+        "exec",
+        "compile",
+        "open",
+        "__import__",
+        "getattr",
+        "setattr",
+        "delattr",
+        "globals",
+        "locals",
+        "vars",
+        "input",
+        "breakpoint",
+        "exit",
+        "quit",
+        "help",
+    }
+)
+
+
+def _module_entries(config: Any, path: str = "") -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Serialized objects with a `module` key, anywhere in a config (compile config included)."""
+    stack: list[tuple[str, Any]] = [(path, config)]
+    while stack:
+        here, node = stack.pop()
+        if isinstance(node, Mapping):
+            if isinstance(node.get("class_name"), str) and isinstance(node.get("module"), str):
+                yield here or "(model)", node
+            for key in reversed(list(node)):
+                stack.append((f"{here}/{key}" if here else str(key), node[key]))
+        elif isinstance(node, list):
+            for index in range(len(node) - 1, -1, -1):
+                stack.append((f"{here}/{index}" if here else str(index), node[index]))
+
+
+@artifact_rule(
+    "MIG302",
+    "config-module-outside-keras",
+    title="Config entry naming a Python module outside Keras",
+    severity="high",
+    breaks_in="Keras <= 3.8 and tf.keras 2.13-2.15 import any `module` a `.keras` config names "
+    "and call the class found there (CVE-2025-1550); Keras 3.9+ refuse modules outside Keras",
+    formats=("keras-v3", "keras-h5", "keras-json", "keras-yaml", "saved-model", "tfjs-layers"),
+)
+def config_module_outside_keras(artifact: Artifact) -> Hit | None:
+    """A serialized object whose `module` is not a Keras package, or a `builtins` function entry
+    that names a Python builtin such as `eval` or `open`.
+
+    Keras 3 configs record `module` + `class_name` for every object. Up to Keras 3.8 (and
+    tf.keras 2.13-2.15), deserialization ran `importlib.import_module(module)` for any module and
+    called `class_name` from it with the config as arguments, so a crafted `.keras` file can
+    import an installed module and invoke its callables; the `builtins` lookup for function
+    entries likewise returned `eval`/`exec`. Keras 3.9+ only import Keras' own packages, but older
+    runtimes stay exposed. A legitimate custom module still means running that module's code.
+
+    Fix: load only with a Keras >= 3.9 (safe_mode on) and only when the named module is your own
+    reviewed code; otherwise treat the file as hostile and rebuild the model from trusted code.
+    """
+    found = model_config(artifact)
+    if found is None:
+        return None
+    roots: list[tuple[str, Any]] = [("", found.config)]
+    compile_config = artifact.reading.raw.get("compile_config")
+    if compile_config is not None:
+        roots.append(("compile_config", compile_config))
+    dangerous, foreign = [], []
+    for root, value in roots:
+        for path, entry in _module_entries(value, root):
+            module = str(entry["module"])
+            name = entry["class_name"]
+            top = module.split(".", 1)[0]
+            if top == "builtins":
+                target = entry.get("config") if name == "function" else name
+                if isinstance(target, str) and target in _DANGEROUS_BUILTINS:
+                    dangerous.append(f"{path}: builtins.{target}")
+                continue
+            if top in KERAS_PACKAGES:
+                continue
+            item = f"{path}: {module}.{name}"
+            (dangerous if top in _DANGEROUS_MODULES else foreign).append(item)
+    if not dangerous and not foreign:
+        return None
+    culprits = dangerous + foreign
+    problem = (
+        f"{found.where} names code outside Keras ({short_list(culprits, 3)}): Keras <= 3.8 and "
+        "tf.keras 2.13-2.15 import that module and call it while loading"
+    )
+    remedy = (
+        "treat the file as hostile unless the module is your own reviewed code; load it only "
+        "with Keras >= 3.9 and safe_mode on"
+    )
+    return Hit(problem, remedy, severity="critical" if dangerous else None)
+
+
+@artifact_rule(
+    "MIG303",
+    "opaque-custom-model",
+    title="Model defined entirely by code outside the artifact",
+    severity="medium",
+    breaks_in=f"{LOAD}: loading calls the class registered under that name with the saved "
+    "weights; what the model computes is decided by that code, not by the file",
+    formats=("keras-h5", "keras-json", "keras-yaml", "keras-v3", "tfjs-layers"),
+)
+def opaque_custom_model(artifact: Artifact) -> Hit | None:
+    """A subclassed or custom model whose config is just a class name: no layers to audit.
+
+    Its architecture and behaviour live in the class that the loading process provides
+    (`custom_objects`, a registered package, a module named in the config). The artifact itself
+    cannot be reviewed, and loading it executes that class's code (`__init__`, `build`, `call`)
+    with the file's weights; whoever controls the class (or the package that registers the name)
+    controls what the model does. Published malicious models use exactly this shape.
+
+    Fix: load it only with the defining code from a reviewed source pinned by version, or
+    rebuild the model as a functional/Sequential model whose config describes every layer and
+    save that.
+    """
+    found = model_config(artifact)
+    if found is None:
+        return None
+    config = found.config
+    cls = config.get("class_name")
+    if not isinstance(cls, str) or keras_config.children(config):
+        return None
+    custom = [name for path, name in custom_classes(config) if path == "(model)"]
+    if not custom:
+        return None
+    origin = config.get("module") or config.get("registered_name")
+    origin_text = f" ({origin})" if isinstance(origin, str) and origin else ""
+    return Hit(
+        f"custom model class `{cls}`{origin_text} with no layers in {found.where}: what it "
+        "computes is whatever code provides that class at load time, which cannot be audited here",
+        "load it only with reviewed, version-pinned defining code, or rebuild it as a "
+        "functional model whose config lists its layers",
+    )
+
+
+# TF API names a tf.keras TFOpLambda/SlicingOpLambda may call (its `function` field) that read
+# or write files, reach the network, or run Python.
