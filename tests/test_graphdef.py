@@ -174,7 +174,7 @@ def _io_graph() -> bytes:
 def walk_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Read graphs whole (as small graphs are), or force the field walk big graphs get."""
     if request.param == "walked":
-        monkeypatch.setattr(graphdef, "NODE_RUN", 256)
+        monkeypatch.setattr(graphdef.walk, "NODE_RUN", 256)
     return str(request.param)
 
 
@@ -278,7 +278,7 @@ def test_unrelated_pb_is_not_claimed(tmp_path: Path) -> None:
 def test_oversized_text_graph_is_refused_before_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(graphdef, "MAX_TEXT_BYTES", 1024)
+    monkeypatch.setattr(graphdef.reading, "MAX_TEXT_BYTES", 1024)
     (tmp_path / "graph.pbtxt").write_text('node {\n  name: "x"\n  op: "NoOp"\n}\n' * 100)
     a = one(tmp_path)
     assert a.format == "graph-def"

@@ -829,8 +829,8 @@ def test_walked_and_parsed_graphs_agree(entry: str, monkeypatch: pytest.MonkeyPa
         return savedmodel.read(Candidate(folder, ".", "savedmodel"))
 
     parsed = read()
-    monkeypatch.setattr(graphdef, "NODE_RUN", 64)
-    monkeypatch.setattr(graphdef, "SMALL_NODE", 64)
+    monkeypatch.setattr(graphdef.walk, "NODE_RUN", 64)
+    monkeypatch.setattr(graphdef.walk, "SMALL_NODE", 64)
     walked = read()
     keys = ("op_types", "node_count", "function_count", "function_node_count", "variable_nodes")
     for mine, theirs in zip(
