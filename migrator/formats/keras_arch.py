@@ -23,15 +23,7 @@ or executed. Lambda code in the config is reported, never decoded.
 
 ``producer``: top-level ``keras_version`` and ``backend``, verbatim.
 
-``details`` (everything ``keras_config.summarize`` gives, plus):
-    keras_major: 1/2/3 from ``keras_version``; without it, inferred from ``config_style`` (the
-        evidence says so); None when neither tells.
-    tf_keras: ``keras_version`` has the ``-tf`` suffix.
-    config_style: "keras1" | "keras2" | "keras3" | None (see ``keras_config.config_style``).
-    uses_lambda, lambda_layers: as in the HDF5 reader (``keras_config.lambda_layers``).
-    yaml_tags (keras-yaml only): the non-standard tags used (e.g. ``["!!python/tuple"]``).
-    extension, extension_matches: the suffix, and whether it is .json (keras-json) or
-        .yaml/.yml (keras-yaml).
+``details``: `ArchitectureDetails` below, field by field.
 
 ``raw``: ``model_config`` (the parsed dict).
 """
@@ -41,12 +33,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from migrator.errors import ArtifactError
 from migrator.formats import LazyModule, keras_config, register
+from migrator.formats.details import UNSET
+from migrator.formats.keras_config import ConfigSummary
 from migrator.knowledge import versions
 from migrator.model import Candidate, Reading
 
@@ -66,6 +61,25 @@ _YAML_START = re.compile(r"^\ufeff?(?:#[^\n]*\n|---[^\n]*\n|\s*\n)*" + _TOP_KEYS
 _YAML_CLASS = re.compile(r"^class_name:", re.M)
 _YAML_CONFIG = re.compile(r"^config:", re.M)
 _TUPLE_TAG = "tag:yaml.org,2002:python/tuple"
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ArchitectureDetails(ConfigSummary):
+    """`details` of keras-json and keras-yaml readings: summarize's keys, then these.
+
+    `lambda_layers` holds `keras_config.lambda_layers` dicts (the code is never decoded).
+    """
+
+    # 1/2/3 from keras_version; without it, inferred from config_style (the evidence says so);
+    # None when neither tells
+    keras_major: int | None
+    tf_keras: bool  # keras_version has the -tf suffix
+    config_style: str | None  # "keras1" | "keras2" | "keras3" | None (keras_config.config_style)
+    uses_lambda: bool
+    yaml_tags: list[str] = UNSET  # keras-yaml only: non-standard tags used ("!!python/tuple")
+    extension: str  # the lower-cased suffix
+    # whether it is .json (keras-json) or .yaml/.yml (keras-yaml)
+    extension_matches: bool
 
 
 @cache
@@ -221,20 +235,16 @@ def read(candidate: Candidate) -> Reading:
             "used an unsafe loader)"
         )
 
-    details: dict[str, Any] = dict(summary)
-    details.update(
-        {
-            "keras_major": major,
-            "tf_keras": bool(version) and str(version).endswith("-tf"),
-            "config_style": style,
-            "uses_lambda": bool(lambdas),
-            "lambda_layers": lambdas,
-        }
+    details = ArchitectureDetails(
+        **{**summary, "lambda_layers": lambdas},
+        keras_major=major,
+        tf_keras=bool(version) and str(version).endswith("-tf"),
+        config_style=style,
+        uses_lambda=bool(lambdas),
+        yaml_tags=sorted(tags) if kind == "yaml" else UNSET,
+        extension=extension,
+        extension_matches=matches,
     )
-    if kind == "yaml":
-        details["yaml_tags"] = sorted(tags)
-    details["extension"] = extension
-    details["extension_matches"] = matches
     return Reading(
         fmt,
         producer=producer,
@@ -369,6 +379,4 @@ def _shape_evidence(kind: str, data: Mapping[str, Any]) -> str:
 
 
 def _error(path: Path, fmt: str, problem: str, remedy: str) -> ArtifactError:
-    exc = ArtifactError(path, problem, remedy)
-    exc.format = fmt  # type: ignore[attr-defined]
-    return exc
+    return ArtifactError(path, problem, remedy, format=fmt)

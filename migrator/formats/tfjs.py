@@ -12,18 +12,7 @@ and dtypes imply, which catches truncated shards without reading a weight.
 `producer`: `generatedBy` -> generated_by, `convertedBy` -> converted_by, and for layers models
 `modelTopology.keras_version` / `backend`, all verbatim.
 
-`details` keys:
-  format            "layers-model" | "graph-model"; format_declared: the JSON says so itself
-  shards            {listed, present, missing} (paths relative to the model.json folder)
-  weights           number of weight entries in the manifest
-  weight_bytes      bytes the manifest implies (null when a string weight makes it unknowable)
-  shard_bytes       total size of the present shards
-  layers models:    everything `keras_config.summarize(model_config)` gives, plus keras_major,
-                    config_style, training_config (bool), lambda_layers_detail
-  graph models:     ops (sorted op types of modelTopology.node and its function library),
-                    node_count, initializer_ops, graph_producer (modelTopology.versions.producer),
-                    signature ({inputs, outputs}: key -> {name, dtype, shape}),
-                    user_defined_metadata (sorted keys of userDefinedMetadata)
+`details`: `TfjsLayersDetails` / `TfjsGraphDetails` below, field by field.
 
 `raw` keys: "model_config" (layers models: the Keras model config dict), "ops" (graph models:
 {op type: [node names]}).
@@ -34,11 +23,13 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from migrator.errors import ArtifactError
 from migrator.formats import keras_config, register
+from migrator.formats.details import UNSET, Details
 from migrator.knowledge import versions
 from migrator.model import Candidate, Reading
 
@@ -54,6 +45,50 @@ _DTYPE_BYTES = {
     "float32": 4, "int32": 4, "bool": 1, "complex64": 8,
     "uint8": 1, "uint16": 2, "float16": 2, "int8": 1, "int16": 2,
 }  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class TfjsDetails(Details):
+    """What both TF.js formats report: the format and the weights manifest against the shards."""
+
+    format: str  # "layers-model" | "graph-model"
+    format_declared: bool  # the JSON says so itself (`format` key)
+    shards: dict[str, list[str]]  # {listed, present, missing}, relative to the model.json folder
+    weights: int  # weight entries in the manifest
+    weight_bytes: int | None  # bytes the manifest implies (None when a string weight hides it)
+    shard_bytes: int  # total size of the present shards
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class TfjsLayersDetails(TfjsDetails):
+    """`details` of a tfjs-layers reading; without a model config only `model_class` (None)."""
+
+    # everything `keras_config.summarize(model_config)` gives
+    model_class: str | None
+    name: str | None = UNSET
+    layer_count: int = UNSET
+    layers: list[dict[str, Any]] = UNSET
+    layer_classes: list[str] = UNSET
+    nested_models: list[str] = UNSET
+    modules: list[str] = UNSET
+    registered_names: list[str] = UNSET
+    lambda_layers: list[str] = UNSET  # paths
+    config_style: str | None = UNSET  # keras_config.config_style
+    keras_major: int | None = UNSET  # from modelTopology keras_version
+    training_config: bool = UNSET  # modelTopology holds a training_config object
+    lambda_layers_detail: list[dict[str, Any]] = UNSET  # keras_config.lambda_layers
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class TfjsGraphDetails(TfjsDetails):
+    """`details` of a tfjs-graph reading (a GraphDef in JSON)."""
+
+    ops: list[str]  # sorted op types of modelTopology.node and its function library
+    node_count: int
+    initializer_ops: list[str]  # op types of modelInitializer
+    graph_producer: Any  # modelTopology.versions.producer
+    signature: dict[str, Any] | None  # {inputs, outputs}: key -> {name, dtype, shape}
+    user_defined_metadata: list[str]  # sorted keys of userDefinedMetadata
 
 
 def claim_group(path: Path, names: frozenset[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -182,10 +217,11 @@ def read(candidate: Candidate) -> Reading:
         _describe_layers(topology, details, producer, raw, evidence)
     else:
         _describe_graph(document, topology, details, raw)
+    typed = TfjsLayersDetails if artifact_format == LAYERS else TfjsGraphDetails
     return Reading(
         artifact_format,
         producer=producer,
-        details=details,
+        details=typed(**details),
         evidence=tuple(evidence),
         errors=tuple(errors),
         raw=raw,
@@ -216,9 +252,7 @@ def _error(
     fmt: str | None,
     remedy: str = "re-export it with tensorflowjs_converter",
 ) -> ArtifactError:
-    exc = ArtifactError(path, problem, remedy)
-    exc.format = fmt
-    return exc
+    return ArtifactError(path, problem, remedy, format=fmt or "unknown")
 
 
 # --- weights manifest -------------------------------------------------------------------------
