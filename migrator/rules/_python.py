@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from migrator.knowledge.keras3 import KERAS_PACKAGES
 from migrator.model import Finding, SourceFile
 
 if TYPE_CHECKING:
@@ -349,7 +350,8 @@ _OTHER_ROOTS = frozenset(
     bokeh docx openpyxl xlsxwriter requests boto3 google re collections logging configparser
     shelve dbm gzip bz2 lzma fitz reportlab pygame skimage""".split()
 )
-_KERAS_ROOTS = frozenset({"keras", "tensorflow", "tf_keras", "keras_cv", "keras_nlp", "keras_hub"})
+# Import roots that make a file a TensorFlow/Keras one: Keras' own packages and TensorFlow.
+_KERAS_ROOTS = KERAS_PACKAGES | {"tensorflow"}
 # Libraries whose model objects also have `.save(path)`: in a file that imports one of them, an
 # object of unknown origin called `model` may be theirs, so the name alone decides nothing.
 _OTHER_SAVERS = frozenset(
