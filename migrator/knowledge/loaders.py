@@ -1,0 +1,114 @@
+"""What each Keras/TF loader can read, as the release where it starts: facts behind the verdicts.
+
+`migrator.loadability` computes a loader profile's capabilities from its Keras version with these
+thresholds, so a new TF line in `tf_lines.TF_LINES` gets its capabilities without a new table.
+Where the matrix measures only two releases around a change (Keras 3.3.3 lacks it, 3.15.1 has
+it), the threshold is the first measured release that has it, and the fact says so.
+"""
+
+from __future__ import annotations
+
+from migrator.knowledge import fact
+from migrator.knowledge.versions import Version
+
+# `.keras` archives and `.weights.h5` files keep each layer's weights under `layers/<name>/` from
+# tf.keras 2.13 on; tf.keras 2.12 wrote and reads `_layer_checkpoint_dependencies/<name>/`.
+V3_WEIGHTS_LAYERS_LAYOUT_SINCE: Version = fact(
+    "v3_weights_layers_layout_since",
+    (2, 13),
+    since="tf.keras 2.13",
+    checked="corpus/matrix.json: tf215/keras/custom/save-keras x 2.12/keras.load_model and "
+    "tf212/keras/custom/weights-weights-h5 x 2.15/keras.load_weights (\"Layer 'hidden' expected "
+    '2 variables, but received 0"); keras/saving/saving_lib.py of tf.keras 2.12 and 2.15',
+)
+
+# Keras 3 refuses the marshalled Python bytecode of a legacy HDF5 Lambda unless safe_mode=False
+# from 3.11.3 on (GHSA-36rr-ww3j-vrjv); earlier Keras 3 and every Keras 2 run it unchecked.
+KERAS3_H5_SAFE_MODE_SINCE: Version = fact(
+    "keras3_h5_safe_mode_since",
+    (3, 11, 3),
+    since="keras 3.11.3",
+    checked="corpus/matrix.json: tf212/keras/lambda/save-h5 x 2.21/keras.load_model (needs "
+    "safe_mode=False) vs x 2.16/keras.load_model (loads); keras/src/legacy/saving/"
+    "legacy_h5_format.py of Keras 3.15.1",
+)
+
+# Every `.keras` loader (tf.keras 2.13+, tf_keras, Keras 3) refuses Lambda bytecode unless
+# safe_mode=False.
+KERAS_ARCHIVE_SAFE_MODE: bool = fact(
+    "keras_archive_safe_mode",
+    True,
+    since="tf.keras 2.13 / keras 3.0",
+    checked="corpus/matrix.json: tf215/keras/lambda/save-keras x 2.15/keras.load_model, "
+    "tf216/keras/lambda/save-keras x 2.16/keras.load_model (needs safe_mode=False)",
+)
+
+# Layer arguments later Keras 3 releases write (`quantization_config`, initializer `input_axes`)
+# that Keras 3.3.3 rejects; the release that added them lies between 3.3.3 and 3.15.1.
+KERAS3_READS_NEWER_CONFIGS_SINCE: Version = fact(
+    "keras3_reads_newer_configs_since",
+    (3, 15, 1),
+    since="keras 3.15.1 (first measured; added after 3.3.3)",
+    checked='corpus/matrix.json: tf221/keras/custom/save-keras x 2.16/keras.load_model ("could '
+    'not be deserialized properly"); keras/src/layers/core/dense.py and '
+    "keras/src/initializers/random_initializers.py of Keras 3.15.1",
+)
+
+# Keras 2's initializer name `Orthogonal`: Keras 3.3.3 knows only `OrthogonalInitializer`.
+KERAS3_READS_ORTHOGONAL_SINCE: Version = fact(
+    "keras3_reads_orthogonal_since",
+    (3, 15, 1),
+    since="keras 3.15.1 (first measured; added after 3.3.3)",
+    checked='corpus/matrix.json: tf212/keras/recurrent/save-h5 x 2.16/keras.load_model ("Could '
+    "not interpret initializer identifier: {'class_name': 'Orthogonal'\"); "
+    "keras/src/initializers/__init__.py of Keras 3.3.3 and 3.15.1",
+)
+
+# `load_model` of an unzipped `.keras` folder (config.json + model.weights.h5 in a directory).
+KERAS3_READS_KERAS_FOLDER_SINCE: Version = fact(
+    "keras3_reads_keras_folder_since",
+    (3, 15, 1),
+    since="keras 3.15.1 (first measured; added after 3.3.3)",
+    checked="keras/src/saving/saving_api.py of Keras 3.15.1 (`is_keras_dir`); absent in 3.3.3",
+)
+
+# Sharded weights: `<name>.weights.json` naming `.weights.h5` shards.
+KERAS3_READS_SHARDED_WEIGHTS_SINCE: Version = fact(
+    "keras3_reads_sharded_weights_since",
+    (3, 15, 1),
+    since="keras 3.15.1 (first measured; added after 3.3.3)",
+    checked="keras/src/saving/saving_api.py and saving_lib.py of Keras 3.15.1 (`.weights.json`); "
+    "absent in 3.3.3",
+)
+
+# tf.keras writes keras_metadata.pb with model.save from TF 2.5; a SavedModel of a later TF whose
+# Keras objects are only in the object graph was written by tf.saved_model.save, and
+# load_model cannot rebuild a Keras model from it.
+KERAS_METADATA_PB_SINCE_TF: Version = fact(
+    "keras_metadata_pb_since_tf",
+    (2, 5),
+    since="TF 2.5",
+    checked="corpus/matrix.json: tf215/keras/custom/export x 2.12/keras.load_model "
+    "(\"'_UserObject' object is not callable\"); keras/saving/legacy/saved_model/load.py",
+)
+
+# Multi-backend Keras before 2.4 saved optimizer weights whose names and order differ from the
+# tf.keras optimizer variables: the optimizer state is not restored (a warning, a fresh one).
+MULTI_BACKEND_OPTIMIZER_WEIGHTS_UNTIL: Version = fact(
+    "multi_backend_optimizer_weights_until",
+    (2, 4),
+    until="keras 2.4",
+    checked="corpus/realworld_matrix.json: optimizer_reset cells of multi-backend Keras 2.x "
+    '`.h5`; keras/saving/hdf5_format.py load_model_from_hdf5 ("Error in loading the saved '
+    'optimizer state")',
+)
+
+# TF >= 2.13 may write tensor default values (StructuredValue `tensor_value`) into function specs,
+# which TF 2.12 cannot decode (NotEncodableError).
+FUNCTION_SPEC_TENSOR_DEFAULTS_SINCE_TF: Version = fact(
+    "function_spec_tensor_defaults_since_tf",
+    (2, 13),
+    since="TF 2.13",
+    checked="corpus/realworld_matrix.json: serving_hp2_tf2_tf214/saved_model_half_plus_two_tf2_"
+    "cpu/00000123 x 2.12/tf.saved_model.load (NotEncodableError)",
+)

@@ -1,0 +1,100 @@
+"""The Keras a loader runs in one TF line, and what it can read: computed from its version.
+
+A `LoaderProfile` is not an interpreter (that is `migrator.convert.runtimes.Runtime`): it is the
+Keras package `keras.*` or `tf_keras.*` resolves to in a TF line, at the version the line pins
+(`migrator.knowledge.tf_lines.TF_LINES`). Its capabilities come from the thresholds in
+`migrator.knowledge.loaders`, so adding a TF line adds its profiles with no table to edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from migrator.knowledge import keras2, loaders
+from migrator.knowledge.tf_lines import TF_LINES, TFLine
+from migrator.knowledge.versions import Version, parse, render
+
+
+@dataclass(frozen=True)
+class LoaderProfile:
+    """The Keras one loader of one TF line runs: package, version and TF release."""
+
+    package: str  # "tf.keras" | "tf_keras" | "keras" (Keras 3)
+    version: Version
+    tf: str  # the TensorFlow release of the env
+
+    @property
+    def keras3(self) -> bool:
+        return self.package == "keras"
+
+    @property
+    def tf_version(self) -> Version:
+        return _version(self.tf)
+
+    @property
+    def name(self) -> str:
+        label = "Keras" if self.keras3 else self.package
+        return f"{label} {render(self.version)}"
+
+    @property
+    def v3_layout(self) -> str:
+        """Where `.keras`/`.weights.h5` weights sit: `layers/` or tf.keras 2.12's "legacy"
+        `_layer_checkpoint_dependencies/`."""
+        return "layers" if self.version >= loaders.V3_WEIGHTS_LAYERS_LAYOUT_SINCE else "legacy"
+
+    @property
+    def input_layer_args(self) -> frozenset[str]:
+        """The InputLayer arguments a Keras 2 line accepts (Keras 3 drops unknown ones)."""
+        return keras2.input_layer_args(self.version)
+
+    @property
+    def h5_safe_mode(self) -> bool:
+        """Legacy HDF5 Lambda bytecode needs safe_mode=False."""
+        return self.keras3 and self.version >= loaders.KERAS3_H5_SAFE_MODE_SINCE
+
+    @property
+    def reads_newer_keras3_configs(self) -> bool:
+        """Reads `quantization_config`, initializer `input_axes`... (Keras 2 never meets them)."""
+        return not self.keras3 or self.version >= loaders.KERAS3_READS_NEWER_CONFIGS_SINCE
+
+    @property
+    def reads_orthogonal(self) -> bool:
+        """Resolves Keras 2's `Orthogonal` initializer name."""
+        return not self.keras3 or self.version >= loaders.KERAS3_READS_ORTHOGONAL_SINCE
+
+    @property
+    def reads_keras_folder(self) -> bool:
+        """load_model of an unzipped `.keras` folder."""
+        return self.keras3 and self.version >= loaders.KERAS3_READS_KERAS_FOLDER_SINCE
+
+    @property
+    def reads_sharded_weights(self) -> bool:
+        """`.weights.json` + shards."""
+        return self.keras3 and self.version >= loaders.KERAS3_READS_SHARDED_WEIGHTS_SINCE
+
+
+def _version(pin: str) -> Version:
+    parsed = parse(pin)
+    if parsed is None:
+        raise ValueError(f"unparsable version pin {pin!r} in knowledge.tf_lines")
+    return parsed
+
+
+def _profiles(line: TFLine) -> dict[tuple[str, str], LoaderProfile]:
+    """`keras.*` (Keras 3, or tf.keras = the Keras 2 line) and, where pinned, `tf_keras.*`."""
+    out = {
+        (line.line, "keras"): LoaderProfile(
+            "keras" if line.keras3 else "tf.keras", _version(line.keras), line.tensorflow
+        )
+    }
+    if line.tf_keras:
+        out[(line.line, "tf_keras")] = LoaderProfile(
+            "tf_keras", _version(line.tf_keras), line.tensorflow
+        )
+    return out
+
+
+# (tf line, "keras" | "tf_keras") -> the profile that loader prefix runs.
+PROFILES: dict[tuple[str, str], LoaderProfile] = {
+    key: profile for line in TF_LINES for key, profile in _profiles(line).items()
+}
