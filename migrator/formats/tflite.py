@@ -8,22 +8,7 @@ weight buffers are never read; the one exception is a metadata entry's buffer wh
 (`min_runtime_version`, a short string, and `CONVERSION_METADATA`, the converter's own FlatBuffer).
 Every offset is checked against the file size first: a corrupt file gives one ArtifactError.
 
-`details` keys:
-  schema_version      Model.version (3 for every model the converter has written since 2018)
-  description         Model.description, e.g. "TOCO Converted." or "MLIR Converted."
-  subgraph_count      number of subgraphs
-  subgraphs           [{name, tensors, operators, inputs, outputs}], inputs/outputs as
-                      [{name, dtype ("FLOAT32"), shape}] (at most MAX_SUBGRAPHS_LISTED listed)
-  operator_codes      [{builtin, custom_code, version}]: `builtin` is the BuiltinOperator name of
-                      max(builtin_code, deprecated_builtin_code), as the runtime decides it
-  ops                 sorted builtin op names used, CUSTOM excluded
-  custom_ops          sorted custom_code strings (e.g. "ParseExample", "FlexAddV2")
-  signature_defs      [{key, subgraph_index, inputs: [names], outputs: [names]}]
-  metadata            names of the Model.metadata entries
-  min_runtime_version the string in the `min_runtime_version` metadata buffer, or null
-  conversion_metadata {tensorflow_version, api_version, model_type, allow_custom_ops,
-                      enable_select_tf_ops, force_select_tf_ops, optimization_modes} or null
-  buffers             number of entries in Model.buffers (their contents are not read)
+`details`: see `TFLiteDetails`, field by field.
 
 `raw` keys: "op_counts" ({op name: operator count} over all subgraphs).
 `producer.tensorflow_version` comes only from CONVERSION_METADATA (TF >= 2.9 converters write it).
@@ -33,11 +18,13 @@ from __future__ import annotations
 
 import mmap
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from migrator.errors import ArtifactError
 from migrator.formats import register
+from migrator.formats.details import UNSET, Details
 from migrator.model import Candidate, Reading
 
 register(__name__, formats=("tflite",), order=60)
@@ -109,6 +96,32 @@ OPTIMIZATION_MODES = {
     2000: "QUANTIZATION_AWARE_TRAINING", 3001: "RANDOM_SPARSITY", 3002: "BLOCK_SPARSITY",
     3003: "STRUCTURED_SPARSITY",
 }  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class TFLiteDetails(Details):
+    """What the reader reports for a ``tflite`` model, in report order."""
+
+    schema_version: Any = UNSET  # Model.version (3 for every model converted since 2018)
+    description: Any = UNSET  # Model.description, e.g. "TOCO Converted." or "MLIR Converted."
+    subgraph_count: Any = UNSET
+    # [{name, tensors, operators, inputs, outputs}], inputs/outputs as [{name, dtype
+    # ("FLOAT32"), shape}] (at most MAX_SUBGRAPHS_LISTED listed)
+    subgraphs: Any = UNSET
+    # [{builtin, custom_code, version}]: `builtin` is the BuiltinOperator name of
+    # max(builtin_code, deprecated_builtin_code), as the runtime decides it
+    operator_codes: Any = UNSET
+    ops: Any = UNSET  # sorted builtin op names used, CUSTOM excluded
+    custom_ops: Any = UNSET  # sorted custom_code strings (e.g. "ParseExample", "FlexAddV2")
+    signature_defs: Any = UNSET  # [{key, subgraph_index, inputs: [names], outputs: [names]}]
+    metadata: Any = UNSET  # names of the Model.metadata entries
+    min_runtime_version: Any = UNSET  # the `min_runtime_version` metadata string, or None
+    # {tensorflow_version, api_version, model_type, allow_custom_ops, enable_select_tf_ops,
+    # force_select_tf_ops, optimization_modes} or None
+    conversion_metadata: Any = UNSET
+    buffers: Any = UNSET  # number of entries in Model.buffers (their contents are not read)
+    subgraphs_capped: Any = UNSET  # "first N of M listed" when `subgraphs` was cut
+    operators_capped: Any = UNSET  # when operator counts stop at MAX_OPERATORS_SCANNED
 
 
 class FlatError(Exception):
@@ -226,11 +239,12 @@ def read(candidate: Candidate) -> Reading:
 
 
 def _error(path: Path, problem: str) -> ArtifactError:
-    exc = ArtifactError(
-        path, problem, "re-convert the model with tf.lite.TFLiteConverter or re-copy the file"
+    return ArtifactError(
+        path,
+        problem,
+        "re-convert the model with tf.lite.TFLiteConverter or re-copy the file",
+        format=FORMAT,
     )
-    exc.format = FORMAT
-    return exc
 
 
 def _read_model(buf: _Buf, size: int) -> Reading:
@@ -333,7 +347,7 @@ def _read_model(buf: _Buf, size: int) -> Reading:
     return Reading(
         FORMAT,
         producer=producer,
-        details=details,
+        details=TFLiteDetails(**details),
         evidence=tuple(evidence),
         raw={"op_counts": dict(sorted(op_counts.items()))},
     )
