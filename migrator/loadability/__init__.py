@@ -53,6 +53,7 @@ __all__ = [
     "judge",
     "predict",
     "predict_cells",
+    "profile_and_call",
 ]
 
 # The loaders that call through a Keras package's own function; the others are TF-level (or
