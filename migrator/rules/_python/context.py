@@ -1,0 +1,425 @@
+"""`CodeContext`, what a code rule receives next to its node: qualified names through import
+aliases, what kind of object a receiver is (Keras model, something else, unknown), and the value of
+a path argument, all by static reading.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import PurePosixPath
+
+from migrator.rules._python.names import (
+    _KERAS_MODEL_PREFIXES,
+    _KERAS_ROOTS,
+    _OTHER_ROOTS,
+    _OTHER_SAVERS,
+    KERAS_MODEL_CLASSES,
+    KERAS_MODEL_FACTORIES,
+    Binding,
+    _Indexer,
+    canonical,
+    is_modelish,
+    last_name,
+    tf_api,
+)
+from migrator.rules._python.paths import (
+    _PATH_CLASSES,
+    _PERCENT_SPEC,
+    _SAME_PATH_FUNCS,
+    _UNKNOWN,
+    PathValue,
+    _format_template,
+    _join,
+    _template,
+)
+from migrator.rules._python.source import Source
+
+# --- the context --------------------------------------------------------------------------------
+
+
+class CodeContext:
+    """Static facts about one source file, for the code rules (see the module docstring)."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.tree = source.tree
+        self.imports: dict[str, str] = {}
+        self.import_roots: set[str] = set()
+        self.import_lines: list[tuple[int, str]] = []
+        self.star_modules: list[str] = []
+        self.scope_of: dict[int, ast.AST] = {}
+        self.parent_scope: dict[int, ast.AST] = {}
+        self.bindings: dict[int, dict[str, list[Binding]]] = {}
+        self.classes: dict[str, ast.ClassDef] = {}
+        self._qualnames: dict[int, str | None] = {}
+        _Indexer(self).run(self.tree)
+        self.uses_keras = bool(self.import_roots & _KERAS_ROOTS)
+        # Keras 3.12+ also saves/loads Orbax checkpoint folders (no extension, like a TF prefix).
+        self.uses_orbax = "orbax" in source.text.lower()
+        self.keras_classes = self._keras_classes()
+
+    # names
+
+    def lookup(self, node: ast.Name) -> Binding | None:
+        """The binding `node` refers to: last one before it in its scope, then outer scopes."""
+        scope = self.scope_of.get(id(node))
+        pos = (node.lineno, node.col_offset)
+        first = True
+        while scope is not None:
+            if first or not isinstance(scope, ast.ClassDef):
+                found = self._in_scope(scope, node.id, pos, before_only=first)
+                if found is not None:
+                    return found
+            first = False
+            scope = self.parent_scope.get(id(scope))
+        return None
+
+    def _in_scope(
+        self, scope: ast.AST, name: str, pos: tuple[int, int], before_only: bool
+    ) -> Binding | None:
+        found = self.bindings.get(id(scope), {}).get(name)
+        if not found:
+            return None
+        before = [b for b in found if b.end <= pos]
+        if before:
+            return before[-1]
+        if before_only:
+            # Only a parameter or a loop variable can be used "before" its binding position.
+            return None
+        return found[-1] if len(found) == 1 else None
+
+    def value(self, expr: ast.expr, depth: int = 0) -> ast.expr:
+        """Follow a simple variable to the expression assigned to it (or return `expr`)."""
+        while isinstance(expr, ast.Name) and depth < 8:
+            b = self.lookup(expr)
+            if b is None or b.kind != "assign" or b.value is None:
+                return expr
+            expr, depth = b.value, depth + 1
+        return expr
+
+    def qualname(self, expr: ast.AST) -> str | None:
+        """The canonical dotted name `expr` refers to through imports, or None."""
+        key = id(expr)
+        if key not in self._qualnames:  # every rule asks about the same call: answer once
+            self._qualnames[key] = canonical(self._raw_qualname(expr))
+        return self._qualnames[key]
+
+    def _raw_qualname(self, expr: ast.AST, depth: int = 0) -> str | None:
+        if depth > 8:
+            return None
+        if isinstance(expr, ast.Name):
+            b = self.lookup(expr)
+            if b is not None:
+                if b.kind == "assign" and isinstance(b.value, ast.Name | ast.Attribute):
+                    return self._raw_qualname(b.value, depth + 1)
+                return None
+            if expr.id in self.imports:
+                return self.imports[expr.id]
+            for module in self.star_modules:
+                if module.split(".")[0] in _KERAS_ROOTS:
+                    return f"{module}.{expr.id}"
+            return None
+        if isinstance(expr, ast.Attribute):
+            base = self._raw_qualname(expr.value, depth + 1)
+            return f"{base}.{expr.attr}" if base else None
+        return None
+
+    def builtin(self, expr: ast.AST) -> str | None:
+        """The name of a builtin (`str`, `open`) that `expr` calls, when not shadowed."""
+        if isinstance(expr, ast.Name) and expr.id not in self.imports and self.lookup(expr) is None:
+            return expr.id
+        return None
+
+    def is_module_ref(self, expr: ast.AST) -> bool:
+        """Does `expr` name an imported module or function (`np`, `tf.saved_model`)?"""
+        return self._raw_qualname(expr) is not None
+
+    # objects
+
+    def _keras_classes(self) -> set[str]:
+        found: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for name, cls in self.classes.items():
+                if name in found:
+                    continue
+                for base in cls.bases:
+                    q = self.qualname(base)
+                    if q in KERAS_MODEL_CLASSES or (
+                        isinstance(base, ast.Name) and base.id in found
+                    ):
+                        found.add(name)
+                        changed = True
+                        break
+        return found
+
+    def _class_kind(self, cls: ast.ClassDef, seen: frozenset[str] = frozenset()) -> str:
+        """A class of this file that is not a Keras model: "other" if all its bases are known."""
+        for base in cls.bases:
+            if self.builtin(base) in ("object", "dict", "list", "Exception"):
+                continue
+            q = self.qualname(base)
+            if q is None:
+                name = base.id if isinstance(base, ast.Name) else ""
+                if name in self.classes and name not in seen and name != cls.name:
+                    if self._class_kind(self.classes[name], seen | {cls.name}) == "other":
+                        continue
+                return "unknown"
+            if q.split(".")[0] not in _OTHER_ROOTS:
+                return "unknown"
+        return "other"
+
+    def enclosing_class(self, node: ast.AST) -> ast.ClassDef | None:
+        scope = self.scope_of.get(id(node))
+        while scope is not None and not isinstance(scope, ast.ClassDef):
+            scope = self.parent_scope.get(id(scope))
+        return scope
+
+    def receiver_kind(self, expr: ast.expr, depth: int = 0) -> str:
+        """Classify an object: "keras" (a Keras model), "other" (surely not one) or "unknown"."""
+        if depth > 8:
+            return "unknown"
+        if isinstance(expr, ast.Name):
+            if expr.id == "self":
+                cls = self.enclosing_class(expr)
+                if cls is None:
+                    return "unknown"
+                if cls.name in self.keras_classes:
+                    return "keras"
+                return self._class_kind(cls)
+            b = self.lookup(expr)
+            if b is None:
+                return "other" if expr.id in self.imports else "unknown"
+            if b.kind in ("assign", "with") and b.value is not None:
+                return self._value_kind(b.value, depth + 1)
+            return "unknown"
+        if isinstance(expr, ast.Attribute):
+            return "other" if self.is_module_ref(expr) else "unknown"
+        return self._value_kind(expr, depth + 1)
+
+    def _value_kind(self, value: ast.expr, depth: int) -> str:
+        if isinstance(value, ast.Name | ast.Attribute):
+            return self.receiver_kind(value, depth)
+        if isinstance(value, ast.Constant):
+            return "unknown" if value.value is None else "other"
+        if isinstance(
+            value,
+            ast.List
+            | ast.Tuple
+            | ast.Dict
+            | ast.Set
+            | ast.JoinedStr
+            | ast.BinOp
+            | ast.ListComp
+            | ast.DictComp
+            | ast.SetComp
+            | ast.Compare,
+        ):
+            return "other"
+        if not isinstance(value, ast.Call):
+            return "unknown"
+        q = self.qualname(value.func)
+        if q:
+            if (
+                q in KERAS_MODEL_FACTORIES
+                or q.startswith(_KERAS_MODEL_PREFIXES)
+                or (q.endswith(".from_config") and q[: -len(".from_config")] in KERAS_MODEL_CLASSES)
+            ):
+                return "keras"
+            root = q.split(".")[0]
+            if root in _OTHER_ROOTS or root in _KERAS_ROOTS:
+                return "other"
+            return "unknown"  # the user's own package: it may build Keras models
+        if isinstance(value.func, ast.Name):
+            if value.func.id in self.keras_classes:
+                return "keras"
+            if value.func.id in self.classes:
+                return self._class_kind(self.classes[value.func.id])
+            if self.builtin(value.func) in ("open", "str", "dict", "list", "set", "tuple"):
+                return "other"
+        return "unknown"
+
+    def is_keras_model(self, expr: ast.expr) -> bool:
+        """A Keras model for sure, or (in a file that imports TF/Keras) a name that reads as one."""
+        kind = self.receiver_kind(expr)
+        if kind == "keras":
+            return True
+        if kind == "other" or not self.uses_keras or self.import_roots & _OTHER_SAVERS:
+            return False
+        return is_modelish(last_name(expr))
+
+    # paths
+
+    def path(self, expr: ast.expr | None, depth: int = 0) -> PathValue:
+        """What is known of the path `expr` evaluates to (see `PathValue`)."""
+        if expr is None or depth > 12:
+            return _UNKNOWN
+        if isinstance(expr, ast.Constant):
+            if isinstance(expr.value, str):
+                return PathValue(expr.value, True)
+            if isinstance(expr.value, bytes):
+                return PathValue(expr.value.decode("latin-1"), True)
+            return _UNKNOWN
+        if isinstance(expr, ast.JoinedStr):
+            return self._fstring(expr, depth)
+        if isinstance(expr, ast.BinOp):
+            return self._binop(expr, depth)
+        if isinstance(expr, ast.Call):
+            return self._call_path(expr, depth)
+        if isinstance(expr, ast.Name):
+            b = self.lookup(expr)
+            if b is not None and b.kind == "assign" and b.value is not None:
+                return self.path(b.value, depth + 1).with_hint(expr.id)
+            if b is not None and b.kind == "with" and b.value is not None:
+                inner = (
+                    self._call_path(b.value, depth + 1)
+                    if isinstance(b.value, ast.Call)
+                    else _UNKNOWN
+                )
+                return inner.with_hint(expr.id)
+            return PathValue(hint=expr.id)
+        if isinstance(expr, ast.Attribute):
+            return PathValue(hint=expr.attr)
+        if isinstance(expr, ast.Subscript):
+            return PathValue(hint=last_name(expr))
+        return _UNKNOWN
+
+    def _fstring(self, expr: ast.JoinedStr, depth: int) -> PathValue:
+        tail, complete = "", True
+        for part in expr.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                tail += part.value
+                continue
+            inner = _UNKNOWN
+            if isinstance(part, ast.FormattedValue) and part.format_spec is None:
+                inner = self.path(part.value, depth + 1)
+            if inner.complete and not inner.kind:
+                tail += inner.tail
+            else:
+                tail, complete = inner.tail if not inner.kind else "", False
+        return PathValue(tail, complete)
+
+    def _binop(self, expr: ast.BinOp, depth: int) -> PathValue:
+        if isinstance(expr.op, ast.Add):
+            left, right = self.path(expr.left, depth + 1), self.path(expr.right, depth + 1)
+            if right.kind:
+                return _UNKNOWN
+            if right.complete:
+                if left.kind:
+                    return PathValue(right.tail, False)
+                return PathValue(left.tail + right.tail, left.complete, "", left.pathlib)
+            return PathValue(right.tail, False)
+        if isinstance(expr.op, ast.Div):
+            left, right = self.path(expr.left, depth + 1), self.path(expr.right, depth + 1)
+            return _join(left, right, pathlib=True)
+        if (
+            isinstance(expr.op, ast.Mod)
+            and isinstance(expr.left, ast.Constant)
+            and isinstance(expr.left.value, str)
+        ):
+            return _template(_PERCENT_SPEC.split(expr.left.value.replace("%%", "\0")), "\0")
+        return _UNKNOWN
+
+    def _call_path(self, call: ast.Call, depth: int) -> PathValue:
+        func = call.func
+        args = call.args
+        if isinstance(func, ast.Attribute):
+            if func.attr == "format":  # "{}/model.h5".format(d), or a variable holding the template
+                template = self.path(func.value, depth + 1)
+                return _format_template(template.tail) if template.complete else _UNKNOWN
+            q = self.qualname(func)
+            if q is None and func.attr in (
+                "joinpath",
+                "with_suffix",
+                "with_name",
+                "resolve",
+                "absolute",
+                "expanduser",
+                "as_posix",
+                "with_stem",
+            ):
+                base = self.path(func.value, depth + 1)
+                if func.attr == "joinpath":
+                    out = base
+                    for a in args:
+                        out = _join(out, self.path(a, depth + 1), pathlib=True)
+                    return out
+                if func.attr in ("with_suffix", "with_name", "with_stem") and args:
+                    new = self.path(args[0], depth + 1)
+                    if not new.complete:
+                        return PathValue(pathlib=True)
+                    if base.complete and base.tail:
+                        p = PurePosixPath(base.tail)
+                        try:
+                            changed = getattr(p, func.attr)(new.tail)
+                        except ValueError:
+                            return PathValue(pathlib=True)
+                        return PathValue(str(changed), True, "", True)
+                    if func.attr == "with_suffix":
+                        return PathValue(new.tail, False, "", True)
+                    if func.attr == "with_name":
+                        return PathValue("/" + new.tail, False, "", True)
+                    return PathValue(pathlib=True)
+                complete = base.complete and func.attr in ("as_posix",)
+                return PathValue(base.tail, complete, base.kind, func.attr != "as_posix")
+        q = self.qualname(func) or self.builtin(func)
+        if q is None:
+            return _UNKNOWN
+        stripped, _ = tf_api(q)
+        if (
+            q in ("os.path.join", "posixpath.join", "ntpath.join", "tensorflow.io.gfile.join")
+            and args
+        ):
+            out = self.path(args[0], depth + 1)
+            for a in args[1:]:
+                out = _join(out, self.path(a, depth + 1), pathlib=False)
+            return out
+        if q in _PATH_CLASSES:
+            if not args:
+                return PathValue(".", True, "", True)
+            out = self.path(args[0], depth + 1)
+            out = PathValue(out.tail, out.complete, out.kind, True, out.hint)
+            for a in args[1:]:
+                out = _join(out, self.path(a, depth + 1), pathlib=True)
+            return out
+        if q in _SAME_PATH_FUNCS and args:
+            inner = self.path(args[0], depth + 1)
+            complete = inner.complete and q in ("str", "os.fspath", "os.path.normpath")
+            tail = (
+                inner.tail.rstrip("/")
+                if q == "os.path.normpath" and inner.tail != "/"
+                else inner.tail
+            )
+            return PathValue(tail, complete, inner.kind, False, inner.hint)
+        if q in ("tempfile.mkdtemp", "tempfile.gettempdir", "tempfile.TemporaryDirectory"):
+            return PathValue(kind="dir")
+        if stripped == "tensorflow.train.latest_checkpoint":
+            return PathValue(kind="checkpoint")
+        return _UNKNOWN
+
+    # text
+
+    def code(self, node: ast.AST, limit: int = 60) -> str:
+        """The source text of `node` on one line, shortened to about `limit` characters."""
+        text = " ".join((ast.get_source_segment(self.source.text, node) or "").split())
+        if len(text) <= limit:
+            return text
+        if isinstance(node, ast.Call):
+            head = self.code(node.func, limit)
+            parts: list[str] = []
+            used = len(head) + 2
+            for index, arg in enumerate([*node.args, *node.keywords]):
+                piece = " ".join((ast.get_source_segment(self.source.text, arg) or "").split())
+                if index == 0 and len(piece) > 50:
+                    piece = self.code(arg, 40)  # the first argument matters: keep its start
+                elif index > 0 and used + len(piece) > limit:
+                    parts.append("…")
+                    break
+                parts.append(piece)
+                used += len(piece) + 2
+            return f"{head}({', '.join(parts)})"
+        return text[: limit - 1] + "…"
+
+    def imported_before(self, line: int, root: str) -> bool:
+        return any(n < line and module.split(".")[0] == root for n, module in self.import_lines)

@@ -1,0 +1,106 @@
+"""What is known of a path argument (`PathValue`): the literal pieces, whether it ends in a suffix
+or is a folder, and how joins, templates and `%`/`.format` combine them.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# --- paths --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PathValue:
+    """What static reading knows about a path: its known end (`tail`) and whether that is all.
+
+    `kind` is "dir" for values that are folders by construction (`tempfile.mkdtemp()`),
+    "checkpoint" for `tf.train.latest_checkpoint(...)`. `hint` is the identifier the value came
+    through (`export_dir`), for rules that may guess from a name when the value is unknown.
+    """
+
+    tail: str = ""
+    complete: bool = False
+    kind: str = ""
+    pathlib: bool = False
+    hint: str = ""
+
+    @property
+    def known(self) -> bool:
+        return self.complete or bool(self.tail) or bool(self.kind)
+
+    def may_end_with(self, *suffixes: str) -> bool:
+        """Could the full path end with one of `suffixes`, given what is known?"""
+        if self.kind:
+            return False
+        for s in suffixes:
+            if self.tail.endswith(s) or (not self.complete and s.endswith(self.tail)):
+                return True
+        return False
+
+    def ends_with(self, *suffixes: str) -> bool:
+        return not self.kind and self.tail.endswith(suffixes)
+
+    @property
+    def is_folder(self) -> bool:
+        """Known to name a folder: a trailing slash, or made by `mkdtemp()` and the like."""
+        return self.kind == "dir" or self.tail.endswith(("/", "\\"))
+
+    def with_hint(self, hint: str) -> PathValue:
+        return PathValue(self.tail, self.complete, self.kind, self.pathlib, hint or self.hint)
+
+
+_UNKNOWN = PathValue()
+_PATH_CLASSES = frozenset(
+    f"pathlib.{c}"
+    for c in ("Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath", "PureWindowsPath")
+)
+_SAME_PATH_FUNCS = frozenset(
+    {
+        "str",
+        "os.fspath",
+        "os.path.abspath",
+        "os.path.realpath",
+        "os.path.normpath",
+        "os.path.expanduser",
+        "os.path.expandvars",
+    }
+)
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[a-zA-Z%]")
+
+
+def _join(left: PathValue, right: PathValue, pathlib: bool) -> PathValue:
+    if right.kind:
+        return right
+    if not right.complete:
+        return PathValue(right.tail, False, "", pathlib)
+    if right.tail.startswith("/"):
+        return PathValue(right.tail, True, "", pathlib)
+    if left.kind == "dir":
+        return PathValue("/" + right.tail, False, "", pathlib)
+    head = left.tail.rstrip("/")
+    if left.complete and not left.tail:
+        return PathValue(right.tail, True, "", pathlib)
+    tail = f"{head}/{right.tail}" if (head or not left.complete) else right.tail
+    return PathValue(tail, left.complete, "", pathlib)
+
+
+def _template(pieces: Sequence[str], escape: str = "") -> PathValue:
+    """A string built from literal `pieces` with an unknown value between each two."""
+    last = pieces[-1].replace(escape, "%") if escape else pieces[-1]
+    return PathValue(last, len(pieces) == 1)
+
+
+def _format_template(template: str) -> PathValue:
+    tail, complete = "", True
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        return _UNKNOWN
+    for literal, field_name, _spec, _conv in parsed:
+        tail += literal
+        if field_name is not None:
+            tail, complete = "", False
+    return PathValue(tail, complete)
