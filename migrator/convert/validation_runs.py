@@ -77,6 +77,21 @@ def _keras_runs(
                 config_json=cfg,
                 weights=path,
             )
+        elif (source.details.get("chunked_attributes") or {}).get("model_config"):
+            # load_model reads only a whole `model_config` attribute: give it the reading's
+            # config, joined from its chunks, and the file's weights.
+            cfg = json.dumps(source.raw["model_config"])
+            for rts, flavour in ((keras2, "own"), (tfk, "tf_keras")):
+                add(
+                    rts,
+                    flavour,
+                    f"{'tf.keras' if flavour == 'own' else 'tf_keras'} model_from_json "
+                    "+ load_weights (chunked model_config)",
+                    path=None,
+                    loader="config+weights",
+                    config_json=cfg,
+                    weights=path,
+                )
         else:
             add(keras2, "own", "tf.keras.models.load_model", path=path, loader="keras")
             add(tfk, "tf_keras", "tf_keras.models.load_model", path=path, loader="keras")
