@@ -30,6 +30,7 @@ import pytest
 
 from migrator.audit import audit
 from migrator.discover import read_head
+from migrator.facts import extension_matches, keras3_config_issues
 from migrator.formats import keras_zip
 from migrator.model import Artifact
 from tests.conftest import realworld_entry
@@ -336,8 +337,14 @@ def test_realworld_hdf5_named_dotkeras_is_not_claimed() -> None:
 # --- files saved by real Keras (tests/fixtures/keras_zip) -----------------------------------------
 
 
+def keras3_issues(art: Artifact) -> list[dict[str, Any]]:
+    """What Keras 3 rejects in the archive's config.json (a judgement: migrator.facts makes it)."""
+    model_config = art.reading.raw["model_config"]
+    return keras3_config_issues(model_config) if model_config is not None else []
+
+
 def issues_by(art: Artifact) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(i["path"], i["issue"]): i for i in art.details["config_issues_for_keras3"]}
+    return {(i["path"], i["issue"]): i for i in keras3_issues(art)}
 
 
 def test_tf_keras_215_functional_fixture() -> None:
@@ -373,13 +380,13 @@ def test_keras3_fixtures_have_no_keras3_issues() -> None:
     functional = only_artifact(FIXTURES / "k3_functional.keras")
     assert functional.producer == {"keras_version": "3.15.1"}
     assert functional.details["saved_by"] == "keras3"
-    assert functional.details["config_issues_for_keras3"] == []
+    assert keras3_issues(functional) == []
     assert functional.details["lambda_entries"] == ["config/layers/2/config/function"]
     assert functional.details["weights"]["layout"]["groups"] == ["layers", "optimizer", "vars"]
 
     npz = only_artifact(FIXTURES / "k3_sequential_npz.keras")
     assert npz.details["weights"]["format"] == "npz"
-    assert npz.details["config_issues_for_keras3"] == []
+    assert keras3_issues(npz) == []
     # Keras' own npz store pickles a dict per layer: every array is an object array
     arrays = {a["array"] for a in npz.details["npz_object_arrays"]}
     assert {"__root__", "layers/dense", "layers/lstm"} <= arrays
@@ -413,7 +420,7 @@ def test_keras3_config_lambda_and_custom_objects(tmp_path: Path) -> None:
     path = keras_archive(tmp_path / "m.keras", keras3_config())
     art = only_artifact(path)
     d = art.details
-    assert d["config_issues_for_keras3"] == []
+    assert keras3_issues(art) == []
     assert d["lambda_entries"] == [
         "config/layers/1/config/function",
         "config/layers/2/config/activation",
@@ -491,7 +498,7 @@ def test_config_json_missing_and_weights_missing(tmp_path: Path) -> None:
     art = only_artifact(no_config)
     assert art.format == "keras-v3"
     assert any(e.startswith("config.json missing") for e in art.errors)
-    assert art.details["model_class"] is None and art.details["config_issues_for_keras3"] == []
+    assert art.details["model_class"] is None and keras3_issues(art) == []
     assert art.details["weights"]["member"] == "model.weights.h5"
 
     no_weights = write_zip(
@@ -744,7 +751,7 @@ def test_keras_zip_named_h5_is_mislabeled(tmp_path: Path) -> None:
     art = only_artifact(path)
     assert art.format == "keras-v3"
     assert art.details["extension"] == ".h5"
-    assert art.details["extension_matches"] is False
+    assert extension_matches(art) is False
     assert any("named .h5 but the bytes are a Keras zip" in e for e in art.reading.evidence)
 
 

@@ -77,9 +77,7 @@ class ArchitectureDetails(ConfigSummary):
     config_style: str | None  # "keras1" | "keras2" | "keras3" | None (keras_config.config_style)
     uses_lambda: bool
     yaml_tags: list[str] = UNSET  # keras-yaml only: non-standard tags used ("!!python/tuple")
-    extension: str  # the lower-cased suffix
-    # whether it is .json (keras-json) or .yaml/.yml (keras-yaml)
-    extension_matches: bool
+    extension: str  # the lower-cased suffix (facts.extension_matches judges it)
 
 
 @cache
@@ -243,7 +241,6 @@ def read(candidate: Candidate) -> Reading:
         uses_lambda=bool(lambdas),
         yaml_tags=sorted(tags) if kind == "yaml" else UNSET,
         extension=extension,
-        extension_matches=matches,
     )
     return Reading(
         fmt,

@@ -42,10 +42,7 @@ class KerasH5Details(ConfigSummary):
     chunked_attributes: dict[str, int]  # {"<group path>/<attribute>": chunks} per split attribute
     uses_lambda: bool  # the config has Lambda layers or other marshalled Python code
     external_links: list[dict[str, str]]  # [{path, file, target}] (never followed)
-    extension: str  # the file's lower-cased suffix
-    # whether Keras 3 would open this content under that name (.h5/.hdf5; an HDF5 file named
-    # .keras is mislabeled)
-    extension_matches: bool
+    extension: str  # the lower-cased suffix, .weights.h5 whole (facts.extension_matches judges it)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -69,9 +66,7 @@ class KerasH5WeightsDetails(Details):
     layer_names_chunked: bool
     chunked_attributes: dict[str, int]
     external_links: list[dict[str, str]]
-    extension: str
-    # .h5/.hdf5 but not .weights.h5, which Keras 3 reads as the new layout
-    extension_matches: bool
+    extension: str  # as for keras-h5
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -97,5 +92,4 @@ class KerasV3WeightsDetails(Details):
     missing_shards: list[str] = UNSET  # sharded only: named in weight_map but absent
     total_size: Any = UNSET  # sharded only: metadata.total_size as recorded
     external_links: list[dict[str, str]]
-    extension: str
-    extension_matches: bool  # = named_weights_h5; true for a sharding config
+    extension: str  # .weights.h5, .weights.json for a sharding config, or the plain suffix

@@ -161,7 +161,6 @@ def read_full_model(h5: h5py.File, path: Path, evidence: list[str]) -> Reading:
         uses_lambda=bool(lambdas),
         external_links=tree.external_links,
         extension=extension,
-        extension_matches=ext_note is None,
     )
     return Reading(
         "keras-h5",

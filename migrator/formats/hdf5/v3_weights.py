@@ -113,7 +113,6 @@ def read_v3_weights(path: Path, tree: Tree, vars_groups: list[str], evidence: li
         sharded_part=bool(SHARD_NAME.search(path.name.lower())),
         external_links=tree.external_links,
         extension=extension_of(path.name),
-        extension_matches=named,
     )
     return Reading(
         "keras-v3-weights",
@@ -247,7 +246,6 @@ def read_sharded(path: Path) -> Reading:
         total_size=total_size,
         external_links=external,
         extension=SHARDS_SUFFIX,
-        extension_matches=True,
     )
     return Reading(
         "keras-v3-weights",

@@ -94,7 +94,6 @@ def read_weights(h5: h5py.File, path: Path, evidence: list[str]) -> Reading:
         chunked_attributes=dict(sorted(chunked.items())),
         external_links=tree.external_links,
         extension=extension,
-        extension_matches=ext_note is None,
     )
     return Reading(
         "keras-h5-weights",

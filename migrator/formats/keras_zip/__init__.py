@@ -30,7 +30,7 @@ from pathlib import Path
 
 from migrator.errors import ArtifactError
 from migrator.formats import register
-from migrator.formats.keras_zip.config import custom_objects, keras3_config_issues, lambda_entries
+from migrator.formats.keras_zip.config import custom_objects, lambda_entries
 from migrator.formats.keras_zip.container import (
     CONFIG,
     FORMAT,
@@ -54,7 +54,6 @@ __all__ = [
     "claim_dir",
     "claim_file",
     "custom_objects",
-    "keras3_config_issues",
     "lambda_entries",
     "read",
 ]

@@ -13,15 +13,7 @@ from typing import Any
 from migrator.formats import keras_config
 from migrator.formats.keras_zip.container import CONFIG, METADATA
 from migrator.knowledge import versions
-from migrator.knowledge.keras3 import (
-    INPUT_LAYER_BATCH_INPUT_SHAPE_REJECTED_BY,
-    KERAS2_ENGINE_MODULES,
-    KERAS2_LAMBDA_KEYS,
-    KERAS2_ONLY_OPTIMIZER_ARGS,
-    KERAS_PACKAGES,
-    MISSING_LAYERS,
-    REJECTED_LAYER_ARGS,
-)
+from migrator.knowledge.keras3 import KERAS2_ENGINE_MODULES, KERAS_PACKAGES
 
 
 def config_details(model_config: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -33,7 +25,6 @@ def config_details(model_config: Mapping[str, Any] | None) -> dict[str, Any]:
             "lambda_layers": [],
             "lambda_entries": [],
             "custom_objects": [],
-            "config_issues_for_keras3": [],
             **_compile_facts(None),
         }
     return {
@@ -41,7 +32,6 @@ def config_details(model_config: Mapping[str, Any] | None) -> dict[str, Any]:
         "lambda_layers": keras_config.lambda_layers(model_config),
         "lambda_entries": lambda_entries(model_config),
         "custom_objects": custom_objects(model_config),
-        "config_issues_for_keras3": keras3_config_issues(model_config),
         **_compile_facts(model_config.get("compile_config")),
     }
 
@@ -158,94 +148,3 @@ def custom_objects(model_config: Mapping[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return out
-
-
-def keras3_config_issues(model_config: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Facts in a config that make Keras 3 refuse to load it (tf.keras 2.13-2.15 `.keras` files).
-
-    Each item: ``path`` (layer path, or a compile_config path), ``class_name``, ``issue`` (short
-    id), ``detail`` and ``rejected_by`` ("keras>=3.0", or "keras 3.0.x" for InputLayer
-    ``batch_input_shape``, which Keras accepts again from 3.1). Verified by loading tf.keras 2.15.1
-    configs in Keras 3.3.3 and 3.15.1:
-
-    - ``engine-module``: ``module`` ``keras.src.engine.*`` / ``keras.engine.*`` (tf.keras 2.12-2.15
-      ``Functional``): "parent module ... cannot be imported"
-    - ``batch_input_shape`` on any layer but InputLayer ("Unrecognized keyword arguments passed to
-      Dense"), and on InputLayer for Keras 3.0.x
-    - ``groups`` on depthwise/separable/transposed convolutions; ``kernel_*`` on SeparableConv;
-      ``time_major`` on RNN layers; ``trainable`` on SpatialDropout/Discretization;
-      ``query_shape``/``key_shape``/``value_shape`` on MultiHeadAttention (``unrecognized-arg``)
-    - ``policy-dtype``: a ``Policy`` dtype object (``keras.mixed_precision``): AttributeError
-    - ``keras2-lambda``: a Lambda with ``function_type``/``module`` keys (marshalled tf.keras form)
-    - ``missing-layer``: classes Keras 3 removed (LocallyConnected2D, ThresholdedReLU, ...)
-    - ``optimizer-args``: compile_config optimizer with ``is_legacy_optimizer``/``jit_compile``;
-      ``loss-args``: loss objects with ``fn`` or ``reduction: "auto"`` (load with compile=False)
-    """
-    issues: list[dict[str, Any]] = []
-
-    def add(path: str, cls: Any, issue: str, detail: str, rejected_by: str = "keras>=3.0") -> None:
-        issues.append(
-            {
-                "path": path or "(model)",
-                "class_name": cls if isinstance(cls, str) else None,
-                "issue": issue,
-                "detail": detail,
-                "rejected_by": rejected_by,
-            }
-        )
-
-    layers = [("", model_config), *keras_config.iter_layers(model_config)]
-    for path, entry in layers:
-        cls = entry.get("class_name")
-        module = entry.get("module")
-        if isinstance(module, str) and module.startswith(KERAS2_ENGINE_MODULES):
-            add(path, cls, "engine-module", f"module {module!r} does not exist in Keras 3")
-        if path and cls in MISSING_LAYERS:
-            add(path, cls, "missing-layer", f"layer class {cls} was removed in Keras 3")
-        config = entry.get("config")
-        if not isinstance(config, Mapping):
-            continue
-        if "batch_input_shape" in config:
-            if cls == "InputLayer":
-                add(
-                    path,
-                    cls,
-                    "batch_input_shape",
-                    "InputLayer `batch_input_shape` (Keras 3.1+ maps it to `batch_shape`)",
-                    INPUT_LAYER_BATCH_INPUT_SHAPE_REJECTED_BY,
-                )
-            else:
-                add(path, cls, "batch_input_shape", f"{cls} does not accept `batch_input_shape`")
-        for key, classes in REJECTED_LAYER_ARGS.items():
-            if cls in classes and key in config:
-                add(path, cls, "unrecognized-arg", f"{cls} does not accept `{key}`")
-        dtype = config.get("dtype")
-        if isinstance(dtype, Mapping) and dtype.get("class_name") == "Policy":
-            add(path, cls, "policy-dtype", "dtype is a tf.keras mixed-precision `Policy` object")
-        if cls == "Lambda":
-            keys = [k for k in KERAS2_LAMBDA_KEYS if k in config]
-            if keys:
-                add(path, cls, "keras2-lambda", "Lambda config keys " + ", ".join(keys))
-
-    compile_config = model_config.get("compile_config")
-    if isinstance(compile_config, Mapping):
-        optimizer = compile_config.get("optimizer")
-        if isinstance(optimizer, Mapping) and isinstance(optimizer.get("config"), Mapping):
-            keys = [k for k in sorted(KERAS2_ONLY_OPTIMIZER_ARGS) if k in optimizer["config"]]
-            if keys:
-                add(
-                    "compile_config/optimizer",
-                    optimizer.get("class_name"),
-                    "optimizer-args",
-                    "optimizer config keys " + ", ".join(keys),
-                )
-        for path, entry in entries(compile_config.get("loss"), "compile_config/loss"):
-            config = entry.get("config")
-            if not isinstance(config, Mapping):
-                continue
-            keys = [k for k in ("fn",) if k in config]
-            if config.get("reduction") == "auto":
-                keys.append("reduction='auto'")
-            if keys:
-                add(path, entry["class_name"], "loss-args", "loss config " + ", ".join(keys))
-    return issues

@@ -17,9 +17,7 @@ class KerasV3Details(Details):
     """`details` of a keras-v3 reading (a `.keras` zip or its unzipped folder)."""
 
     container: str  # "zip" or "folder"
-    extension: str  # the name's lower-cased suffix, "" if none
-    # ".keras" for a zip, no suffix for a folder: whether Keras 3 would open this content by name
-    extension_matches: bool
+    extension: str  # the name's lower-cased suffix, "" if none (facts.extension_matches judges it)
     keras_version: str | None  # verbatim from metadata.json (None if absent)
     date_saved: str | None  # verbatim from metadata.json ("%Y-%m-%d@%H:%M:%S")
     metadata: dict[str, Any]  # metadata.json's scalar values, verbatim (strings cut at 200 chars)
@@ -43,8 +41,6 @@ class KerasV3Details(Details):
     # entries Keras cannot build from its own modules (module outside the Keras packages, or no
     # module but a registered name): path, class_name, module, registered_name
     custom_objects: list[dict[str, Any]]
-    # what Keras 3 rejects in this config: path, class_name, issue, detail, rejected_by
-    config_issues_for_keras3: list[dict[str, Any]]
     compiled: bool  # config.json has a non-empty compile_config
     optimizer: Any  # class name or string as recorded
     loss: Any  # names as recorded: a name, {output: name} or a list

@@ -106,7 +106,6 @@ def _container_facts(
     details: dict[str, Any] = {"container": source.container}
     if isinstance(source, FolderSource):
         details["extension"] = path.suffix.lower()
-        details["extension_matches"] = path.suffix == ""
         return details, ["folder holds " + ", ".join(found)]
     if not names:
         raise artifact_error(
@@ -121,7 +120,6 @@ def _container_facts(
     ]
     suffix = path.suffix.lower()
     details["extension"] = suffix
-    details["extension_matches"] = suffix == ".keras"
     if suffix != ".keras":
         evidence.append(
             f"named {suffix or '(no extension)'} but the bytes are a Keras zip archive (.keras)"
