@@ -11,6 +11,9 @@ fact changes in one place and every judge follows.
 - ``keras3``: what Keras 3 removed, renamed or rejects (loss aliases, layers, arguments, internal
   module paths, optimizer keys).
 - ``keras1``: Keras 1 history: its layer classes and arguments, and how to tell a Keras 1 config.
+- ``keras2``: what the Keras 2 line (tf.keras, tf_keras) accepts that Keras 3 does not, and back.
+- ``loaders``: the releases where a loader gained or lost a capability (safe_mode checks on legacy
+  HDF5 Lambdas, unzipped ``.keras`` folders, sharded weights, ``keras_metadata.pb``...).
 - ``keras_names``: every public name Keras defines (generated from the installed releases).
 
 Every fact is registered with `fact()`, which records its provenance (the release where it starts
