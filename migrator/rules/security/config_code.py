@@ -9,12 +9,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from migrator.facts import (
-    KERAS_PACKAGES,
     custom_classes,
     model_config,
     short_list,
 )
 from migrator.formats import keras_config
+from migrator.knowledge.keras3 import KERAS_PACKAGES
 from migrator.model import Artifact
 from migrator.rules import Hit, artifact_rule
 from migrator.rules.security import LOAD
