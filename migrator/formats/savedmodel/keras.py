@@ -20,8 +20,7 @@ from google.protobuf.message import DecodeError
 from migrator.formats import keras_config, protos
 from migrator.formats.savedmodel.names import KERAS_JSON, KERAS_METADATA, MAX_JSON_BYTES
 from migrator.formats.savedmodel.proto import ParsedSavedModel, text_mangling_hint
-
-KERAS_MODEL_IDENTIFIERS = ("_tf_keras_model", "_tf_keras_sequential", "_tf_keras_network")
+from migrator.knowledge.savedmodel import KERAS_MODEL_IDENTIFIERS
 
 
 @dataclass

@@ -30,7 +30,11 @@ from migrator.formats.savedmodel.proto import (
     parse_text,
     text_mangling_hint,
 )
+from migrator.knowledge.savedmodel import CHUNKED_SAVEDMODEL_SINCE
+from migrator.knowledge.versions import render
 from migrator.model import Candidate, Reading
+
+_CHUNKED = render(CHUNKED_SAVEDMODEL_SINCE)
 
 
 def read(candidate: Candidate) -> Reading:
@@ -115,9 +119,9 @@ def _read_folder(folder: Path, candidate: Candidate, given_file: str = "") -> Re
     elif (folder / CPB).is_file():
         raise _error(
             folder,
-            f"{CPB} is a chunked SavedModel (TF >= 2.15 proto-splitter format for graphs over "
-            "2 GB), which migrator cannot read yet",
-            "inspect it with saved_model_cli from TensorFlow >= 2.15",
+            f"{CPB} is a chunked SavedModel (TF >= {_CHUNKED} proto-splitter format for graphs "
+            "over 2 GB), which migrator cannot read yet",
+            f"inspect it with saved_model_cli from TensorFlow >= {_CHUNKED}",
         )
     else:
         names = frozenset(os.listdir(folder)) | frozenset(
