@@ -18,12 +18,34 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from migrator.errors import UsageError
 from migrator.model import Candidate, Reading
 
 DEFAULT_TIMEOUT = 120.0
+JOBS_VARIABLE = "MIGRATOR_JOBS"
 
 
 def default_jobs() -> int:
+    """How many reader processes an audit uses when the caller does not say.
+
+    The environment variable `MIGRATOR_JOBS` overrides the default of one per core (up to 4):
+    `0` reads in this process (no forked workers, no timeout: cheap for test suites and
+    debuggers that audit one small file at a time), `N > 0` starts N workers. An empty value
+    counts as unset; anything else is a usage mistake worth stopping for (`UsageError`, which
+    the command line prints as one line).
+    """
+    setting = os.environ.get(JOBS_VARIABLE, "").strip()
+    if setting:
+        try:
+            jobs = int(setting)
+        except ValueError:
+            raise UsageError(
+                f"{JOBS_VARIABLE}={setting!r} is not a number of reader processes; "
+                "use 0 (read in this process) or a positive count"
+            ) from None
+        if jobs < 0:
+            raise UsageError(f"{JOBS_VARIABLE}={setting!r} is negative; use 0 or a positive count")
+        return jobs
     return max(1, min(4, os.cpu_count() or 1))
 
 

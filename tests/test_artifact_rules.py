@@ -1,15 +1,18 @@
 """Artifact rules (MIG1xx): cases, messages, no false positives on current artifacts, real files.
 
-The per-rule positive/negative cases live in `tests/cases/artifact/` as `*.gen.py` stubs that
-build small artifacts (see `tests/artifact_cases.py`); `tests/test_rules_engine.py` runs them.
-Here: the stubs match the case table, every artifact and security rule has a doc and both kinds
-of case, messages name the culprit and end with the remedy, severities follow the facts, rules
-read only the reading (never the files), current-format artifacts written by TF 2.21 / Keras 3
-yield nothing, and every real-world artifact yields exactly the findings reviewed by hand.
+The per-rule positive/negative cases live in `tests/cases/{artifact,security}/<ID>/<kind>/` as
+one self-contained `<name>.gen.py` each (its data plus a `build(folder)` over the shared writers
+in `tests/cases/_writers.py`); `tests/test_rules_engine.py` runs them. Here: every case file is
+self-contained and builds the artifact it is named after, every artifact and security rule has a
+doc and both kinds of case, messages name the culprit and end with the remedy, severities follow
+the facts, rules read only the reading (never the files), current-format artifacts written by
+TF 2.21 / Keras 3 yield nothing, and every real-world artifact yields exactly the findings
+reviewed by hand, which the JSON report carries unchanged.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -23,15 +26,20 @@ import pytest
 import migrator.rules.artifacts as artifacts_module
 import migrator.rules.security as security_module
 from migrator.audit import audit
-from migrator.model import Artifact, Finding
+from migrator.model import Artifact, Finding, Report
+from migrator.report.json_report import render as render_json
 from migrator.rules import CONVERSIONS, all_rules, check_artifact, get_rule
-from tests.artifact_cases import CASE_TABLE, CASES, STUB, build_case
-from tests.conftest import REALWORLD, REPO
+from tests.conftest import CASES, REPO, build_case, case_table
 
 CURRENT = Path(__file__).parent / "fixtures" / "artifact_rules" / "current"
 RULES = [r for r in all_rules("artifact")]
 ARTIFACT_IDS = sorted(r.id for r in RULES if r.family == "artifact")
 SECURITY_IDS = sorted(r.id for r in RULES if r.family == "security")
+CASE_TABLE = case_table()
+# What a case file may import: the standard library, the shared writers, the reader tests'
+# table writers, and nothing that builds cases elsewhere (so each case reads on its own).
+CASE_IMPORTS = {"__future__", "json", "pickle", "pathlib", "typing", "tests.cases._writers",
+                "tests.test_checkpoint"}  # fmt: skip
 
 
 def findings(path: Path, rule_ids: Iterable[str] | None = None) -> list[Finding]:
@@ -60,27 +68,36 @@ def test_every_artifact_and_security_rule_has_doc_versions_and_both_cases(rule) 
     assert rule.versions, rule.id
     assert not rule.convert or rule.convert in CONVERSIONS
     kinds = CASE_TABLE.get((rule.family, rule.id))
-    assert kinds, f"{rule.id} has no cases in tests/artifact_cases.py"
+    assert kinds, f"{rule.id} has no case folder under {CASES / rule.family}"
     assert kinds.get("positive") and kinds.get("negative"), rule.id
 
 
-def test_case_stubs_on_disk_match_the_case_table() -> None:
-    on_disk = {
-        p.relative_to(CASES).as_posix()
-        for family in ("artifact", "security")
-        for p in (CASES / family).rglob("*.gen.py")
-    }
-    expected = {
-        f"{family}/{rule_id}/{kind}/{name}.gen.py"
-        for (family, rule_id), kinds in CASE_TABLE.items()
-        for kind, cases in kinds.items()
-        for name in cases
-    }
-    assert on_disk == expected, "run `python3 -m tests.artifact_cases` to rewrite the stubs"
-    stub = CASES / "artifact" / "MIG101" / "positive" / "keras_savedmodel_tf215.gen.py"
-    assert stub.read_text(encoding="utf-8") == STUB.format(
-        family="artifact", rule_id="MIG101", kind="positive", name="keras_savedmodel_tf215"
-    )
+def test_every_case_file_is_self_contained_and_builds_the_artifact_it_names(
+    tmp_path: Path,
+) -> None:
+    """A case is one file: its doc says why, it imports only the shared writers, and `build`
+    writes exactly the artifact named by the file (what `tests/test_rules_engine.py` audits)."""
+    assert set(CASE_TABLE) == {(r.family, r.id) for r in RULES}
+    for (family, rule_id), kinds in CASE_TABLE.items():
+        for kind, cases in kinds.items():
+            for name, entry in cases.items():
+                where = entry.relative_to(CASES).as_posix()
+                tree = ast.parse(entry.read_text(encoding="utf-8"))
+                doc = ast.get_docstring(tree) or ""
+                assert doc.startswith(f"{rule_id} (") and kind in doc.splitlines()[0], where
+                imported = {
+                    n.module if isinstance(n, ast.ImportFrom) else alias.name
+                    for n in ast.walk(tree)
+                    if isinstance(n, (ast.Import, ast.ImportFrom))
+                    for alias in n.names
+                }
+                assert imported <= CASE_IMPORTS, (where, imported - CASE_IMPORTS)
+                functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+                assert "build" in functions, where
+                folder = tmp_path / family / rule_id / kind / name
+                target = build_case(rule_id, kind, name, folder)
+                assert target == folder / name and target.exists(), (where, target)
+                assert sorted(p.name for p in folder.iterdir()) == [name], where
 
 
 def test_every_positive_case_message_names_a_culprit_and_ends_with_the_remedy(
@@ -309,12 +326,16 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 
 
 @pytest.fixture(scope="module")
-def realworld_report() -> dict[str, list[dict]]:
-    root = REALWORLD / "artifacts"
-    if not root.is_dir():
-        pytest.skip(f"real-world artifacts not available at {REALWORLD} (set MIGRATOR_REALWORLD)")
-    report = audit([root], judges=[check_artifact])
-    return {a.path: [f.to_json() for f in a.findings] for a in report.artifacts}
+def realworld_judged(realworld_reading: Report) -> Report:
+    """The session's reading of the real-world tree, judged by the artifact rules."""
+    return replace(
+        realworld_reading, artifacts=tuple(check_artifact(a) for a in realworld_reading.artifacts)
+    )
+
+
+@pytest.fixture(scope="module")
+def realworld_report(realworld_judged: Report) -> dict[str, list[dict]]:
+    return {a.path: [f.to_json() for f in a.findings] for a in realworld_judged.artifacts}
 
 
 def test_every_real_artifact_yields_exactly_the_reviewed_findings(
@@ -351,5 +372,21 @@ def test_real_messages_name_the_culprits(realworld_report: dict[str, list[dict]]
     assert "`customLoss (loss)`" in message("debangshu_k224_full_h5/model.h5", "MIG119")
 
 
-def test_realworld_report_is_json_serializable(realworld_report: dict[str, list[dict]]) -> None:
-    json.dumps(realworld_report)
+def test_json_report_carries_every_real_finding_unchanged(realworld_judged: Report) -> None:
+    """The JSON report of the real-world audit: plain JSON (no tuple, bytes or Path leaks that
+    a round trip would change), every artifact once, every finding with its rule, severity,
+    message and fix as judged, and every artifact-rule message ending with its remedy."""
+    data = json.loads(render_json(realworld_judged))
+    assert data == realworld_judged.to_json()
+    by_path = {a["path"]: a for a in data["artifacts"]}
+    assert sorted(by_path) == sorted(a.path for a in realworld_judged.artifacts)
+    assert sum(len(a.findings) for a in realworld_judged.artifacts) >= len(EXPECTED)
+    for artifact in realworld_judged.artifacts:
+        written = by_path[artifact.path]
+        assert written["format"] == artifact.format and written["errors"] == list(artifact.errors)
+        assert [
+            (f["rule"], f["severity"], f["message"], f["fix"]) for f in written["findings"]
+        ] == [(f.rule, f.severity, f.message, f.fix) for f in artifact.findings], artifact.path
+        for finding in artifact.findings:
+            if finding.rule[:4] in ("MIG1", "MIG3"):
+                assert finding.fix and finding.message.endswith(finding.fix + "."), finding

@@ -22,8 +22,8 @@ from migrator.loadability import (
     predict,
     predict_cells,
 )
-from migrator.model import Artifact, Reading
-from tests.conftest import REALWORLD, realworld_manifest
+from migrator.model import Artifact, Reading, Report
+from tests.conftest import CORPUS, REALWORLD, artifacts_under, realworld_manifest
 
 # Words each need must show up as in a predicted reason, so a user reads what to do.
 NEED_WORDS = {
@@ -42,9 +42,15 @@ def matrix() -> dict:
 
 
 @pytest.fixture(scope="module")
-def readings(matrix) -> dict[str, Artifact]:
-    """Every matrix artifact as the readers see it (read once for the module)."""
-    return {key: _read(GENERATED / entry["path"]) for key, entry in matrix["artifacts"].items()}
+def readings(matrix, corpus_reading: Report) -> dict[str, Artifact]:
+    """Every matrix artifact as the readers see it, from the session's one reading of corpus/."""
+    prefix = GENERATED.relative_to(CORPUS).as_posix()
+    out = {}
+    for key, entry in matrix["artifacts"].items():
+        under = artifacts_under(corpus_reading, f"{prefix}/{entry['path']}")
+        assert len(under) == 1, (entry["path"], [a.path for a in under])
+        out[key] = under[0]
+    return out
 
 
 def _read(path) -> Artifact:
@@ -124,22 +130,23 @@ def test_judge_attaches_loadability_to_the_json_report():
 
 
 @pytest.mark.realworld
-def test_realworld_artifacts_get_verdicts(realworld):
+def test_realworld_artifacts_get_verdicts(realworld_reading: Report):
     seen = 0
-    for entry in realworld_manifest():
-        report = audit([realworld / "artifacts" / entry["id"]])
-        for artifact in report.artifacts:
-            cells = predict_cells(artifact)
-            if artifact.errors or artifact.format not in LOADERS_BY_FORMAT:
-                assert cells == {}
-                continue
-            seen += 1
-            expected = {
-                f"{tf}/{loader}" for tf in TF_LINES for loader in applicable(artifact.format, tf)
-            }
-            assert set(cells) == expected, artifact.path
-            for cell in cells.values():
-                assert cell.verdict in ("loads", "loads-with-changes", "fails") and cell.reason
+    assert {a.path.split("/")[0] for a in realworld_reading.artifacts} == {
+        e["id"] for e in realworld_manifest()
+    }
+    for artifact in realworld_reading.artifacts:
+        cells = predict_cells(artifact)
+        if artifact.errors or artifact.format not in LOADERS_BY_FORMAT:
+            assert cells == {}
+            continue
+        seen += 1
+        expected = {
+            f"{tf}/{loader}" for tf in TF_LINES for loader in applicable(artifact.format, tf)
+        }
+        assert set(cells) == expected, artifact.path
+        for cell in cells.values():
+            assert cell.verdict in ("loads", "loads-with-changes", "fails") and cell.reason
     assert seen > 0, REALWORLD
 
 
@@ -158,7 +165,7 @@ KNOWN_GAPS = {
 
 
 @pytest.mark.realworld
-def test_realworld_cells_that_were_measured_agree(realworld):
+def test_realworld_cells_that_were_measured_agree(realworld_reading: Report):
     """Every real-world cell corpus/probe_realworld.py measured, against its prediction.
 
     Those cells say whether the loader takes the artifact and what it needed (there are no
@@ -169,14 +176,11 @@ def test_realworld_cells_that_were_measured_agree(realworld):
     malicious = {e["id"] for e in realworld_manifest() if "malicious" in e.get("tags", [])}
     disagreements = []
     compared = 0
-    by_entry: dict[str, dict[str, Artifact]] = {}
+    by_path = {a.path: a for a in realworld_reading.artifacts}  # "<entry>/<path in entry>"
     for name, cells in data["artifacts"].items():
         entry, path = name.split("/", 1)
         assert entry not in malicious, f"{name}: a malicious entry was loaded"
-        if entry not in by_entry:
-            report = audit([realworld / "artifacts" / entry])
-            by_entry[entry] = {a.path: a for a in report.artifacts}
-        predicted = predict_cells(by_entry[entry][path])
+        predicted = predict_cells(by_path[entry if path == "." else name])
         for key, measured in cells.items():
             guess = predicted[key]
             if "custom_objects" in guess.needs:

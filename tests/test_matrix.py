@@ -18,8 +18,9 @@ import pytest
 
 from corpus import ENVS, GENERATED, MATRIX
 from corpus.probe import NEEDS, TOLERANCE, artifacts, compare, manifests
-from migrator.audit import audit
 from migrator.loadability import LOADERS, TF_LINES, applicable
+from migrator.model import Report
+from tests.conftest import CORPUS, artifacts_under
 
 REPO = Path(__file__).resolve().parents[1]
 VERDICTS = {"loads", "loads-with-changes", "fails"}
@@ -69,11 +70,14 @@ def test_every_generated_artifact_has_a_reference():
         assert ref["inputs"] and ref["outputs"]
 
 
-def test_readers_see_each_artifact_as_the_format_it_was_written_in():
+def test_readers_see_each_artifact_as_the_format_it_was_written_in(corpus_reading: Report):
+    """Exactly one artifact at or under each generated path, of the format it was written in
+    (read from the session's one reading of `corpus/`)."""
     wrong = []
+    prefix = GENERATED.relative_to(CORPUS).as_posix()
     for entry in artifacts():
-        report = audit([GENERATED / entry["path"]])
-        found = [(a.path, a.format, a.errors) for a in report.artifacts]
+        under = artifacts_under(corpus_reading, f"{prefix}/{entry['path']}")
+        found = [(a.path, a.format, a.errors) for a in under]
         if len(found) != 1 or found[0][1] != entry["format"] or found[0][2]:
             wrong.append(f"{entry['id']}: written as {entry['format']}, read as {found}")
     assert not wrong, "\n".join(wrong)

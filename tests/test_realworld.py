@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from migrator.audit import audit
+from migrator.model import Report
 from tests.conftest import REALWORLD, realworld_manifest
 
 TF = "tensorflow"
@@ -242,11 +243,12 @@ def test_realworld_entry(entry_id: str) -> None:
 
 
 @pytest.mark.realworld
-def test_whole_realworld_tree_in_one_audit() -> None:
-    """One audit over all 59 entries: same artifacts as the per-entry audits, nothing crashes."""
-    if not MANIFEST:
-        pytest.skip(f"real-world artifacts not available at {REALWORLD}")
-    report = audit([REALWORLD / "artifacts"])
+def test_whole_realworld_tree_in_one_audit(realworld_reading: Report) -> None:
+    """One audit over all 59 entries: same artifacts as the per-entry audits, nothing crashes.
+
+    That audit is the session's `realworld_reading`, which other modules share.
+    """
+    report = realworld_reading
     paths = {a.path for a in report.artifacts}
     want = {(f"{eid}/{p}" if p != "." else eid) for eid, arts in EXPECTED.items() for p in arts}
     assert paths == want

@@ -23,7 +23,7 @@ import pytest
 from corpus import legacy_savedmodel as gen
 from migrator.audit import audit
 from migrator.formats import graphdef, protos, savedmodel, sstable
-from migrator.model import Artifact, Candidate
+from migrator.model import Artifact, Candidate, Report
 from tests.conftest import REPO, realworld_entry
 
 CORPUS = REPO / "corpus"
@@ -652,8 +652,9 @@ def _subset_problems(expected: Any, actual: Any, where: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def corpus_report() -> dict[str, Any]:
-    return {a["path"]: a for a in audit([CORPUS]).to_json()["artifacts"]}
+def corpus_report(corpus_reading: Report) -> dict[str, Any]:
+    """The session's one audit of `corpus/` (tests/conftest.py), as the JSON report has it."""
+    return {a["path"]: a for a in corpus_reading.to_json()["artifacts"]}
 
 
 @pytest.mark.parametrize("name", GOLDEN)

@@ -29,8 +29,8 @@ import pytest
 from migrator.audit import audit
 from migrator.rules import check_artifact
 from migrator.rules.security.graph_ops import UNSAFE_OPS, _is_path, unsafe_graph_ops
-from tests.artifact_cases import KERAS3_SEQ, build_case, keras3_functional
-from tests.conftest import REALWORLD, REPO, realworld_manifest
+from tests.cases._writers import KERAS3_SEQ, keras3_functional
+from tests.conftest import REALWORLD, REPO, build_case, realworld_manifest
 
 MALICIOUS = [e["id"] for e in realworld_manifest() if "malicious" in e.get("tags", [])]
 
@@ -293,7 +293,7 @@ def run_canary_audit(canary: Path, log: Path, paths: list[Path], script: str = C
         text=True,
         timeout=300,
         env={
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "MIGRATOR_JOBS"},  # real workers too
             "PYTHONPATH": os.pathsep.join([str(REPO), str(canary.parent / "pymods")]),
         },
     )
