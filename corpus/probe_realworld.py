@@ -68,7 +68,7 @@ def plan(root: Path, tf_line: str) -> tuple[list[RealCell], dict[str, str]]:
     from migrator.audit import audit
     from migrator.formats import keras_config
     from migrator.loadability import LOADERS_BY_FORMAT
-    from migrator.rules._artifact_facts import model_config, training_config
+    from migrator.facts import model_config, training_config
 
     manifest = json.loads((root / "MANIFEST.json").read_text(encoding="utf-8"))
     todo: list[RealCell] = []
