@@ -20,8 +20,8 @@ from migrator.convert.runtimes import Runtime
 from migrator.convert.step_result import StepResult
 from migrator.convert.validate import Run
 
-# Kinds whose source runs as a TF1 graph in a compat.v1 session.
-_GRAPH_KINDS = ("tf1-saved-model", "tf1-keras-export", "graph-def")
+# Kinds whose source runs as a TF1 SavedModel in a compat.v1 session (graph-def: see below).
+_GRAPH_KINDS = ("tf1-saved-model", "tf1-keras-export")
 
 
 def _keras_runs(
