@@ -81,17 +81,6 @@ KERAS3_READS_SHARDED_WEIGHTS_SINCE: Version = fact(
     "absent in 3.3.3",
 )
 
-# tf.keras writes keras_metadata.pb with model.save from TF 2.5; a SavedModel of a later TF whose
-# Keras objects are only in the object graph was written by tf.saved_model.save, and
-# load_model cannot rebuild a Keras model from it.
-KERAS_METADATA_PB_SINCE_TF: Version = fact(
-    "keras_metadata_pb_since_tf",
-    (2, 5),
-    since="TF 2.5",
-    checked="corpus/matrix.json: tf215/keras/custom/export x 2.12/keras.load_model "
-    "(\"'_UserObject' object is not callable\"); keras/saving/legacy/saved_model/load.py",
-)
-
 # Multi-backend Keras before 2.4 saved optimizer weights whose names and order differ from the
 # tf.keras optimizer variables: the optimizer state is not restored (a warning, a fresh one).
 MULTI_BACKEND_OPTIMIZER_WEIGHTS_UNTIL: Version = fact(

@@ -23,10 +23,14 @@ KERAS_MODEL_IDENTIFIERS: tuple[str, ...] = fact(
 # `model.save(dir)` writes the Keras metadata to keras_metadata.pb from TF 2.5; before, it lived
 # only in the object graph's user objects (tf.keras then warns "SavedModel saved prior to TF 2.5
 # detected when loading Keras model").
-KERAS_METADATA_SINCE: Version = fact(
-    "savedmodel_keras_metadata_since",
+# A SavedModel of a later TF whose Keras objects are only in the object graph was written by
+# tf.saved_model.save, and load_model cannot rebuild a Keras model from it.
+KERAS_METADATA_PB_SINCE_TF: Version = fact(
+    "keras_metadata_pb_since_tf",
     (2, 5),
-    checked="tensorflow/python/keras/saving/saved_model/save.py and load.py (TF 2.5)",
+    checked="tensorflow/python/keras/saving/saved_model/save.py and load.py (TF 2.5); "
+    "corpus/matrix.json: tf215/keras/custom/export x 2.12/keras.load_model "
+    "(\"'_UserObject' object is not callable\")",
     since="tf 2.5",
     until="tf 2.15",
 )

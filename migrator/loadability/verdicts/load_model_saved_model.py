@@ -6,7 +6,7 @@ wrote (keras_metadata.pb, or before TF 2.5 the object graph's Keras metadata).
 
 from __future__ import annotations
 
-from migrator.knowledge.loaders import KERAS_METADATA_PB_SINCE_TF
+from migrator.knowledge.savedmodel import KERAS_METADATA_PB_SINCE_TF
 from migrator.knowledge.versions import render
 from migrator.loadability.evidence import Evidence
 from migrator.loadability.prediction import Need, Prediction, fails, with_needs
@@ -45,7 +45,7 @@ def no_keras_model(ev: Evidence, profile: LoaderProfile, container: str) -> str 
     )
 
 
-@check("keras-savedmodel", evidence="knowledge.loaders.KERAS_METADATA_PB_SINCE_TF")
+@check("keras-savedmodel", evidence="knowledge.savedmodel.KERAS_METADATA_PB_SINCE_TF")
 def keras_objects_without_metadata(
     ev: Evidence, profile: LoaderProfile, container: str
 ) -> str | None:
