@@ -64,7 +64,7 @@ import importlib
 import inspect
 import pkgutil
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,21 +78,30 @@ FAMILIES: dict[str, str] = {"1": "artifact", "2": "code", "3": "security"}
 ID_PATTERN = re.compile(r"^MIG([1-3])\d\d$")
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
-# The conversion steps of `migrator convert` a rule may point to (its `convert` field). One
-# single-hop step each; the converter modules use these names.
-CONVERSIONS: dict[str, str] = {
-    "h5-to-keras": "Keras HDF5 model (Keras 1/2, tf.keras, Keras 3 legacy) -> Keras 3 `.keras`",
-    "savedmodel-to-keras": "Keras SavedModel written by `model.save(dir)` -> Keras 3 `.keras`",
-    "savedmodel-to-serving": "Keras SavedModel -> serving SavedModel like `model.export()` writes",
-    "keras2-to-keras3": "`.keras` from tf.keras 2.13-2.15 -> Keras 3 `.keras`",
-    "tf1-savedmodel-to-tf2": "TF1 / estimator / tf.contrib SavedModel -> TF2 SavedModel "
-    "with a `serving_default` signature",
-    "weights-to-keras": "weights-only HDF5 or TF weight checkpoint + architecture -> "
-    "`.weights.h5` and `.keras`",
-    "graphdef-to-savedmodel": "frozen GraphDef -> SavedModel with a signature",
-    "tf1-keras-export-to-keras": "tf.contrib / `tf.keras.experimental` export (graph-mode "
-    "SavedModel with `assets/saved_model.json`) -> Keras 3 `.keras`",
-}
+
+class _Conversions(Mapping[str, str]):
+    """The conversions a rule may point to (its `convert` field): public name -> summary.
+
+    Derived from the step modules' own declarations (`migrator.convert.registry`), read on first
+    use, so a new step is one module and rules can name it at once.
+    """
+
+    def _table(self) -> dict[str, str]:
+        from migrator.convert.registry import conversions
+
+        return conversions()
+
+    def __getitem__(self, name: str) -> str:
+        return self._table()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+CONVERSIONS: Mapping[str, str] = _Conversions()
 
 
 @dataclass(frozen=True)
