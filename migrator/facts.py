@@ -290,7 +290,9 @@ def keras3_config_issues(model_config: Mapping[str, Any]) -> list[dict[str, Any]
                     "optimizer-args",
                     "optimizer config keys " + ", ".join(keys),
                 )
-        for path, entry in _serialized_objects(compile_config.get("loss"), "compile_config/loss"):
+        for path, entry in keras_config.serialized_objects(
+            compile_config.get("loss"), "compile_config/loss"
+        ):
             config = entry.get("config")
             if not isinstance(config, Mapping):
                 continue
@@ -300,20 +302,3 @@ def keras3_config_issues(model_config: Mapping[str, Any]) -> list[dict[str, Any]
             if keys:
                 add(path, entry["class_name"], "loss-args", "loss config " + ", ".join(keys))
     return issues
-
-
-def _serialized_objects(value: Any, path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """Every serialized object (a dict with a string ``class_name``) in a JSON tree, in document
-    order, including those nested in another object's config; paths join keys and indexes with
-    "/"."""
-    stack: list[tuple[str, Any]] = [(path, value)]
-    while stack:
-        here, node = stack.pop()
-        if isinstance(node, Mapping):
-            if isinstance(node.get("class_name"), str):
-                yield here, node
-            for key in reversed(list(node)):
-                stack.append((f"{here}/{key}" if here else str(key), node[key]))
-        elif isinstance(node, list):
-            for index in range(len(node) - 1, -1, -1):
-                stack.append((f"{here}/{index}" if here else str(index), node[index]))

@@ -42,7 +42,6 @@ from migrator.errors import ArtifactError
 from migrator.formats import LazyModule, keras_config, register
 from migrator.formats.details import UNSET
 from migrator.formats.keras_config import ConfigSummary
-from migrator.knowledge import versions
 from migrator.model import Candidate, Reading
 
 register(__name__, formats=("keras-json", "keras-yaml"), order=80)
@@ -208,20 +207,9 @@ def read(candidate: Candidate) -> Reading:
             producer[key] = str(data[key])
             evidence.append(f"top-level {key}={producer[key]!r}")
     version = producer.get("keras_version")
-    major = versions.major(version)
-    if version is None:
-        major = {"keras1": 1, "keras2": 2, "keras3": 3}.get(style or "")
-        evidence.append(
-            "no keras_version key; "
-            + (
-                f"keras_major {major} inferred from the {style} config style"
-                + (f" ({', '.join(markers[:4])})" if markers else "")
-                if major
-                else "the config style does not tell the Keras version"
-            )
-        )
-    elif markers:
-        evidence.append(f"{style} config style: {', '.join(markers[:4])}")
+    major, said = keras_config.keras_major_from(version, style, markers, "keras_version key")
+    if said:
+        evidence.append(said)
     suffixes = _JSON_SUFFIXES if kind == "json" else _YAML_SUFFIXES
     extension = path.suffix.lower()
     matches = extension in suffixes

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrator.formats.details import Details
+from migrator.knowledge import versions
 from migrator.knowledge.keras1 import KERAS1_ARGS, KERAS1_CLASSES, OUTPUT_DIM_OK
 
 MODEL_CLASSES = frozenset({"Sequential", "Model", "Functional"})
@@ -67,6 +68,47 @@ def iter_layers(
         path = f"{prefix}/{layer_name(child)}" if prefix else layer_name(child)
         yield path, child
         yield from iter_layers(child, path)
+
+
+def keras_major_from(
+    version: str | None, style: str | None, markers: list[str], missing: str
+) -> tuple[int | None, str | None]:
+    """The Keras major version a config was written by, and the evidence line that says why.
+
+    The recorded ``keras_version`` wins; without it the config style (`config_style`) tells
+    Keras 1, 2 or 3. `missing` names what was absent ("keras_version attribute").
+    """
+    if version is None:
+        major = {"keras1": 1, "keras2": 2, "keras3": 3}.get(style or "")
+        said = (
+            f"keras_major {major} inferred from the {style} config style"
+            + (f" ({', '.join(markers[:4])})" if markers else "")
+            if major
+            else "the config style does not tell the Keras version"
+        )
+        return major, f"no {missing}; {said}"
+    line = f"{style} config style: {', '.join(markers[:4])}" if markers else None
+    return versions.major(version), line
+
+
+def serialized_objects(value: Any, path: str = "") -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every serialized object (a dict with a string ``class_name``) anywhere in a JSON tree, in
+    document order, including objects nested in another object's config.
+
+    Paths join dict keys and list indexes with "/" (``config/layers/3/config/function``), so a
+    finding can point at the exact spot, including compile_config and custom layer arguments.
+    """
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        here, node = stack.pop()
+        if isinstance(node, Mapping):
+            if isinstance(node.get("class_name"), str):
+                yield here, node
+            for key in reversed(list(node)):
+                stack.append((f"{here}/{key}" if here else str(key), node[key]))
+        elif isinstance(node, list):
+            for index in range(len(node) - 1, -1, -1):
+                stack.append((f"{here}/{index}" if here else str(index), node[index]))
 
 
 def summarize(model_config: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from migrator.formats.graphdef import wire
+
 MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48
 TRAILER_SIZE = 5
@@ -50,20 +52,10 @@ class BlockHandle:
 
 def read_varint(buf: bytes, pos: int, limit: int | None = None) -> tuple[int, int]:
     """Decode a varint64 at `pos`; returns (value, next position). Raises TableError if cut short."""
-    end = len(buf) if limit is None else limit
-    result = 0
-    shift = 0
-    while True:
-        if pos >= end:
-            raise TableError("varint runs past the end of its block")
-        byte = buf[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return result, pos
-        shift += 7
-        if shift > 63:
-            raise TableError("varint longer than 10 bytes")
+    try:
+        return wire.read_varint(buf, pos, len(buf) if limit is None else limit)
+    except wire.WireError as exc:
+        raise TableError(f"bad varint in a table block ({exc})") from None
 
 
 def _decode_handle(buf: bytes, pos: int = 0) -> tuple[BlockHandle, int]:

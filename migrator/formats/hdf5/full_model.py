@@ -25,7 +25,6 @@ from migrator.formats.hdf5.legacy import (
     weight_totals,
 )
 from migrator.formats.hdf5.tree import resolve, walk
-from migrator.knowledge import versions
 from migrator.model import Reading
 
 h5py = LazyModule("h5py")
@@ -67,20 +66,9 @@ def read_full_model(h5: h5py.File, path: Path, evidence: list[str]) -> Reading:
     producer = producer_of(h5, evidence)
     version = producer.get("keras_version")
     style, markers = keras_config.config_style(model_config)
-    major = versions.major(version)
-    if version is None:
-        major = {"keras1": 1, "keras2": 2, "keras3": 3}.get(style or "")
-        evidence.append(
-            "no keras_version attribute; "
-            + (
-                f"keras_major {major} inferred from the {style} config style"
-                + (f" ({', '.join(markers[:4])})" if markers else "")
-                if major
-                else "the config style does not tell the Keras version"
-            )
-        )
-    elif markers:
-        evidence.append(f"{style} config style: {', '.join(markers[:4])}")
+    major, said = keras_config.keras_major_from(version, style, markers, "keras_version attribute")
+    if said:
+        evidence.append(said)
 
     training_config: dict[str, Any] | None = None
     training_text, tc_chunks = text_attr(h5, "training_config")

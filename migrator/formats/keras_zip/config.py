@@ -7,7 +7,7 @@ Deciding what a fact means for a given Keras release is left to `migrator.facts`
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from migrator.formats import keras_config
@@ -47,11 +47,11 @@ def saved_by(
         return "keras3", f"{METADATA} keras_version={keras_version!r}"
     if model_config is None:
         return None, None
-    for path, entry in entries(model_config):
+    for path, entry in keras_config.serialized_objects(model_config):
         module = entry.get("module")
         if isinstance(module, str) and module.startswith(KERAS2_ENGINE_MODULES):
             return "tf.keras", f"{CONFIG} module {module!r} at {path or '(model)'} (tf.keras only)"
-    for path, entry in entries(model_config):
+    for path, entry in keras_config.serialized_objects(model_config):
         config = entry.get("config")
         if (
             entry.get("class_name") == "InputLayer"
@@ -96,28 +96,13 @@ def _object_name(value: Any) -> Any:
 # --- config facts ---------------------------------------------------------------------------------
 
 
-def entries(value: Any, path: str = "") -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """Every serialized object (a dict with a string ``class_name``) anywhere in a JSON tree.
-
-    Paths join dict keys and list indexes with "/" (``config/layers/3/config/function``), so a
-    finding can point at the exact spot, including compile_config and custom layer arguments.
-    """
-    stack: list[tuple[str, Any]] = [(path, value)]
-    while stack:
-        here, node = stack.pop()
-        if isinstance(node, Mapping):
-            if isinstance(node.get("class_name"), str):
-                yield here, node
-            for key in reversed(list(node)):
-                stack.append((f"{here}/{key}" if here else str(key), node[key]))
-        elif isinstance(node, list):
-            for index in range(len(node) - 1, -1, -1):
-                stack.append((f"{here}/{index}" if here else str(index), node[index]))
-
-
 def lambda_entries(model_config: Mapping[str, Any]) -> list[str]:
     """Paths of every Keras 3 ``__lambda__`` entry (marshalled Python bytecode) in the config."""
-    return [p for p, e in entries(model_config) if e.get("class_name") == "__lambda__"]
+    return [
+        p
+        for p, e in keras_config.serialized_objects(model_config)
+        if e.get("class_name") == "__lambda__"
+    ]
 
 
 def custom_objects(model_config: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -128,7 +113,7 @@ def custom_objects(model_config: Mapping[str, Any]) -> list[dict[str, Any]]:
     module but a ``registered_name`` (how tf.keras 2.13+ records registered custom classes).
     """
     out = []
-    for path, entry in entries(model_config):
+    for path, entry in keras_config.serialized_objects(model_config):
         cls = entry["class_name"]
         if cls.startswith("__") or not ("module" in entry or "registered_name" in entry):
             continue

@@ -5,7 +5,7 @@ code that loading imports.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from migrator.facts import (
@@ -163,21 +163,6 @@ _DANGEROUS_BUILTINS = frozenset(
 )
 
 
-def _module_entries(config: Any, path: str = "") -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """Serialized objects with a `module` key, anywhere in a config (compile config included)."""
-    stack: list[tuple[str, Any]] = [(path, config)]
-    while stack:
-        here, node = stack.pop()
-        if isinstance(node, Mapping):
-            if isinstance(node.get("class_name"), str) and isinstance(node.get("module"), str):
-                yield here or "(model)", node
-            for key in reversed(list(node)):
-                stack.append((f"{here}/{key}" if here else str(key), node[key]))
-        elif isinstance(node, list):
-            for index in range(len(node) - 1, -1, -1):
-                stack.append((f"{here}/{index}" if here else str(index), node[index]))
-
-
 @artifact_rule(
     "MIG302",
     "config-module-outside-keras",
@@ -210,7 +195,10 @@ def config_module_outside_keras(artifact: Artifact) -> Hit | None:
         roots.append(("compile_config", compile_config))
     dangerous, foreign = [], []
     for root, value in roots:
-        for path, entry in _module_entries(value, root):
+        for path, entry in keras_config.serialized_objects(value, root):
+            if not isinstance(entry.get("module"), str):
+                continue
+            path = path or "(model)"
             module = str(entry["module"])
             name = entry["class_name"]
             top = module.split(".", 1)[0]
