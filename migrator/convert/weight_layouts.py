@@ -25,8 +25,7 @@ from typing import Any
 import numpy as np
 
 from migrator.errors import NoFaithfulMapping
-
-FLIP_CLASSES = frozenset({"Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "ConvLSTM2D"})
+from migrator.knowledge.keras1 import THEANO_FLIPPED_KERNEL_CLASSES
 
 
 def flip_kernel(kernel: np.ndarray) -> np.ndarray:
@@ -93,7 +92,7 @@ def _layout_error(name: str, cls: str, shape: tuple[int, ...]) -> NoFaithfulMapp
 
 def theano_flip(cls: str, arrays: list[np.ndarray]) -> list[np.ndarray]:
     """Flip the kernels of a convolution trained with Theano (Keras 2's `_need_convert_kernel`)."""
-    if cls not in FLIP_CLASSES or not arrays:
+    if cls not in THEANO_FLIPPED_KERNEL_CLASSES or not arrays:
         return arrays
     arrays = list(arrays)
     arrays[0] = flip_kernel(arrays[0])

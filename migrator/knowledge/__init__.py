@@ -10,8 +10,11 @@ fact changes in one place and every judge follows.
   it or are checked against it by a test).
 - ``keras3``: what Keras 3 removed, renamed or rejects (loss aliases, layers, arguments, internal
   module paths, optimizer keys).
-- ``keras1``: Keras 1 history: its layer classes and arguments, and how to tell a Keras 1 config.
+- ``keras1``: Keras 1 history: its layer classes and arguments, the renames Keras 2.0 applied,
+  Theano kernel flips, and how to tell a Keras 1 config.
 - ``keras2``: what the Keras 2 line (tf.keras, tf_keras) accepts that Keras 3 does not, and back.
+- ``keras2_to_3``: what converting a Keras 2 config to Keras 3 may drop or rename, and the weight
+  layouts the hard_sigmoid rescaling relies on.
 - ``loaders``: the releases where a loader gained or lost a capability (safe_mode checks on legacy
   HDF5 Lambdas, unzipped ``.keras`` folders, sharded weights, ``keras_metadata.pb``...).
 - ``keras_names``: every public name Keras defines (generated from the installed releases).

@@ -83,3 +83,263 @@ def is_keras1(keras_version: str | None, config: Mapping[str, Any]) -> bool:
     from migrator.formats.keras_config import config_style
 
     return config_style(config)[0] == "keras1"
+
+
+# --------------------------------------------------------------------------- Keras 1 -> Keras 2
+# The renames Keras 2.0 applied when it loaded a Keras 1 config (`keras/legacy/interfaces.py`:
+# `generate_legacy_interface(... conversions=[...])` per layer, `legacy_*_support` functions).
+
+# Argument renames every Keras 1 layer with weights shared.
+KERAS1_ARG_RENAMES: dict[str, str] = fact(
+    "keras1_arg_renames",
+    {
+        "init": "kernel_initializer",
+        "W_regularizer": "kernel_regularizer",
+        "b_regularizer": "bias_regularizer",
+        "W_constraint": "kernel_constraint",
+        "b_constraint": "bias_constraint",
+        "bias": "use_bias",
+        "dim_ordering": "data_format",
+        "border_mode": "padding",
+        "input_dtype": "dtype",
+    },
+    until="keras 2.0",
+    checked="keras 2.0.0 keras/legacy/interfaces.py (legacy_dense_support, "
+    "legacy_conv2d_support, raise_duplicate_arg_error callers); keras 1.2.2 keras/layers/core.py",
+)
+
+# The recurrent layers' renames on top of KERAS1_ARG_RENAMES.
+KERAS1_RECURRENT_ARG_RENAMES: dict[str, str] = fact(
+    "keras1_recurrent_arg_renames",
+    {
+        **KERAS1_ARG_RENAMES,
+        "output_dim": "units",
+        "inner_init": "recurrent_initializer",
+        "inner_activation": "recurrent_activation",
+        "U_regularizer": "recurrent_regularizer",
+        "dropout_W": "dropout",
+        "dropout_U": "recurrent_dropout",
+        "consume_less": "implementation",
+    },
+    until="keras 2.0",
+    checked="keras 2.0.0 keras/legacy/interfaces.py (legacy_recurrent_support); keras 1.2.2 "
+    "keras/layers/recurrent.py",
+)
+
+# Keras 1 `consume_less` -> Keras 2 `implementation` (unknown values meant "gpu").
+KERAS1_CONSUME_LESS: dict[str, int] = fact(
+    "keras1_consume_less",
+    {"cpu": 0, "mem": 1, "gpu": 2},
+    until="keras 2.0",
+    checked="keras 2.0.0 keras/legacy/interfaces.py (recurrent_args_preprocessor)",
+)
+
+# Keras 1 class -> (Keras 2 class, argument renames).
+KERAS1_CLASS_RENAMES: dict[str, tuple[str, Mapping[str, str]]] = fact(
+    "keras1_class_renames",
+    {
+        "Dense": ("Dense", {**KERAS1_ARG_RENAMES, "output_dim": "units"}),
+        "Convolution1D": (
+            "Conv1D",
+            {
+                **KERAS1_ARG_RENAMES,
+                "nb_filter": "filters",
+                "filter_length": "kernel_size",
+                "subsample_length": "strides",
+            },
+        ),
+        "AtrousConvolution1D": (
+            "Conv1D",
+            {
+                **KERAS1_ARG_RENAMES,
+                "nb_filter": "filters",
+                "filter_length": "kernel_size",
+                "subsample_length": "strides",
+                "atrous_rate": "dilation_rate",
+            },
+        ),
+        "Convolution2D": (
+            "Conv2D",
+            {**KERAS1_ARG_RENAMES, "nb_filter": "filters", "subsample": "strides"},
+        ),
+        "AtrousConvolution2D": (
+            "Conv2D",
+            {
+                **KERAS1_ARG_RENAMES,
+                "nb_filter": "filters",
+                "subsample": "strides",
+                "atrous_rate": "dilation_rate",
+            },
+        ),
+        "Deconvolution2D": (
+            "Conv2DTranspose",
+            {**KERAS1_ARG_RENAMES, "nb_filter": "filters", "subsample": "strides"},
+        ),
+        "Convolution3D": (
+            "Conv3D",
+            {**KERAS1_ARG_RENAMES, "nb_filter": "filters", "subsample": "strides"},
+        ),
+        "SeparableConvolution2D": (
+            "SeparableConv2D",
+            {**KERAS1_ARG_RENAMES, "nb_filter": "filters", "subsample": "strides"},
+        ),
+        "MaxPooling1D": (
+            "MaxPooling1D",
+            {"pool_length": "pool_size", "stride": "strides", "border_mode": "padding"},
+        ),
+        "AveragePooling1D": (
+            "AveragePooling1D",
+            {"pool_length": "pool_size", "stride": "strides", "border_mode": "padding"},
+        ),
+        "MaxPooling2D": (
+            "MaxPooling2D",
+            {"border_mode": "padding", "dim_ordering": "data_format"},
+        ),
+        "AveragePooling2D": (
+            "AveragePooling2D",
+            {"border_mode": "padding", "dim_ordering": "data_format"},
+        ),
+        "MaxPooling3D": (
+            "MaxPooling3D",
+            {"border_mode": "padding", "dim_ordering": "data_format"},
+        ),
+        "AveragePooling3D": (
+            "AveragePooling3D",
+            {"border_mode": "padding", "dim_ordering": "data_format"},
+        ),
+        "GlobalMaxPooling2D": ("GlobalMaxPooling2D", {"dim_ordering": "data_format"}),
+        "GlobalAveragePooling2D": ("GlobalAveragePooling2D", {"dim_ordering": "data_format"}),
+        "GlobalMaxPooling1D": ("GlobalMaxPooling1D", {}),
+        "GlobalAveragePooling1D": ("GlobalAveragePooling1D", {}),
+        "UpSampling1D": ("UpSampling1D", {"length": "size"}),
+        "UpSampling2D": ("UpSampling2D", {"dim_ordering": "data_format"}),
+        "UpSampling3D": ("UpSampling3D", {"dim_ordering": "data_format"}),
+        "ZeroPadding1D": ("ZeroPadding1D", {}),
+        "ZeroPadding2D": ("ZeroPadding2D", {"dim_ordering": "data_format"}),
+        "ZeroPadding3D": ("ZeroPadding3D", {"dim_ordering": "data_format"}),
+        "Cropping1D": ("Cropping1D", {}),
+        "Cropping2D": ("Cropping2D", {"dim_ordering": "data_format"}),
+        "Cropping3D": ("Cropping3D", {"dim_ordering": "data_format"}),
+        "Dropout": ("Dropout", {"p": "rate"}),
+        "SpatialDropout1D": ("SpatialDropout1D", {"p": "rate"}),
+        "SpatialDropout2D": ("SpatialDropout2D", {"p": "rate", "dim_ordering": "data_format"}),
+        "SpatialDropout3D": ("SpatialDropout3D", {"p": "rate", "dim_ordering": "data_format"}),
+        "GaussianDropout": ("GaussianDropout", {"p": "rate"}),
+        "GaussianNoise": ("GaussianNoise", {"sigma": "stddev"}),
+        "Embedding": (
+            "Embedding",
+            {
+                "init": "embeddings_initializer",
+                "W_regularizer": "embeddings_regularizer",
+                "W_constraint": "embeddings_constraint",
+            },
+        ),
+        "LSTM": ("LSTM", KERAS1_RECURRENT_ARG_RENAMES),
+        "GRU": ("GRU", KERAS1_RECURRENT_ARG_RENAMES),
+        "SimpleRNN": ("SimpleRNN", KERAS1_RECURRENT_ARG_RENAMES),
+        "ConvLSTM2D": (
+            "ConvLSTM2D",
+            {**KERAS1_RECURRENT_ARG_RENAMES, "nb_filter": "filters", "subsample": "strides"},
+        ),
+        "BatchNormalization": (
+            "BatchNormalization",
+            {"beta_init": "beta_initializer", "gamma_init": "gamma_initializer"},
+        ),
+        "PReLU": ("PReLU", {"init": "alpha_initializer"}),
+        "LeakyReLU": ("LeakyReLU", {}),
+        "ELU": ("ELU", {}),
+        "ThresholdedReLU": ("ThresholdedReLU", {}),
+        "Activation": ("Activation", {}),
+        "Flatten": ("Flatten", {}),
+        "Reshape": ("Reshape", {}),
+        "Permute": ("Permute", {}),
+        "RepeatVector": ("RepeatVector", {}),
+        "Masking": ("Masking", {}),
+        "InputLayer": ("InputLayer", {"input_dtype": "dtype"}),
+        "TimeDistributed": ("TimeDistributed", {}),
+        "Bidirectional": ("Bidirectional", {}),
+        "Lambda": ("Lambda", {}),
+        "Merge": ("Merge", {}),
+    },
+    until="keras 2.0",
+    checked="keras 2.0.0 keras/legacy/interfaces.py (legacy_*_support conversions per layer); "
+    "keras 1.2.2 keras/layers/{core,convolutional,pooling,recurrent,embeddings,noise,"
+    "normalization,advanced_activations}.py",
+)
+
+# Keras 1 layers with no replacement computing the same thing, and why. (LocallyConnected survived
+# Keras 2 but not Keras 3, the target of conversion; see keras3.MISSING_LAYERS.)
+KERAS1_REMOVED_LAYERS: dict[str, str] = fact(
+    "keras1_removed_layers",
+    {
+        "Highway": "Keras 2 removed Highway layers",
+        "MaxoutDense": "Keras 2 removed MaxoutDense",
+        "TimeDistributedDense": "Keras 2 removed TimeDistributedDense",
+        "SReLU": "Keras 2 removed SReLU",
+        "ParametricSoftplus": "Keras 2 removed ParametricSoftplus",
+        "ThresholdedLinear": "Keras 2 removed ThresholdedLinear",
+        "AutoEncoder": "Keras 2 removed AutoEncoder",
+        "LocallyConnected1D": "Keras 3 removed LocallyConnected1D",
+        "LocallyConnected2D": "Keras 3 removed LocallyConnected2D",
+    },
+    until="keras 2.0 (LocallyConnected: keras 3.0)",
+    checked="keras 1.2.2 keras/layers/*.py against keras 2.0.0 keras/layers/__init__.py and "
+    "keras/legacy/layers.py; keras 3.3.3 keras/src/layers/__init__.py (no LocallyConnected)",
+)
+
+# Keras 1 `Merge(mode=...)` -> the Keras 2 merge layer computing the same thing.
+KERAS1_MERGE_MODES: dict[str, str] = fact(
+    "keras1_merge_modes",
+    {
+        "sum": "Add",
+        "mul": "Multiply",
+        "ave": "Average",
+        "max": "Maximum",
+        "concat": "Concatenate",
+        "dot": "Dot",
+    },
+    until="keras 2.0",
+    checked="keras 1.2.2 keras/engine/topology.py Merge.call; keras 2.0.0 keras/layers/merge.py "
+    "and keras/legacy/layers.py",
+)
+
+# Keras 1 `dim_ordering` -> Keras 2 `data_format` ("default" = the keras.json setting).
+KERAS1_DIM_ORDERING: dict[str, str | None] = fact(
+    "keras1_dim_ordering",
+    {"tf": "channels_last", "th": "channels_first", "default": None},
+    until="keras 2.0",
+    checked="keras 2.0.0 keras/legacy/interfaces.py (conversions dim_ordering -> data_format, "
+    "value_conversions tf/th/default)",
+)
+
+# Keras 1 initializer names -> Keras 2 initializers with the same distribution.
+KERAS1_INITIALIZERS: dict[str, Any] = fact(
+    "keras1_initializers",
+    {
+        "zero": "zeros",
+        "one": "ones",
+        "uniform": {"class_name": "RandomUniform", "config": {"minval": -0.05, "maxval": 0.05}},
+        "normal": {"class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": 0.05}},
+    },
+    until="keras 2.0",
+    checked="keras 1.2.2 keras/initializations.py (uniform scale 0.05, normal scale 0.05); "
+    "keras 2.0.0 keras/initializers.py",
+)
+
+# Keras 1 regularizer class names -> their Keras 2 class.
+KERAS1_REGULARIZERS: dict[str, str] = fact(
+    "keras1_regularizers",
+    {"L1L2Regularizer": "L1L2", "WeightRegularizer": "L1L2"},
+    until="keras 2.0",
+    checked="keras 1.2.2 keras/regularizers.py; keras 2.0.0 keras/regularizers.py (L1L2)",
+)
+
+# Theano computes a true convolution, TensorFlow a correlation: Keras 2 flipped the kernels of
+# these layers (`convert_kernel`) when loading weights saved with the Theano backend.
+THEANO_FLIPPED_KERNEL_CLASSES: frozenset[str] = fact(
+    "theano_flipped_kernel_classes",
+    frozenset({"Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "ConvLSTM2D"}),
+    until="keras 2.2 (the Theano backend)",
+    checked="keras 2.2.4 keras/engine/saving.py preprocess_weights_for_loading "
+    "(conv_layers when original_backend == 'theano')",
+)
