@@ -15,7 +15,9 @@ from typing import Any
 
 from migrator.convert import Convertible, Options, registry
 from migrator.errors import ConversionError, UnsafeContent
+from migrator.formats.checkpoint.details import ROOT_CHECKPOINT
 from migrator.knowledge import versions
+from migrator.knowledge.savedmodel import KERAS_METADATA_PB_SINCE_TF
 from migrator.model import Artifact
 
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
@@ -78,23 +80,25 @@ def _arch_lambdas(arch: Architecture) -> list[str]:
 
 def _wrapped_checkpoint(details: Mapping[str, Any]) -> bool:
     """`tf.train.Checkpoint(model=model).save()`: the model hangs under a name the user chose,
-    beside `save_counter`; `model.save_weights` roots the checkpoint at the model itself."""
-    graph = details.get("object_graph") or {}
-    return isinstance(graph, Mapping) and "save_counter" in (graph.get("root_children") or [])
+    beside `save_counter`; `model.save_weights` roots the checkpoint at the model itself. The
+    checkpoint reader records which (`root_kind`)."""
+    return details.get("root_kind") == ROOT_CHECKPOINT
 
 
 def _keras_config_lost(details: Mapping[str, Any]) -> bool:
     """A TF >= 2.5 Keras SavedModel without keras_metadata.pb (tf.saved_model.save of a model).
 
     TF 2.0-2.4 kept each Keras object's config in the object graph, and tf-keras revives models
-    from it; from TF 2.5 the config lives only in keras_metadata.pb.
+    from it; from TF 2.5 (`KERAS_METADATA_PB_SINCE_TF`) the config lives only in
+    keras_metadata.pb.
     """
     if details.get("keras_source") != "object_graph":
         return False
-    return any(
-        versions.major(str(version)) == 2 and versions.at_least(str(version), (2, 5))
-        for version in details.get("tensorflow_versions") or []
-    )
+    for version in details.get("tensorflow_versions") or []:
+        parsed = versions.parse(str(version))
+        if parsed and parsed[0] == 2 and parsed >= KERAS_METADATA_PB_SINCE_TF:
+            return True
+    return False
 
 
 def find_architecture(weights: Path, candidates: Sequence[Path]) -> tuple[Path | None, str]:
