@@ -6,14 +6,21 @@ and the JSON report is a straight dump of these objects.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migrator import __version__
+
 SCHEMA_VERSION = 1
 
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+
+
+# Best first: the order of the loadability verdicts of issue 5.
+_VERDICT_RANK = {"loads": 0, "loads-with-changes": 1, "fails": 2}
 
 
 def severity_rank(severity: str) -> int:
@@ -30,7 +37,7 @@ class Finding:
     message: str
     fix: str = ""
     line: int | None = None  # code findings: 1-based line (in the notebook cell for notebooks)
-    col: int | None = None  # code findings: 0-based column, like Python's `col_offset`
+    col: int | None = None  # code findings: 1-based column, as editors and SARIF count
     cell: int | None = None  # notebooks: 1-based index of the cell in the notebook's cell list
 
     def to_json(self) -> dict[str, Any]:
@@ -169,7 +176,40 @@ class Report:
         }
         if self.sources:
             out["sources"] = [s.to_json() for s in sorted(self.sources, key=lambda s: s.path)]
+        out["summary"] = self.summary()
+        out["version"] = __version__
         return out
+
+    def summary(self) -> dict[str, Any]:
+        """Counts a CI job or dashboard reads without walking the artifacts: artifacts by format,
+        findings by severity, error lines, and per TF line how many artifacts some loader loads
+        (best verdict over the loaders: `loads` beats `loads-with-changes` beats `fails`)."""
+        findings = [f for a in self.artifacts for f in a.findings]
+        findings += [f for s in self.sources for f in s.findings]
+        by_severity = Counter(f.severity for f in findings)
+        loadability: dict[str, Counter[str]] = {}
+        for a in self.artifacts:
+            best: dict[str, str] = {}
+            for key, cell in a.loadability.items():
+                env = str(key).partition("/")[0] if "/" in str(key) else "-"
+                verdict = str(cell.get("verdict", ""))
+                rank = _VERDICT_RANK.get(verdict, len(_VERDICT_RANK))
+                if env not in best or rank < _VERDICT_RANK.get(best[env], len(_VERDICT_RANK)):
+                    best[env] = verdict
+            for env, verdict in best.items():
+                loadability.setdefault(env, Counter())[verdict] += 1
+        n_errors = len(self.errors) + sum(len(a.errors) for a in self.artifacts)
+        n_errors += sum(len(s.errors) for s in self.sources)
+        return {
+            "artifacts": len(self.artifacts),
+            "sources": len(self.sources),
+            "formats": dict(sorted(Counter(a.format for a in self.artifacts).items())),
+            "findings": len(findings),
+            "severities": {s: by_severity[s] for s in reversed(SEVERITIES) if by_severity[s]},
+            "errors": n_errors,
+            "artifacts_with_errors": sum(1 for a in self.artifacts if a.errors),
+            "loadability": {env: dict(sorted(c.items())) for env, c in sorted(loadability.items())},
+        }
 
 
 def _plain(value: Any) -> Any:

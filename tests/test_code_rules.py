@@ -116,7 +116,7 @@ def test_seed_003_messages_name_the_culprit_and_end_with_the_remedy() -> None:
     result = check_source("003.py", SEEDS / "003_35032612f6cf8bd1.py")
     by_line = {f.line: f for f in result.findings}
     save = by_line[13]
-    assert save.rule == "MIG201" and save.severity == "high" and save.col == 0
+    assert save.rule == "MIG201" and save.severity == "high" and save.col == 1
     assert save.message == (
         "`model.save(export_dir)` writes a legacy Keras SavedModel folder, which Keras 3 cannot "
         "write or load (ValueError: Invalid filepath extension for saving); save to "
@@ -219,7 +219,7 @@ def test_save_format_severity_follows_what_keras3_does(tmp_path: Path) -> None:
         (3, "MIG202", "low"),
         (4, "MIG202", "high"),
     ]
-    assert findings[0].col == len("model.save('m.keras', ")  # points at the keyword
+    assert findings[0].col == len("model.save('m.keras', ") + 1  # the keyword, 1-based
 
 
 def test_model_checkpoint_h5_is_medium_and_input_layer_low(tmp_path: Path) -> None:
@@ -246,8 +246,8 @@ def test_every_code_rule_default_severity_is_its_worst_case() -> None:
 def test_notebook_findings_point_into_the_cell() -> None:
     path = CODE_CASES / "MIG201" / "positive" / "notebook.ipynb"
     result = check_source("nb.ipynb", path)
-    assert [(f.cell, f.line, f.col) for f in result.findings] == [(3, 5, 0), (4, 3, 0)]
-    assert result.findings[0].location("nb.ipynb") == "nb.ipynb:cell_3:5:0"
+    assert [(f.cell, f.line, f.col) for f in result.findings] == [(3, 5, 1), (4, 3, 1)]
+    assert result.findings[0].location("nb.ipynb") == "nb.ipynb:cell_3:5:1"
     assert result.findings[0].to_json()["cell"] == 3
 
 

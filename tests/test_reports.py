@@ -135,10 +135,10 @@ def sample_report() -> Report:
                     "medium",
                     "`model.save('export')` writes a legacy SavedModel; save to `export.keras`.",
                     line=12,
-                    col=4,
+                    col=5,
                 ),
                 Finding(
-                    "TST204", "low", "`save_format=` is ignored by Keras 3; drop it.", line=3, col=0
+                    "TST204", "low", "`save_format=` is ignored by Keras 3; drop it.", line=3, col=1
                 ),
             ),
         ),
@@ -231,7 +231,7 @@ def test_table_plain_lists_artifacts_findings_errors_and_summary(monkeypatch):
     block = text[text.index("models/keras1_theano.h5 (keras-h5)") :]
     assert block.index("TST301") < block.index("TST101")
     assert "fix: Replace the Lambda" in block
-    assert re.search(r"MEDIUM\s+TST201\s+12:4\s+`model.save", text)
+    assert re.search(r"MEDIUM\s+TST201\s+12:5\s+`model.save", text)
     assert "error: models/broken.keras: zip central directory missing" in text
     assert "error: nb.ipynb: notebook is not valid JSON" in text
     assert "error: unreadable: permission denied" in text
@@ -297,7 +297,7 @@ def test_json_holds_code_findings_and_loadability():
         "message": "`model.save('export')` writes a legacy SavedModel; save to `export.keras`.",
         "line": 12,
         "fix": "",
-        "col": 4,
+        "col": 5,
     }
     assert sources["nb.ipynb"]["errors"] == ["notebook is not valid JSON; re-save it"]
     assert by_path[HOSTILE]["findings"][0]["rule"] == "TST302"
@@ -434,7 +434,7 @@ def test_sarif_results_levels_locations_and_regions(monkeypatch):
     assert loc("TST101")["region"] == {"startLine": 1}  # artifact findings have no line
     # a SavedModel folder is pointed at by its saved_model.pb
     assert loc("TST103")["artifactLocation"]["uri"] == "serving/model/00000001/saved_model.pb"
-    # code: 1-based line and column (Finding.col is 0-based)
+    # code: 1-based line and column (Finding.col is 1-based too)
     assert loc("TST201")["region"] == {"startLine": 12, "startColumn": 5}
     assert loc("TST204")["region"] == {"startLine": 3, "startColumn": 1}
     # paths are URIs: reserved characters are percent-encoded
@@ -621,7 +621,7 @@ def test_markdown_summary_table_and_findings():
         "- 🔴 **critical** `TST301`: Lambda layer `lambda_1` holds marshalled bytecode. "
         "*Fix:* Replace the Lambda with a registered custom layer." in text
     )
-    assert "`TST201` 12:4:" in text
+    assert "`TST201` 12:5:" in text
     assert "- ❌ nb.ipynb: notebook is not valid JSON; re-save it" in text
     rendered = Tags(md_to_html(text))
     assert sum(1 for t, _ in rendered.tags if t == "tr") == 6  # header + 5 artifacts
@@ -739,7 +739,7 @@ def test_html_has_table_grid_findings_errors_and_charts():
     assert "Keras 3 cannot read Keras 1 configs" in text
     assert "Fix: Replace the Lambda with a registered custom layer." in text
     assert "Error: zip central directory missing" in text
-    assert "Errors (3)" in text and "12:4" in text
+    assert "Errors (3)" in text and "12:5" in text
 
 
 def test_bar_chart_scales_bars_to_the_largest_count():
@@ -774,7 +774,7 @@ def test_a_fix_the_message_already_ends_with_is_not_repeated(monkeypatch):
         "`save_weights(p)` writes a checkpoint; save to `p.weights.h5`.",
         fix="save to `p.weights.h5`",
         line=2,
-        col=0,
+        col=1,
     )
     report = Report("r", sources=(SourceFile("a.py", ROOT / "a.py", (finding,)),))
     assert table.render(report, color=False).count("p.weights.h5") == 1
@@ -785,8 +785,8 @@ def test_a_fix_the_message_already_ends_with_is_not_repeated(monkeypatch):
 
 def test_code_findings_read_top_to_bottom_artifact_findings_worst_first():
     code = (
-        Finding("TST204", "low", "first.", line=3, col=0),
-        Finding("TST201", "high", "second.", line=9, col=0),
+        Finding("TST204", "low", "first.", line=3, col=1),
+        Finding("TST201", "high", "second.", line=9, col=1),
     )
     report = Report(
         "r",

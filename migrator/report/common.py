@@ -117,8 +117,8 @@ def extra_fix(finding: Finding) -> str:
 def where(finding: Finding) -> str:
     """Where in a file a finding is: `12:4`, `cell 3, 12:4` in a notebook, '' for artifacts.
 
-    Same numbers as `Finding.location` (line 1-based, column 0-based like Python's `col_offset`),
-    so every text report points at the same place; only SARIF, whose columns start at 1, shifts.
+    Same numbers as `Finding.location` (line and column 1-based, as editors and SARIF count),
+    so every report, SARIF included, points at the same place.
     """
     if finding.line is None:
         return ""

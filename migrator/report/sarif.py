@@ -92,8 +92,8 @@ def sarif_log(report: Report, *, base: Path | None = None) -> dict[str, Any]:
         region: dict[str, int] = {"startLine": 1}
         if f.line and f.line > 0 and cell is None:
             region["startLine"] = f.line
-            if f.col is not None and f.col >= 0:
-                region["startColumn"] = f.col + 1  # Finding.col counts from 0, SARIF from 1
+            if f.col is not None and f.col >= 1:
+                region["startColumn"] = f.col  # Finding.col counts from 1, as SARIF does
         location["physicalLocation"]["region"] = region
         fix = extra_fix(f)
         text = f"{f.message} Fix: {fix}" if fix else f.message

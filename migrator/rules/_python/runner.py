@@ -88,6 +88,6 @@ def _finding(
         message=hit.message,
         fix=hit.remedy,
         line=cell_line,
-        col=col,
+        col=col + 1,  # Finding columns are 1-based (editors, SARIF); the AST's are 0-based
         cell=cell,
     )
