@@ -11,6 +11,9 @@ from migrator.facts import (
     short_list,
 )
 from migrator.knowledge.keras3 import KERAS3
+from migrator.knowledge.savedmodel import KERAS_METADATA_PB_SINCE_TF
+from migrator.knowledge.versions import at_least
+from migrator.knowledge.versions import render as render_version
 from migrator.model import Artifact
 from migrator.rules import Hit, artifact_rule
 from migrator.rules.artifacts._common import (
@@ -91,9 +94,16 @@ def keras_savedmodel_without_metadata(artifact: Artifact) -> Hit | None:
     """
     if not detail(artifact, "keras") or detail(artifact, "keras_source") != "object_graph":
         return None
-    tf = artifact.producer.get("tensorflow_version") or "TF 2.0-2.4"
+    tf = artifact.producer.get("tensorflow_version")
+    since = render_version(KERAS_METADATA_PB_SINCE_TF)
+    if not tf:
+        saved = f"saved before TF {since}"
+    elif at_least(tf, KERAS_METADATA_PB_SINCE_TF):
+        saved = f"saved by TF {tf} without `model.save`, which writes it since TF {since}"
+    else:
+        saved = f"saved by TF {tf}, before TF {since}"
     return Hit(
-        f"Keras SavedModel without keras_metadata.pb (saved by TF {tf}, before TF 2.5): the "
+        f"Keras SavedModel without keras_metadata.pb ({saved}): the "
         "Keras config exists only inside the object graph, which only tf.keras/tf_keras read",
         f"{CONVERT_KERAS} while a tf_keras runtime can still rebuild it",
     )
