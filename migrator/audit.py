@@ -70,12 +70,18 @@ def audit(
     `jobs=0` reads in this process, without that protection (for debugging).
     """
     resolved = [Path(p) for p in paths]
-    if len(resolved) == 1:
+    if len(resolved) == 1 and not resolved[0].is_file():
         base = resolved[0]
         prefixes = [""]
+    elif len(resolved) == 1:  # one file: reported by its name, under its folder
+        base = resolved[0].absolute().parent
+        prefixes = [resolved[0].name]
     else:
         base = Path(os.path.commonpath([p.absolute() for p in resolved]))
-        prefixes = [Path(os.path.relpath(p.absolute(), base)).as_posix() for p in resolved]
+        if base == Path(base.anchor):  # nothing in common but `/`: keep the paths absolute
+            prefixes = [p.absolute().as_posix() for p in resolved]
+        else:
+            prefixes = [Path(os.path.relpath(p.absolute(), base)).as_posix() for p in resolved]
     errors: list[str] = []
     sources = []
     candidates: list[tuple[str, Candidate]] = []
