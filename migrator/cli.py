@@ -1,25 +1,32 @@
 """Command line: `migrator audit|inspect|rules ...`. The only module that prints.
 
-Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 errors (unreadable artifacts, bad usage).
+Exit codes (README "Exit codes"): 0 clean; 1 an artifact carries content that runs when it is
+loaded or called (a critical security finding), or a finding at or above `--fail-on`; 2 errors
+(unreadable artifacts or paths, bad options, an output that cannot be written, an internal error);
+130 and 143 interrupted by SIGINT / SIGTERM. Whatever happens, a user sees one line per problem,
+never a traceback (`MIGRATOR_DEBUG=1` shows it), and output of any string is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from migrator import __version__
-from migrator.errors import MigratorError
+from migrator.errors import Interrupted, MigratorError
 
 if TYPE_CHECKING:
+    from migrator.model import Artifact, Report
     from migrator.rules.config import Config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERRORS = 0, 1, 2
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143  # 128 + the signal number, as shells report them
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,8 +39,23 @@ def _parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("audit", help="walk folders, identify every artifact, print a report")
     a.add_argument("paths", nargs="+", type=Path, help="folders or files to audit")
-    a.add_argument("--format", default="table", help="report format (default: table)")
+    a.add_argument(
+        "--format",
+        help="report format: table, json, sarif, markdown, html, cyclonedx (default: from the "
+        "extension of -o (.json, .sarif, .md, .html, .cdx.json), else table)",
+    )
     a.add_argument("-o", "--output", type=Path, help="write the report to this file")
+    a.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when findings would fail the run (errors still exit 2)",
+    )
+    a.add_argument(
+        "--hashes",
+        action="store_true",
+        help="cyclonedx: sha256 of every file of every artifact (reads all bytes, weights "
+        "included; default: only files up to 16 MiB)",
+    )
     a.add_argument(
         "--fail-on",
         metavar="SEVERITY",
@@ -45,11 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--ignore", metavar="IDS", help="skip these rules (same forms as --select)")
     a.add_argument(
-        "--jobs", type=int, metavar="N", help="reader processes (default: one per core, up to 4)"
+        "--jobs",
+        type=_count,
+        metavar="N",
+        help="reader processes (default: one per core, up to 4; 0 reads in this process, "
+        "without the deadline)",
     )
     a.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=120.0,
         metavar="S",
         help="seconds one artifact may take before it is reported as damaged (default: 120)",
@@ -69,24 +95,121 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+# Report formats inferred from the name given to `-o`, longest suffix first.
+FORMAT_BY_SUFFIX: tuple[tuple[str, str], ...] = (
+    (".cdx.json", "cyclonedx"),
+    (".sarif.json", "sarif"),
+    (".sarif", "sarif"),
+    (".json", "json"),
+    (".markdown", "markdown"),
+    (".md", "markdown"),
+    (".html", "html"),
+    (".htm", "html"),
+)
+
+
+def _count(text: str) -> int:
+    """argparse type of `--jobs`: a whole number >= 0 (argparse turns the error into exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; give 0 (in process) or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """argparse type of `--timeout`: a number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of seconds")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "audit":
-            return _audit(args)
-        if args.command == "inspect":
-            return _inspect(args)
-        if args.command == "rules":
-            return _rules(args)
-        if args.command == "convert":
-            return _convert(args)
+        return _run(args)
+    except Interrupted as exc:  # SIGTERM/SIGINT during an audit: 143/130, no report written
+        _say(f"{exc}")
+        return exc.exit_code
     except MigratorError as exc:
-        print(f"migrator: {exc}", file=sys.stderr)
+        _say(f"{exc}")
         return EXIT_ERRORS
     except KeyboardInterrupt:
-        print("migrator: interrupted", file=sys.stderr)
-        return 130
+        _say("interrupted")
+        return EXIT_SIGINT
+    except BrokenPipeError:
+        # The reader of stdout went away (`migrator inspect ... | head`): what was printed is
+        # all it wanted. Point stdout at /dev/null so the interpreter's final flush is silent.
+        _silence_stdout()
+        _say("output closed before the end (broken pipe); the printed report is incomplete")
+        return EXIT_ERRORS
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        _say(f"{where}{exc.strerror or exc}; check the path and its permissions")
+        return EXIT_ERRORS
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("MIGRATOR_DEBUG"):
+            raise
+        _say(
+            f"internal error: {type(exc).__name__}: {exc}; please report it with the command "
+            "line (MIGRATOR_DEBUG=1 shows the traceback)"
+        )
+        return EXIT_ERRORS
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "audit":
+        return _audit(args)
+    if args.command == "inspect":
+        return _inspect(args)
+    if args.command == "rules":
+        return _rules(args)
+    if args.command == "convert":
+        return _convert(args)
     return EXIT_ERRORS
+
+
+def _say(line: str) -> None:
+    """One `migrator: ...` line on stderr, whatever characters it holds."""
+    try:
+        sys.stderr.write(_encodable(f"migrator: {line}\n", sys.stderr))
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stderr closed too: nothing left to tell
+        pass
+
+
+def _encodable(text: str, stream: object) -> str:
+    """`text` with what `stream`'s encoding cannot hold (lone surrogates from a `\\ud800` escape
+    or a file name that is not UTF-8) as backslash escapes, so writing it never raises."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+        return text
+    except (UnicodeEncodeError, LookupError):
+        try:
+            return text.encode(encoding, "backslashreplace").decode(encoding)
+        except LookupError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _out(text: str) -> None:
+    """Write to stdout; the only way report text reaches it."""
+    sys.stdout.write(_encodable(text, sys.stdout))
+    sys.stdout.flush()
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -96,19 +219,18 @@ def _convert(args: argparse.Namespace) -> int:
 
     options = options_from_args(args)
     if args.unsafe:
-        print(
-            "migrator: warning: --unsafe lets Lambda layers run Python code stored in the "
-            "artifacts; use it only on files you trust",
-            file=sys.stderr,
+        _say(
+            "warning: --unsafe lets Lambda layers run Python code stored in the "
+            "artifacts; use it only on files you trust"
         )
     with _ProgressBar() as progress:
         report = convert_path(args.src, args.out, options, progress=progress)
     if args.report:
         _write_atomic(args.report, json.dumps(report.to_json(), indent=2) + "\n")
     if args.json:
-        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+        _out(json.dumps(report.to_json(), indent=2) + "\n")
     else:
-        sys.stdout.write(render_table(report, color=sys.stdout.isatty()))
+        _out(render_table(report, color=sys.stdout.isatty()))
     return EXIT_ERRORS if report.failed else EXIT_OK
 
 
@@ -144,39 +266,177 @@ class _ProgressBar:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from migrator import loadability
     from migrator.audit import audit
     from migrator.report import RENDERERS, renderer
     from migrator.rules import check_artifact, check_source
 
-    if args.format not in RENDERERS:
-        print(
-            f"migrator: unknown --format {args.format!r}; choose one of {', '.join(RENDERERS)}",
-            file=sys.stderr,
+    fmt = args.format or _format_for(args.output)
+    if fmt not in RENDERERS:
+        _say(f"unknown --format {fmt!r}; choose one of {', '.join(RENDERERS)}")
+        return EXIT_ERRORS
+    if args.output is not None and args.output.is_dir():
+        _say(
+            f"{args.output}: -o names a folder; give a file name such as {args.output}/report.json"
         )
         return EXIT_ERRORS
+    paths, bad = _readable_paths(args.paths)
+    if not paths:
+        for line in bad:
+            _say(line)
+        return EXIT_ERRORS
     config = _config(args)
-    report = audit(
-        args.paths,
-        judges=[loadability.judge, partial(check_artifact, config=config)],
-        code_rules=partial(check_source, config=config),
-        jobs=args.jobs,
-        timeout=args.timeout,
-    )
-    render = renderer(args.format)
-    # A report written to a file never carries terminal colour codes.
-    text = render(report, color=False) if args.output and args.format == "table" else render(report)
+    with _AuditProgress() as progress:
+        report = audit(
+            paths,
+            judges=[loadability.judge, partial(check_artifact, config=config), progress.artifact],
+            code_rules=progress.wrap(partial(check_source, config=config)),
+            jobs=args.jobs,
+            timeout=args.timeout,
+        )
+    if bad:
+        report = replace(report, errors=(*bad, *report.errors))
+    render = renderer(fmt)
+    options: dict[str, object] = {}
+    if fmt == "table" and args.output:
+        options["color"] = False  # a report written to a file never carries terminal colours
+    if fmt == "cyclonedx" and args.hashes:
+        options["all_hashes"] = True
+    text = render(report, **options)
     if args.output:
         _write_atomic(args.output, text)
     else:
-        sys.stdout.write(text)
-    for line in _error_lines(report):
-        print(f"migrator: {line}", file=sys.stderr)
+        _out(text)
+    # The table on a terminal already lists every error: print them once, not twice.
+    shown = fmt == "table" and not args.output and sys.stdout.isatty() and sys.stderr.isatty()
+    if not shown:
+        for line in _error_lines(report):
+            _say(line)
+    return _exit_code(report, config, exit_zero=args.exit_zero)
+
+
+def _format_for(output: Path | None) -> str:
+    """The report format `-o NAME` implies by its extension (table when none matches)."""
+    name = output.name.lower() if output is not None else ""
+    for suffix, fmt in FORMAT_BY_SUFFIX:
+        if name.endswith(suffix):
+            return fmt
+    return "table"
+
+
+def _readable_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """Split the path arguments into those the audit can walk and one error line for each other.
+
+    Missing paths go through (discovery reports them); a path that is not a file or folder
+    (FIFO, socket, device: opening one could block forever) or that cannot be opened is an
+    error here, so the audit never trips over it.
+    """
+    import stat
+
+    good: list[Path] = []
+    bad: list[str] = []
+    for path in paths:
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            good.append(path)
+            continue
+        except (OSError, ValueError) as exc:
+            bad.append(f"{path}: cannot be read ({_reason(exc)}); check the path and permissions")
+            continue
+        try:
+            if stat.S_ISDIR(mode):
+                with os.scandir(path):
+                    pass
+            elif stat.S_ISREG(mode):
+                with open(path, "rb"):
+                    pass
+            else:
+                bad.append(
+                    f"{path}: not a regular file or folder (a FIFO, socket or device); "
+                    "give a model file or a folder"
+                )
+                continue
+        except OSError as exc:
+            bad.append(f"{path}: cannot be read ({_reason(exc)}); check its permissions")
+            continue
+        good.append(path)
+    return good, bad
+
+
+def _reason(exc: BaseException) -> str:
+    return str(getattr(exc, "strerror", None) or exc)
+
+
+def _exit_code(report: Report, config: Config, *, exit_zero: bool) -> int:
+    """2 on errors; else 1 when an artifact carries content that runs on load, or a finding
+    reaches `--fail-on`; `--exit-zero` turns both of those into 0."""
+    from migrator.report.common import executes_on_load
+
     if report.has_errors:
         return EXIT_ERRORS
+    if exit_zero:
+        return EXIT_OK
+    if any(executes_on_load(f) for a in report.artifacts for f in a.findings):
+        return EXIT_FINDINGS
     findings = [f for a in report.artifacts for f in a.findings]
     findings += [f for s in report.sources for f in s.findings]
     return EXIT_FINDINGS if any(config.fails(f.severity) for f in findings) else EXIT_OK
+
+
+class _AuditProgress:
+    """`audited N artifacts` on stderr while an audit runs, only when stderr is a terminal.
+
+    It counts through the judge and code-rule hooks `audit()` already calls per item, and is
+    transient: the line disappears when the audit ends, so nothing of it reaches logs.
+    """
+
+    def __init__(self) -> None:
+        self._progress: Any = None
+        self._task: Any = None
+        self._artifacts = 0
+        self._sources = 0
+
+    def __enter__(self) -> _AuditProgress:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("auditing: {task.description}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("starting", total=None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def _show(self, path: str) -> None:
+        if self._progress is not None:
+            text = f"{self._artifacts} artifact(s), {self._sources} source file(s); {path}"
+            self._progress.update(self._task, description=text)
+
+    def artifact(self, artifact: Artifact) -> Artifact:
+        """A judge that judges nothing: it counts the artifact and passes it on."""
+        self._artifacts += 1
+        self._show(artifact.path)
+        return artifact
+
+    def wrap(self, code_rules: Callable[[str, Path], Any]) -> Callable[[str, Path], Any]:
+        def counted(rel: str, location: Path) -> Any:
+            self._sources += 1
+            self._show(rel)
+            return code_rules(rel, location)
+
+        return counted
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -204,10 +464,10 @@ def _rules(args: argparse.Namespace) -> int:
         try:
             rule = get_rule(args.rule)
         except KeyError as exc:
-            print(f"migrator: {exc.args[0]}", file=sys.stderr)
+            _say(str(exc.args[0]))
             return EXIT_ERRORS
         if args.json:
-            sys.stdout.write(json.dumps(rule.to_json(), indent=2, ensure_ascii=False) + "\n")
+            _out(json.dumps(rule.to_json(), indent=2, ensure_ascii=False) + "\n")
             return EXIT_OK
         lines = [f"{rule.id} {rule.name}: {rule.title}", ""]
         lines.append(f"  family:     {rule.family}")
@@ -218,12 +478,12 @@ def _rules(args: argparse.Namespace) -> int:
         if rule.convert:
             lines.append(f"  convert:    migrator convert ({rule.convert})")
         lines += ["", rule.doc, ""]
-        sys.stdout.write("\n".join(lines))
+        _out("\n".join(lines))
         return EXIT_OK
     rules = all_rules()
     if args.json:
         payload = [r.to_json() for r in rules]
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        _out(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return EXIT_OK
     width = max((len(r.name) for r in rules), default=4)
     out = [f"{'ID':<7} {'NAME':<{width}}  {'FAMILY':<8}  {'SEVERITY':<8}  TITLE"]
@@ -235,7 +495,7 @@ def _rules(args: argparse.Namespace) -> int:
         counts[r.family] = counts.get(r.family, 0) + 1
     out += ["", f"{len(rules)} rules: " + ", ".join(f"{n} {fam}" for fam, n in counts.items())]
     out.append("`migrator rules ID` prints one rule's documentation.")
-    sys.stdout.write("\n".join(out) + "\n")
+    _out("\n".join(out) + "\n")
     return EXIT_OK
 
 
@@ -246,34 +506,42 @@ def _inspect(args: argparse.Namespace) -> int:
     from migrator.rules import check_artifact
     from migrator.rules.config import load_config
 
-    config = load_config([args.path])
-    report = audit([args.path], judges=[loadability.judge, partial(check_artifact, config=config)])
+    paths, bad = _readable_paths([args.path])
+    if bad:
+        _say(bad[0])
+        return EXIT_ERRORS
+    config = load_config(paths)
+    report = audit(paths, judges=[loadability.judge, partial(check_artifact, config=config)])
     if args.json:
         payload = report.to_json()
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        _out(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     else:
         if not report.artifacts and not report.errors:
-            print(
-                f"migrator: {args.path}: no TensorFlow/Keras artifact found here", file=sys.stderr
-            )
+            _say(f"{args.path}: no TensorFlow/Keras artifact found here")
             return EXIT_ERRORS
         for artifact in report.artifacts:
-            sys.stdout.write(render(artifact))
+            _out(render(artifact))
         for line in report.errors:
-            print(f"migrator: {line}", file=sys.stderr)
+            _say(line)
     return EXIT_ERRORS if report.has_errors else EXIT_OK
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a report."""
-    import os
+    """Write via a temporary file and rename, so a reader never sees half a report.
+
+    The file gets the mode a plain `open()` would give it (0666 less the umask), not the 0600
+    of the temporary file; text the UTF-8 codec cannot hold is written as backslash escapes.
+    """
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -4,6 +4,8 @@ validation, Markdown length budget."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import re
@@ -707,8 +709,12 @@ def test_html_is_self_contained_and_escapes_everything():
     page = html.render(sample_report())
     parsed = Tags(page)
     names = parsed.names()
-    assert "script" not in names and "img" not in names and "link" not in names
+    assert "img" not in names and "link" not in names
     assert "iframe" not in names and "object" not in names
+    # one script, ours (the filter box), and the CSP lets that exact text run and nothing else
+    assert [t for t, _ in parsed.tags].count("script") == 1
+    assert page.count("<script>") == 1 and f"<script>{html.SCRIPT}</script>" in page
+    digest = base64.b64encode(hashlib.sha256(html.SCRIPT.encode()).digest()).decode()
     assert HOSTILE not in page and HOSTILE_LAYER not in page  # never raw
     assert html.esc(HOSTILE) in page
     assert HOSTILE in "".join(parsed.text)  # ...but shown as text
@@ -717,6 +723,8 @@ def test_html_is_self_contained_and_escapes_everything():
     assert urls <= {"http://www.w3.org/2000/svg"}, urls
     csp = [a for t, a in parsed.tags if t == "meta" and a.get("http-equiv")]
     assert csp and "default-src 'none'" in csp[0]["content"]
+    assert f"script-src 'sha256-{digest}';" in csp[0]["content"]
+    assert "unsafe-inline" not in csp[0]["content"].split("script-src")[1].split(";")[0]
     assert not [a for t, a in parsed.tags if any(k.startswith("on") for k in a)]
 
 

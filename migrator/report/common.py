@@ -190,6 +190,24 @@ def all_errors(report: Report) -> list[str]:
     return lines
 
 
+def executes_on_load(finding: Finding) -> bool:
+    """True for content that runs when the artifact is loaded or called: a critical finding of a
+    security rule (MIG301 Lambda or marshalled bytecode, MIG304 pickles, MIG305/MIG306 ops that
+    run Python or touch files and the network). `migrator audit` exits 1 on these by default."""
+    meta = rule_meta(finding.rule)
+    return finding.severity == "critical" and meta is not None and meta.is_security
+
+
+def safe_text(text: str) -> str:
+    """`text` with lone surrogates (a JSON `\\ud800` escape, a file name that is not UTF-8) as
+    backslash escapes, so any encoder, file or terminal accepts every rendered report."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 # --- loadability (issue 5: {"<tf>/<loader>": {"verdict", "reason"}}) --------------------------
 
 

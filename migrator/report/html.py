@@ -1,21 +1,25 @@
-"""A self-contained HTML compatibility report: one file, inline CSS and SVG, no script, no URLs.
+"""A self-contained HTML compatibility report: one file, inline CSS, SVG and one script, no URLs.
 
-Sections: summary, charts of formats and eras, the artifact table, each artifact's loadability
-grid (TF line x loader -> loads / loads-with-changes / fails, with reasons), findings, code
-findings and errors. Every value that comes from an artifact goes through `esc` (a layer called
-`<script>` is shown as text), and a Content-Security-Policy forbids scripts and remote loads, so
-even a missed escape could not run anything or call out.
+Sections: summary, charts of formats and eras, a filter box, the artifact table, each artifact's
+loadability grid (TF line x loader -> loads / loads-with-changes / fails, with reasons) and
+findings in a collapsed `<details>`, code findings and errors. Every value that comes from an
+artifact goes through `esc` (a layer called `<script>` is shown as text), and the
+Content-Security-Policy allows no remote load and exactly one script, ours, by its sha256: even
+a missed escape could not run anything or call out. Without that script (a browser that refuses
+it) the page is complete; only the filter box stays hidden. Long tokens wrap inside their card
+at any width (checked in Chromium at 375 and 1,400 px).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import re
 from collections.abc import Mapping
 
 from migrator import __version__
-from migrator.model import Artifact, Finding, Report, SourceFile
+from migrator.model import SEVERITIES, Artifact, Finding, Report, SourceFile
 from migrator.report import register
 from migrator.report.common import (
     VERDICTS,
@@ -27,6 +31,7 @@ from migrator.report.common import (
     loadability_grid,
     notes_text,
     producer_text,
+    safe_text,
     severity_counts,
     sorted_findings,
     verdict_summary,
@@ -34,7 +39,50 @@ from migrator.report.common import (
     worst_severity,
 )
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+# Filters artifact rows and cards by text (path, format, producer, rules) and worst severity;
+# `#q=...&min=high` in the address presets it. It reads `data-*` attributes only.
+SCRIPT = """
+(function () {
+  var box = document.getElementById("filter");
+  if (!box) { return; }
+  var q = document.getElementById("q"), min = document.getElementById("min");
+  var count = document.getElementById("shown");
+  var items = document.querySelectorAll("[data-search]");
+  function apply() {
+    var words = q.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    var need = parseInt(min.value, 10), rows = 0, total = 0;
+    items.forEach(function (el) {
+      var text = el.getAttribute("data-search");
+      var rank = parseInt(el.getAttribute("data-rank"), 10);
+      var ok = words.every(function (w) { return text.indexOf(w) >= 0; }) && rank >= need;
+      el.hidden = !ok;
+      if (el.tagName === "TR") { total += 1; rows += ok ? 1 : 0; }
+    });
+    count.textContent = rows + " of " + total + " artifacts shown";
+  }
+  var preset = new URLSearchParams(location.hash.slice(1));
+  q.value = preset.get("q") || "";
+  if (preset.get("min") !== null) { min.value = preset.get("min"); }
+  q.addEventListener("input", apply);
+  min.addEventListener("change", apply);
+  box.hidden = false;
+  apply();
+})();
+"""
+SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
+CSP = (
+    f"default-src 'none'; script-src 'sha256-{SCRIPT_HASH}'; style-src 'unsafe-inline'; "
+    "img-src data:; base-uri 'none'; form-action 'none'"
+)
+# data-rank of an item: -1 none, 0..4 info..critical, 5 errors (shown by "errors" and above).
+MIN_OPTIONS = (
+    ("-1", "everything"),
+    ("0", "any finding"),
+    ("2", "medium and worse"),
+    ("3", "high and worse"),
+    ("4", "critical"),
+    ("5", "errors only"),
+)
 PALETTE = ("#2563eb", "#0d9488", "#7c3aed", "#db2777", "#ea580c", "#65a30d", "#0891b2", "#9333ea")
 VERDICT_LABEL = {"loads": "loads", "loads-with-changes": "loads with changes", "fails": "fails"}
 
@@ -42,12 +90,19 @@ CSS = """
 :root { --fg:#1f2937; --muted:#6b7280; --line:#e5e7eb; --bg:#ffffff; --soft:#f9fafb; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg);
-       background: var(--bg); margin: 0 auto; padding: 24px 32px 48px; max-width: 1280px; }
+       background: var(--bg); margin: 0 auto; padding: 24px 32px 48px; max-width: 1280px;
+       overflow-wrap: anywhere; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 32px 0 12px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
 h3 { font-size: 15px; margin: 0 0 6px; word-break: break-all; }
 .meta, .muted { color: var(--muted); }
 td > code { white-space: nowrap; }
+.scroll { overflow-x: auto; max-width: 100%; }
+#filter { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 12px 0; }
+#filter[hidden] { display: none; }
+#filter input { flex: 1 1 220px; min-width: 0; padding: 6px 8px; font: inherit; }
+#filter select { padding: 6px; font: inherit; }
+[hidden] { display: none !important; }
 code, .path { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
 .path { word-break: break-all; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
@@ -70,10 +125,16 @@ tbody tr:hover { background: #f3f4f6; }
 .v-loads-with-changes { background: #fef3c7; color: #92400e; }
 .v-fails { background: #fee2e2; color: #991b1b; }
 .v-unknown { background: #e5e7eb; color: #374151; }
-.artifact { border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; margin: 12px 0; }
-.grid { width: auto; margin: 8px 0 12px; }
-.grid td, .grid th { border: 1px solid var(--line); }
-.grid td.cell { min-width: 150px; }
+.artifact { border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; margin: 12px 0;
+            min-width: 0; overflow-wrap: anywhere; }
+.artifact > summary { cursor: pointer; list-style-position: outside; }
+.artifact > summary h3 { display: inline; }
+.artifact[open] > summary { margin-bottom: 8px; }
+.grid { width: 100%; table-layout: fixed; margin: 8px 0 12px; }
+.grid td, .grid th { border: 1px solid var(--line); overflow-wrap: anywhere; word-break: break-word;
+                     white-space: normal; }
+.grid th code, .grid td code { white-space: normal; overflow-wrap: anywhere; }
+.grid .v { white-space: normal; }
 .grid td.cell-loads { background: #f0fdf4; } .grid td.cell-loads-with-changes { background: #fffbeb; }
 .grid td.cell-fails { background: #fef2f2; } .grid td.cell-none { background: var(--soft); }
 .reason { display: block; color: #374151; font-size: 12px; margin-top: 2px; }
@@ -83,7 +144,11 @@ ul.findings li:last-child { border-bottom: 0; }
 .fix { display: block; color: #065f46; margin-top: 2px; }
 .rule { font-weight: 600; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
-@media print { body { padding: 0; } .artifact { break-inside: avoid; } }
+@media (max-width: 640px) { body { padding: 12px 10px 32px; }
+  .artifact { padding: 10px 8px; } .grid td, .grid th { padding: 4px; font-size: 12px; }
+  .card { min-width: 0; flex: 1 1 40%; } .chart { overflow-x: auto; max-width: 100%; } }
+@media print { body { padding: 0; } .artifact { break-inside: avoid; } #filter { display: none; }
+  details.artifact > *:not(summary) { display: block; } }
 """
 
 
@@ -100,7 +165,7 @@ def prose(text: object) -> str:
 
 def anchor(path: str, kind: str = "a") -> str:
     """An id for a path that is safe in HTML whatever the path contains."""
-    return f"{kind}-{hashlib.sha256(path.encode('utf-8')).hexdigest()[:12]}"
+    return f"{kind}-{hashlib.sha256(path.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
 
 
 @register("html")
@@ -115,6 +180,7 @@ def render(report: Report) -> str:
         "</header>",
         _cards(report),
         _charts(report),
+        _filter(artifacts),
         _artifact_table(artifacts),
         _details(artifacts),
         _code(sources),
@@ -122,7 +188,7 @@ def render(report: Report) -> str:
         "<footer>Verdicts are predicted from what the artifacts' own bytes record (formats, "
         "versions, configs); nothing was loaded or executed to write this report.</footer>",
     ]
-    return (
+    return safe_text(
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">\n'
@@ -130,7 +196,37 @@ def render(report: Report) -> str:
         f"<title>migrator report: {esc(report.root)}</title>\n"
         f"<style>{CSS}</style>\n</head>\n<body>\n"
         + "\n".join(part for part in body if part)
-        + "\n</body>\n</html>\n"
+        + f"\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
+    )
+
+
+def _rank(artifact: Artifact) -> int:
+    """The filter's severity rank: 5 for an unreadable artifact, else its worst finding's."""
+    if artifact.errors:
+        return 5
+    worst = worst_severity(artifact.findings)
+    return SEVERITIES.index(worst) if worst in SEVERITIES else -1
+
+
+def _search_attrs(artifact: Artifact) -> str:
+    """`data-search` (lower-case text the filter box matches) and `data-rank` of an artifact."""
+    words = [artifact.path, artifact.format, producer_text(artifact), era(artifact)]
+    words += sorted({f.rule for f in artifact.findings})
+    words += ["error"] if artifact.errors else []
+    text = " ".join(words).lower()
+    return f'data-search="{esc(text)}" data-rank="{_rank(artifact)}"'
+
+
+def _filter(artifacts: list[Artifact]) -> str:
+    """The filter box: hidden until the script runs, so a page without it shows no dead control."""
+    if not artifacts:
+        return ""
+    options = "".join(f'<option value="{v}">{esc(label)}</option>' for v, label in MIN_OPTIONS)
+    return (
+        '<section id="filter" hidden><label for="q">Filter</label>'
+        '<input type="search" id="q" placeholder="path, format, producer, rule id" '
+        'autocomplete="off"><label for="min">show</label>'
+        f'<select id="min">{options}</select><span id="shown" class="muted"></span></section>'
     )
 
 
@@ -217,7 +313,7 @@ def _charts(report: Report) -> str:
 
 def _artifact_table(artifacts: list[Artifact]) -> str:
     out = [
-        '<section id="artifacts"><h2>Artifacts</h2>',
+        '<section id="artifacts"><h2>Artifacts</h2><div class="scroll">',
         '<table class="artifacts"><thead><tr><th>Path</th><th>Format</th><th>Producer</th>'
         "<th>Era</th><th>Notes</th><th>Loads in newest TF</th><th>Worst finding</th>"
         "<th>Findings</th><th>Errors</th></tr></thead><tbody>",
@@ -240,13 +336,13 @@ def _artifact_table(artifacts: list[Artifact]) -> str:
         )
         errors = f'<span class="err">{len(a.errors)}</span>' if a.errors else "0"
         out.append(
-            f'<tr class="artifact-row" data-path="{esc(a.path)}"><td>{path}</td>'
+            f'<tr class="artifact-row" data-path="{esc(a.path)}" {_search_attrs(a)}><td>{path}</td>'
             f"<td><code>{esc(a.format)}</code></td><td>{esc(producer_text(a))}</td>"
             f"<td>{esc(era(a))}</td><td>{esc(notes_text(a)) or '-'}</td><td>{verdict}</td>"
             f"<td>{_sev(worst_severity(a.findings))}</td><td>{len(a.findings)}</td>"
             f"<td>{errors}</td></tr>"
         )
-    out.append("</tbody></table></section>")
+    out.append("</tbody></table></div></section>")
     return "\n".join(out)
 
 
@@ -266,7 +362,7 @@ def _grid(a: Artifact) -> str:
             verdict = str(cell.get("verdict", ""))
             reason = str(cell.get("reason", "") or "")
             known = verdict if verdict in VERDICTS else "unknown"
-            note = f'<span class="reason">{esc(reason)}</span>' if reason else ""
+            note = f'<span class="reason">{prose(reason)}</span>' if reason else ""
             cells.append(f'<td class="cell cell-{known}">{_verdict(verdict)}{note}</td>')
         rows.append(f"<tr><th><code>{esc(loader)}</code></th>{''.join(cells)}</tr>")
     return (
@@ -297,14 +393,19 @@ def _details(artifacts: list[Artifact]) -> str:
     out = ['<section id="details"><h2>Verdicts and findings per artifact</h2>']
     for a in shown:
         facts = f"<code>{esc(a.format)}</code> · {esc(producer_text(a))} · {esc(era(a))}"
+        counts = f"{len(a.findings)} finding(s)" + (
+            f", {len(a.errors)} error(s)" if a.errors else ""
+        )
         parts = [
-            f'<article class="artifact" id="{anchor(a.path)}" data-path="{esc(a.path)}">',
-            f'<h3 class="path">{esc(a.path)}</h3><p class="muted">{facts}</p>',
+            f'<details class="artifact" id="{anchor(a.path)}" data-path="{esc(a.path)}" '
+            f"{_search_attrs(a)}>",
+            f'<summary><h3 class="path">{esc(a.path)}</h3> {_sev(worst_severity(a.findings))} '
+            f'<span class="muted">{esc(counts)}</span></summary><p class="muted">{facts}</p>',
             _grid(a),
             _finding_list(a.findings),
         ]
-        parts.extend(f'<p class="err">Error: {esc(e)}</p>' for e in a.errors)
-        parts.append("</article>")
+        parts.extend(f'<p class="err">Error: {prose(e)}</p>' for e in a.errors)
+        parts.append("</details>")
         out.append("".join(p for p in parts if p))
     out.append("</section>")
     return "\n".join(out)
@@ -317,12 +418,14 @@ def _code(sources: list[SourceFile]) -> str:
     out = ['<section id="code"><h2>Code findings</h2>']
     for s in shown:
         parts = [
-            f'<article class="artifact source" id="{anchor(s.path, "s")}" data-path="{esc(s.path)}">',
-            f'<h3 class="path">{esc(s.path)}</h3>',
+            f'<details class="artifact source" id="{anchor(s.path, "s")}" '
+            f'data-path="{esc(s.path)}">',
+            f'<summary><h3 class="path">{esc(s.path)}</h3> {_sev(worst_severity(s.findings))} '
+            f'<span class="muted">{len(s.findings)} finding(s)</span></summary>',
             _finding_list(s.findings, code=True),
         ]
-        parts.extend(f'<p class="err">Error: {esc(e)}</p>' for e in s.errors)
-        parts.append("</article>")
+        parts.extend(f'<p class="err">Error: {prose(e)}</p>' for e in s.errors)
+        parts.append("</details>")
         out.append("".join(p for p in parts if p))
     out.append("</section>")
     return "\n".join(out)
@@ -332,5 +435,5 @@ def _errors(report: Report) -> str:
     errors = all_errors(report)
     if not errors:
         return ""
-    items = "".join(f'<li class="error">{esc(e)}</li>' for e in errors)
+    items = "".join(f'<li class="error">{prose(e)}</li>' for e in errors)
     return f'<section id="errors"><h2>Errors ({len(errors)})</h2><ul>{items}</ul></section>'

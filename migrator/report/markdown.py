@@ -18,6 +18,7 @@ from migrator.report.common import (
     extra_fix,
     format_counts,
     producer_text,
+    safe_text,
     severity_counts,
     sorted_findings,
     verdict_summary,
@@ -35,7 +36,7 @@ VERDICT_BADGE = {"loads": "✅", "loads-with-changes": "⚠️", "fails": "❌"}
 
 def text_length(text: str) -> int:
     """Length as GitHub's limit may count it: UTF-16 code units (never less than code points)."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # lone surrogates count one
 
 
 # Characters that start inline markup mid-line (the text never starts a line, so `#`, `-`, `+`
@@ -166,7 +167,7 @@ def render(report: Report, *, limit: int = MAX_COMMENT_CHARS) -> str:
             f"finding(s), {shown_errors} of {len(errors)} error(s). For everything, run "
             "`migrator audit --format html -o report.html` (or `--format json`).\n"
         )
-    return "".join(out.parts).rstrip("\n") + "\n"
+    return safe_text("".join(out.parts).rstrip("\n") + "\n")
 
 
 def _finding_line(f: Finding, is_code: bool) -> str:

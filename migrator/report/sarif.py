@@ -30,6 +30,7 @@ from migrator.report.common import (
     all_findings,
     extra_fix,
     rule_meta,
+    safe_text,
     where,
     worst_severity,
 )
@@ -62,7 +63,7 @@ MAIN_FILES = (
 @register("sarif")
 def render(report: Report, *, base: Path | None = None) -> str:
     """The SARIF log as JSON text. `base` is `%SRCROOT%` (default: the working directory)."""
-    return json.dumps(sarif_log(report, base=base), indent=2, ensure_ascii=False) + "\n"
+    return safe_text(json.dumps(sarif_log(report, base=base), indent=2, ensure_ascii=False) + "\n")
 
 
 def sarif_log(report: Report, *, base: Path | None = None) -> dict[str, Any]:

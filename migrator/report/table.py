@@ -26,6 +26,7 @@ from migrator.report.common import (
     format_counts,
     notes_text,
     producer_text,
+    safe_text,
     severity_counts,
     sorted_findings,
     verdict_summary,
@@ -85,7 +86,7 @@ def render(report: Report, *, color: bool | None = None, width: int | None = Non
     for part in parts:
         # Lines of text (errors, summary) are never wrapped: one error stays one greppable line.
         console.print(part, soft_wrap=isinstance(part, Text))
-    text = out.getvalue()
+    text = safe_text(out.getvalue())
     if not color:
         text = "\n".join(line.rstrip() for line in text.split("\n"))
     return text
