@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from migrator.knowledge.keras3 import KERAS_PACKAGES
+from migrator.knowledge.tf_api import keras_public, tf_public, tool_module
 
 if TYPE_CHECKING:
     from migrator.rules._python.context import CodeContext
@@ -19,36 +20,35 @@ if TYPE_CHECKING:
 
 # --- names --------------------------------------------------------------------------------------
 
-# Every spelling of the Keras API, mapped to `keras`. Longest first.
-_KERAS_SPELLINGS = (
-    ("tensorflow.compat.v1.keras", "keras"),
-    ("tensorflow.compat.v2.keras", "keras"),
-    ("tensorflow.python.keras", "keras"),
-    ("tensorflow.keras", "keras"),
-    ("keras.api._v2.keras", "keras"),
-    ("keras.api._v1.keras", "keras"),
-    ("keras._tf_keras.keras", "keras"),
-    ("tf_keras", "keras"),
-)
-
-
 def canonical(qualname: str | None) -> str | None:
-    """`tensorflow.keras.models.load_model` -> `keras.models.load_model`; others unchanged."""
+    """`tensorflow.keras.models.load_model` -> `keras.models.load_model`; others unchanged.
+
+    Every spelling of the Keras package and the Keras-internal saving modules read as the public
+    `keras.*` name, and TF tool modules imported by their bare name (`import freeze_graph`) as
+    their TensorFlow path (`knowledge.tf_api`).
+    """
     if not qualname:
         return qualname
-    for prefix, to in _KERAS_SPELLINGS:
-        if qualname == prefix or qualname.startswith(prefix + "."):
-            return to + qualname[len(prefix) :]
-    return qualname
+    return keras_public(tool_module(qualname))
 
 
-def tf_api(qualname: str | None) -> tuple[str, bool]:
-    """(`tensorflow.X` without compat, reached through `tf.compat.v1`?) for TF1-API rules."""
+def tf_api(qualname: str | None) -> tuple[str, str]:
+    """(public `tensorflow.X` name, how it was reached) for the TF1-API rules.
+
+    How: "compat.v1" through `tf.compat.v1`, "internal" through an implementation module
+    (`tensorflow.python.training.saver.Saver`), "" as written. Both of the first still run in
+    TF 2.21 where the plain TF1 alias is gone.
+    """
     q = qualname or ""
+    how = ""
     for prefix in ("tensorflow.compat.v1.", "tensorflow.compat.v2."):
         if q.startswith(prefix):
-            return "tensorflow." + q[len(prefix) :], prefix.endswith("v1.")
-    return q, False
+            q, how = "tensorflow." + q[len(prefix) :], "compat.v1" if prefix.endswith("v1.") else ""
+            break
+    public = tf_public(q)
+    if public is not None:
+        return public, how or "internal"
+    return q, how
 
 
 # Calls that return a Keras model (canonical names).

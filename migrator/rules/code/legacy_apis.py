@@ -138,7 +138,7 @@ def batch_input_shape(node: ast.Call, ctx: CodeContext) -> Iterator[Hit]:
     )
 
 
-_TF1_OPTIMIZER_MODULES = ("tensorflow.train.", "tensorflow.contrib.opt.")
+_TF1_OPTIMIZER_MODULES = ("tensorflow.train.", "tensorflow.contrib.")
 
 
 def _tf1_optimizer(expr: ast.expr | None, ctx: CodeContext) -> str | None:

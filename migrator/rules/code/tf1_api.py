@@ -117,8 +117,6 @@ TF1_API_ROWS: tuple[ApiRow, ...] = (
         apis=(
             "tensorflow.saved_model.Builder",
             "tensorflow.saved_model.builder.SavedModelBuilder",
-            "tensorflow.python.saved_model.builder.SavedModelBuilder",
-            "tensorflow.python.saved_model.builder_impl.SavedModelBuilder",
         ),
         problem="`{call}` builds a TF1 graph-mode SavedModel (MetaGraphs from a `Session`)",
         remedy="export with `tf.saved_model.save(obj, export_dir, signatures=...)` or "
@@ -187,7 +185,6 @@ TF1_API_ROWS: tuple[ApiRow, ...] = (
             "tensorflow.python.tools.freeze_graph.freeze_graph",
             "tensorflow.python.tools.freeze_graph.freeze_graph_with_def_protos",
             "tensorflow.graph_util.convert_variables_to_constants",
-            "tensorflow.python.framework.graph_util.convert_variables_to_constants",
         ),
         problem="`{call}` freezes a TF1 graph into a GraphDef `.pb`, a format no current loader rebuilds a "
         "model from",
@@ -215,16 +212,21 @@ def _api_check(row: ApiRow) -> Callable[[ast.Call, CodeContext], Hit | None]:
     wanted = frozenset(row.apis)
 
     def check(node: ast.Call, ctx: CodeContext) -> Hit | None:
-        stripped, via_compat = tf_api(ctx.qualname(node.func))
+        stripped, how = tf_api(ctx.qualname(node.func))
         if stripped not in wanted:
             return None
         # `tf.compat.v1.X` and `tensorflow.python.*` internals still exist; `tf.X` may not.
-        lenient = via_compat or stripped.startswith("tensorflow.python.")
+        lenient = bool(how) or stripped.startswith("tensorflow.python.")
         severity = row.compat_severity if lenient else row.severity
         problem = row.problem.format(call=ctx.code(node))
         if row.severity != row.compat_severity:
-            if via_compat:
+            if how == "compat.v1":
                 problem += " (it still runs through `tf.compat.v1`, in graph mode only)"
+            elif how == "internal":
+                problem += (
+                    " (imported from TensorFlow's implementation modules, which still run it in "
+                    "graph mode only; the public TF1 name is gone)"
+                )
             elif not lenient:
                 problem += "; this name no longer exists in TensorFlow 2 (AttributeError)"
         return Hit(problem, row.remedy, severity=None if severity == row.severity else severity)
