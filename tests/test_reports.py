@@ -262,14 +262,40 @@ def test_table_plain_width_does_not_depend_on_the_environment(monkeypatch):
     monkeypatch.setenv("COLUMNS", "40")
     monkeypatch.setenv("FORCE_COLOR", "1")
     assert table.render(sample_report()) == wide
-    assert max(len(line) for line in wide.splitlines()) <= table.MAX_PLAIN_WIDTH
+    rows = wide[: wide.index("\nFindings\n")].strip("\n").splitlines()
+    assert len(rows) == 2 + len(sample_report().artifacts)  # header, rule, one line per artifact
 
 
-def test_table_coloured_fits_a_narrow_terminal_without_losing_columns():
-    text = table.render(sample_report(), color=True, width=120)
+def test_table_plain_rows_are_never_cut_however_long():
+    """Piped or `-o` output: a 300-character path keeps its row, severity and error columns."""
+    long_path = "deep/" * 59 + "m.h5"
+    report = Report(
+        "r",
+        artifacts=(
+            art(long_path, "keras-h5", findings=(Finding("TST301", "medium", "m."),)),
+            art("b.keras", "keras-v3", errors=("broken zip",)),
+        ),
+    )
+    text = table.render(report, color=False)
+    rows = text[: text.index("\nFindings\n")].strip("\n").splitlines()
+    assert len(rows) == 4 and len(long_path) > 200
+    assert rows[3].startswith(long_path + " ") and rows[3].split()[-1] == "MEDIUM"
+    assert rows[2].startswith("b.keras ") and rows[2].rstrip().endswith("ERROR")
+
+
+@pytest.mark.parametrize("width", [120, 80, 50, 36, 30, 20])
+def test_table_on_a_terminal_keeps_path_severity_and_errors_at_any_width(width):
+    text = table.render(sample_report(), color=True, width=width)
     plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
-    assert all(len(line) <= 120 for line in plain.splitlines())
-    assert "ERROR" in plain.splitlines()[1] or "ERROR" in plain.splitlines()[0]
+    listing = plain[: plain.index("Findings")]
+    assert all(len(line) <= width for line in listing.splitlines())
+    # undo folding: drop the severity and error cells that share a line with a path's first part
+    flat = re.sub(r"\b(CRITICAL|HIGH|MEDIUM|LOW|INFO|ERROR)\b|(?<=\s)-(?=\s)|\s", "", listing)
+    for a in sample_report().artifacts:
+        assert a.path.replace(" ", "") in flat
+    words = re.findall(r"[A-Z]+", listing)
+    assert words.count("CRITICAL") == 1 and words.count("HIGH") == 2  # whole, never "MEDIU"
+    assert "ERROR" in words and "CRITICA" not in words
 
 
 def test_table_says_when_nothing_was_found():

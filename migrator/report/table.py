@@ -2,7 +2,9 @@
 
 Rendered with rich into a string (cli.py is the only module that prints). Colour only when stdout
 is a terminal and NO_COLOR is unset; otherwise plain text at a width that depends on the report
-alone, so CI logs are stable, greppable and free of escape codes.
+alone, so CI logs are stable, greppable and free of escape codes. Plain rows are never wrapped or
+cut, however long (one artifact, one line); on a terminal long cells wrap inside their column,
+and the path, worst severity and error columns are never dropped or shortened.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from migrator.model import Finding, Report
+from migrator.model import Artifact, Finding, Report
 from migrator.report import register
 from migrator.report.common import (
     all_errors,
@@ -45,8 +47,9 @@ VERDICT_STYLE = {"loads": "green", "loads-with-changes": "yellow", "fails": "red
 
 # SIMPLE's layout with an ASCII rule under the header: readable in any CI log viewer.
 PLAIN_BOX = box.Box("    \n    \n -- \n    \n    \n -- \n    \n    \n", ascii=True)
-MIN_PLAIN_WIDTH, MAX_PLAIN_WIDTH = 100, 200
-MAX_PATH_WIDTH = 80  # paths up to this long are never folded (they are what users grep for)
+MIN_PLAIN_WIDTH = 100
+SEVERITY_WIDTH = len("CRITICAL")
+COMPACT_MIN_WIDTH = 36  # narrower terminals get one text block per artifact
 
 
 def use_color() -> bool:
@@ -66,8 +69,9 @@ def render(report: Report, *, color: bool | None = None, width: int | None = Non
     artifacts = _artifact_table(report, color, width)
     listing: Table | Text = artifacts if report.artifacts else Text("No artifacts found.")
     parts = [listing, Text(""), *_findings(report), *_errors(report), _summary(report)]
-    if width is None:
-        width = max(MIN_PLAIN_WIDTH, min(MAX_PLAIN_WIDTH, _natural_width(artifacts)))
+    if width is None and isinstance(artifacts, Table):
+        width = max(MIN_PLAIN_WIDTH, _natural_width(artifacts))
+    width = width or MIN_PLAIN_WIDTH
     out = io.StringIO()
     console = Console(
         file=out,
@@ -85,7 +89,8 @@ def render(report: Report, *, color: bool | None = None, width: int | None = Non
     )
     for part in parts:
         # Lines of text (errors, summary) are never wrapped: one error stays one greppable line.
-        console.print(part, soft_wrap=isinstance(part, Text))
+        # The listing is, whatever its layout: it must fit the terminal it was sized for.
+        console.print(part, soft_wrap=isinstance(part, Text) and part is not listing)
     text = safe_text(out.getvalue())
     if not color:
         text = "\n".join(line.rstrip() for line in text.split("\n"))
@@ -98,17 +103,40 @@ def _sev(severity: str | None, width: int = 0) -> Text:
     return Text(severity.upper().ljust(width), style=SEVERITY_STYLE.get(severity, ""))
 
 
-def _artifact_table(report: Report, color: bool, width: int | None) -> Table:
-    """One row per artifact. With a known (terminal) width the path column takes what the others
-    leave; in plain output paths up to MAX_PATH_WIDTH are never folded."""
+def _artifact_table(report: Report, color: bool, width: int | None) -> Table | Text:
+    """One row per artifact, every column on one line when the width allows it (always in plain
+    output, whose width follows the widest row). On a terminal too narrow for that, the facts
+    move under the path (`_compact_table`); below COMPACT_MIN_WIDTH each artifact is a block of
+    text the terminal wraps. Path, worst severity and errors are kept in every layout."""
+    table = _full_table(report, color)
+    if width is None:
+        for column in table.columns:
+            column.no_wrap = True  # plain: the console is as wide as the widest row
+        return table
+    if _natural_width(table) <= width:
+        return table
+    if width >= COMPACT_MIN_WIDTH:
+        return _compact_table(report, color)
+    return _blocks(report)
+
+
+def _row_facts(artifact: Artifact, with_verdicts: bool) -> tuple[str, str, str]:
+    """(era and notes, verdict text, verdict style) of an artifact's row."""
+    notes = ", ".join(p for p in (era(artifact), notes_text(artifact)) if p and p != "unknown")
+    if not with_verdicts:
+        return notes or "-", "", ""
+    v = verdict_summary(artifact)
+    text = f"{v.verdict} ({v.env})" if v and v.env != "-" else v.verdict if v else "-"
+    return notes or "-", text, VERDICT_STYLE.get(v.verdict, "") if v else ""
+
+
+def _error_cell(artifact: Artifact) -> Text:
+    return Text("ERROR", style="bold red") if artifact.errors else Text("")
+
+
+def _full_table(report: Report, color: bool) -> Table:
     with_verdicts = any(a.loadability for a in report.artifacts)
-    table = Table(
-        box=box.SIMPLE_HEAD if color else PLAIN_BOX,
-        show_edge=False,
-        pad_edge=False,
-        header_style="bold" if color else "",
-        title=None,
-    )
+    table = _table(color)
     table.add_column("PATH", overflow="fold")
     table.add_column("FORMAT", no_wrap=True)
     table.add_column("PRODUCER", overflow="fold")
@@ -118,24 +146,65 @@ def _artifact_table(report: Report, color: bool, width: int | None) -> Table:
     table.add_column("WORST", no_wrap=True)
     table.add_column("ERROR", no_wrap=True)
     for a in sorted(report.artifacts, key=lambda a: a.path):
-        notes = ", ".join(p for p in (era(a), notes_text(a)) if p and p != "unknown") or "-"
+        notes, verdict, style = _row_facts(a, with_verdicts)
         row: list[Text] = [Text(a.path), Text(a.format), Text(producer_text(a)), Text(notes)]
         if with_verdicts:
-            v = verdict_summary(a)
-            text = f"{v.verdict} ({v.env})" if v and v.env != "-" else v.verdict if v else "-"
-            row.append(Text(text, style=VERDICT_STYLE.get(v.verdict, "") if v else ""))
-        row.append(_sev(worst_severity(a.findings)))
-        row.append(Text("ERROR", style="bold red") if a.errors else Text(""))
+            row.append(Text(verdict, style=style))
+        row += [_sev(worst_severity(a.findings)), _error_cell(a)]
         table.add_row(*row)
-    path = table.columns[0]
-    longest = max((len(a.path) for a in report.artifacts), default=4)
-    if width is None:
-        path.min_width = min(longest, MAX_PATH_WIDTH)
-    else:
-        others = _natural_width(table) - max(longest, len("PATH"))
-        path.max_width = max(20, width - others)
-        path.min_width = min(longest, path.max_width)
     return table
+
+
+def _facts_line(artifact: Artifact, with_verdicts: bool) -> Text:
+    notes, verdict, style = _row_facts(artifact, with_verdicts)
+    line = Text(f"{artifact.format} · {producer_text(artifact)} · {notes}", style="dim")
+    if with_verdicts:
+        line.append(" · ", style="dim")
+        line.append(verdict, style=style)
+    return line
+
+
+def _compact_table(report: Report, color: bool) -> Table:
+    """PATH (with format, producer, era and verdict on the lines under it), WORST, ERROR."""
+    with_verdicts = any(a.loadability for a in report.artifacts)
+    table = _table(color)
+    header = "PATH / FORMAT · PRODUCER · ERA" + (" · LOADS IN NEWEST TF" if with_verdicts else "")
+    table.add_column(header, overflow="fold", ratio=1)
+    table.add_column("WORST", no_wrap=True, width=SEVERITY_WIDTH)
+    table.add_column("ERROR", no_wrap=True, width=len("ERROR"))
+    for a in sorted(report.artifacts, key=lambda a: a.path):
+        cell = Text(a.path)
+        cell.append("\n")
+        cell.append_text(_facts_line(a, with_verdicts))
+        table.add_row(cell, _sev(worst_severity(a.findings)), _error_cell(a))
+    return table
+
+
+def _blocks(report: Report) -> Text:
+    """The narrowest layout: per artifact its path, then severity, error and facts indented."""
+    with_verdicts = any(a.loadability for a in report.artifacts)
+    out = Text(overflow="fold")
+    for a in sorted(report.artifacts, key=lambda a: a.path):
+        out.append(a.path, style="bold")
+        out.append("\n  ")
+        out.append_text(_sev(worst_severity(a.findings)))
+        if a.errors:
+            out.append(" ")
+            out.append_text(_error_cell(a))
+        out.append("\n  ")
+        out.append_text(_facts_line(a, with_verdicts))
+        out.append("\n")
+    return out
+
+
+def _table(color: bool) -> Table:
+    return Table(
+        box=box.SIMPLE_HEAD if color else PLAIN_BOX,
+        show_edge=False,
+        pad_edge=False,
+        header_style="bold" if color else "",
+        title=None,
+    )
 
 
 def _natural_width(table: Table) -> int:
