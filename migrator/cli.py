@@ -90,8 +90,10 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true", help="print the artifact's JSON record(s)")
 
     from migrator.convert.command import add_parser
+    from migrator.fix.command import add_parser as add_fix_parser
 
     add_parser(sub)
+    add_fix_parser(sub)
     return p
 
 
@@ -172,6 +174,10 @@ def _run(args: argparse.Namespace) -> int:
         return _rules(args)
     if args.command == "convert":
         return _convert(args)
+    if args.command == "fix":
+        from migrator.fix.command import run as run_fix
+
+        return run_fix(args, sys.stdout, sys.stderr)
     return EXIT_ERRORS
 
 
