@@ -308,7 +308,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "serving_hp2_tflite/saved_model_half_plus_two_tflite/00000123/model.tflite": ("MIG122:i",),
     "serving_hp2_trt_tf22/saved_model_half_plus_two_gpu_trt/00000123": ("MIG103:m",),
     "serving_matrix_hp2_tf12/matrix_half_plus_two/1": ("MIG103:m",),
-    "serving_parse_example_tflite/parse_example_tflite/00000123/model.tflite": ("MIG122:i",),
+    "serving_parse_example_tflite/parse_example_tflite/00000123/model.tflite": ("MIG122:i", "MIG129:m"),
     "snake_keras3_weights_h5/model.weights.h5": (),
     "tetrisdqn_tf212_keras_sm_fingerprint/agent_no_conv_big_delta_state+1000": ("MIG101:h",),
     "tfjs_celsius_layers_k212/model.json": ("MIG122:i",),

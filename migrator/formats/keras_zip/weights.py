@@ -26,6 +26,7 @@ from migrator.formats.keras_zip.container import (
     Source,
     json_member,
 )
+from migrator.payload.pickles import disassemble, looks_like_pickle, npy_pickle
 
 NPZ_MEMBERS_CAP = 100_000
 NPZ_COMPRESSED_CAP = 64 * 1024 * 1024  # a deflated npz member is scanned only up to this size
@@ -217,6 +218,9 @@ def _inspect_npz(
             nested = zipfile.ZipFile(handle)  # type: ignore[arg-type]
         except Exception as exc:
             issue(None, f"not a zip archive: {_describe_bytes(head)} ({exc})")
+            if looks_like_pickle(head):  # named from its opcodes, never unpickled
+                handle.seek(0)
+                issues[-1]["pickle"] = disassemble(handle).as_dict()
             return
         for count, info in enumerate(nested.infolist()):
             if count >= NPZ_MEMBERS_CAP:
@@ -239,6 +243,7 @@ def _inspect_npz(
                         "array": info.filename[: -len(".npy")],
                         "dtype": descr if isinstance(descr, str) else repr(descr),
                         "shape": list(shape) if isinstance(shape, tuple) else shape,
+                        "pickle": npy_pickle(nested, info).as_dict(),
                     }
                 )
 

@@ -16,8 +16,14 @@ from migrator.facts import (
 from migrator.formats import keras_config
 from migrator.knowledge.keras3 import KERAS_PACKAGES
 from migrator.model import Artifact
+from migrator.payload.bytecode import BytecodeError, decode_keras_code, read_code_names
 from migrator.rules import Hit, artifact_rule
 from migrator.rules.security import LOAD
+from migrator.rules.security._dangerous import (
+    DANGEROUS_BUILTINS,
+    DANGEROUS_MODULES,
+    bytecode_references,
+)
 
 # --- Lambda layers and other code in configs ---------------------------------------------------
 
@@ -55,10 +61,10 @@ def lambda_layer(artifact: Artifact) -> Iterable[Hit]:
     marshalled = [i for i in entries if i["marshalled"]]
     named = [i for i in entries if not i["marshalled"]]
     if marshalled:
-        paths = [f"{i['path']} ({', '.join(i['fields'])})" for i in marshalled]
+        paths = [_named_payload(i) for i in marshalled]
         yield Hit(
             f"{len(marshalled)} layer(s) with marshalled Python bytecode in {where}: "
-            f"{short_list(paths)}: loading unmarshals and runs it",
+            f"{short_list(paths, 3)}: loading unmarshals and runs it",
             "do not load this file with Keras unless you trust its source; rebuild the Lambda "
             "as reviewed code and load only the weights",
         )
@@ -75,10 +81,11 @@ def lambda_layer(artifact: Artifact) -> Iterable[Hit]:
 
 
 def _lambda_entries(artifact: Artifact) -> list[dict[str, Any]]:
-    """Every Lambda/marshalled entry: path, fields, marshalled, function (name or '?')."""
+    """Every Lambda/marshalled entry: path, fields, marshalled, function (name or '?'), codes."""
     out: dict[str, dict[str, Any]] = {}
     found = model_config(artifact)
     if found is not None:
+        layers = dict(keras_config.iter_layers(found.config))
         for item in keras_config.lambda_layers(found.config):
             function = _function_name(found.config, item["path"])
             out[item["path"]] = {
@@ -86,12 +93,72 @@ def _lambda_entries(artifact: Artifact) -> list[dict[str, Any]]:
                 "fields": item["marshalled_fields"] or ["function"],
                 "marshalled": bool(item["marshalled"]),
                 "function": function,
+                "codes": _layer_codes(layers.get(item["path"], {})),
             }
     if artifact.format == "keras-v3":  # `__lambda__` anywhere, compile_config included
+        roots = {"": artifact.reading.raw.get("model_config")}
+        roots["compile_config"] = artifact.reading.raw.get("compile_config")
+        entries = {
+            path: entry
+            for root, value in roots.items()
+            if value is not None
+            for path, entry in keras_config.serialized_objects(value, root)
+        }
         for path in artifact.details.get("lambda_entries") or []:
             if not any(path.startswith(p) or p in path for p in out):
-                out[path] = {"path": path, "fields": ["__lambda__"], "marshalled": True}
+                inner = entries.get(path, {}).get("config")
+                code = inner.get("code") if isinstance(inner, Mapping) else None
+                out[path] = {
+                    "path": path,
+                    "fields": ["__lambda__"],
+                    "marshalled": True,
+                    "codes": [("__lambda__", code)] if isinstance(code, str) else [],
+                }
     return list(out.values())
+
+
+def _layer_codes(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, code string) of every marshalled function in one layer's config."""
+    config = entry.get("config")
+    if not isinstance(config, Mapping):
+        return []
+    out = []
+    for key, value in config.items():
+        if isinstance(value, Mapping) and value.get("class_name") == "__lambda__":
+            inner = value.get("config")
+            code = inner.get("code") if isinstance(inner, Mapping) else None
+        elif config.get(f"{key}_type") == "lambda":
+            code = value[0] if isinstance(value, list | tuple) and value else value
+        else:
+            continue
+        if isinstance(code, str):
+            out.append((str(key), code))
+    return out
+
+
+def _named_payload(item: Mapping[str, Any]) -> str:
+    """`lambda_1` (function): bytecode references `os.system`, or why the names are unknown."""
+    label = f"`{item['path']}`"
+    codes = item.get("codes") or []
+    if not codes:
+        return f"{label} ({', '.join(item['fields'])}): bytecode present, its code string not found"
+    parts = []
+    for field, code in codes:
+        try:
+            names = read_code_names(decode_keras_code(code))
+        except BytecodeError as exc:
+            parts.append(f"{field}: bytecode present, names could not be read ({exc})")
+            continue
+        references = bytecode_references(names.names, names.strings)
+        if references:
+            shown = ", ".join(f"`{r}`" for r in references[:6])
+            parts.append(f"{field}: bytecode references {shown}")
+        else:
+            seen = ", ".join(f"`{n}`" for n in names.names[:6]) or "no global names"
+            parts.append(f"{field}: bytecode (Python {names.python}) references {seen}")
+        if names.strings and references:
+            parts[-1] += f" with {short_list([repr(t[:60]) for t in names.strings], 2)}"
+    return f"{label} {'; '.join(parts)}"
 
 
 def _function_name(config: Mapping[str, Any], path: str) -> str:
@@ -106,61 +173,6 @@ def _function_name(config: Mapping[str, Any], path: str) -> str:
             value = function.get("config")
             return value if isinstance(value, str) else str(function.get("class_name"))
     return "?"
-
-
-# Python modules whose callables give a config process, file or network access.
-_DANGEROUS_MODULES = frozenset(
-    {
-        "os",
-        "posix",
-        "nt",
-        "subprocess",
-        "sys",
-        "shutil",
-        "socket",
-        "importlib",
-        "runpy",
-        "pickle",
-        "marshal",
-        "ctypes",
-        "code",
-        "codeop",
-        "pty",
-        "webbrowser",
-        "multiprocessing",
-        "http",
-        "urllib",
-        "requests",
-        "io",
-        "pathlib",
-        "tempfile",
-        "commands",
-        "platform",
-        "signal",
-        "types",
-    }
-)
-# `builtins` callables a function entry must never name.
-_DANGEROUS_BUILTINS = frozenset(
-    {
-        "eval",
-        "exec",
-        "compile",
-        "open",
-        "__import__",
-        "getattr",
-        "setattr",
-        "delattr",
-        "globals",
-        "locals",
-        "vars",
-        "input",
-        "breakpoint",
-        "exit",
-        "quit",
-        "help",
-    }
-)
 
 
 @artifact_rule(
@@ -204,13 +216,13 @@ def config_module_outside_keras(artifact: Artifact) -> Hit | None:
             top = module.split(".", 1)[0]
             if top == "builtins":
                 target = entry.get("config") if name == "function" else name
-                if isinstance(target, str) and target in _DANGEROUS_BUILTINS:
+                if isinstance(target, str) and target in DANGEROUS_BUILTINS:
                     dangerous.append(f"{path}: builtins.{target}")
                 continue
             if top in KERAS_PACKAGES:
                 continue
             item = f"{path}: {module}.{name}"
-            (dangerous if top in _DANGEROUS_MODULES else foreign).append(item)
+            (dangerous if top in DANGEROUS_MODULES else foreign).append(item)
     if not dangerous and not foreign:
         return None
     culprits = dangerous + foreign

@@ -6,6 +6,7 @@ members.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from migrator.facts import (
     short_list,
@@ -13,6 +14,7 @@ from migrator.facts import (
 from migrator.model import Artifact
 from migrator.rules import Hit, artifact_rule
 from migrator.rules.security import LOAD
+from migrator.rules.security._dangerous import dangerous_callable, expected_in_pickle
 
 # --- weights and containers -------------------------------------------------------------------
 
@@ -34,6 +36,11 @@ def npz_pickle(artifact: Artifact) -> Hit | None:
     that use `allow_pickle=True` run whatever a crafted pickle says. A weights member that is
     not a zip at all but starts like a pickle is worse still: it exists only to be unpickled.
 
+    The pickle is disassembled with `pickletools` (never loaded) and the finding names the
+    callables it imports: critical when any is from a process, file, network or code-loading
+    module (`posix.system`, `builtins.eval`, `subprocess.Popen`) or anything beyond NumPy's own
+    array reconstruction; high when it only rebuilds arrays and dicts as Keras' npz writer does.
+
     Fix: do not load the file; if the model is needed, rebuild it from trusted code and retrain,
     or load the weights only in an isolated sandbox and re-save them as `.weights.h5`.
     """
@@ -45,14 +52,47 @@ def npz_pickle(artifact: Artifact) -> Hit | None:
     ]
     if not arrays and not issues:
         return None
-    parts = [f"{i.get('entry')}: {i.get('problem')}" for i in issues]  # bare pickles first
-    parts += [f"{a.get('entry')}:{a.get('array')} (dtype {a.get('dtype')})" for a in arrays]
+    payloads = [(str(i.get("entry")), i.get("pickle")) for i in issues]  # bare pickles first
+    payloads += [(f"{a.get('entry')}/{a.get('array')}.npy", a.get("pickle")) for a in arrays]
+    named = [_named_pickle(where, found) for where, found in payloads]
+    dangerous = [text for text, level in named if level == "dangerous"]
+    unexpected = [text for text, level in named if level == "unexpected"]
+    unread = [text for text, level in named if level == "unread"]
+    if dangerous or unexpected or unread:
+        shown = dangerous + unexpected + unread
+        return Hit(
+            f"{short_list(shown, 3)}: loading unpickles it, which runs those calls",
+            "do not load this file; rebuild the model from trusted code, or re-save the weights "
+            "as `.weights.h5` inside an isolated sandbox",
+        )
     return Hit(
-        f"pickled data in the npz weights ({short_list(parts, 3)}): loading unpickles it, which "
-        "can run arbitrary code",
-        "do not load this file; rebuild the model from trusted code, or re-save the weights as "
-        "`.weights.h5` inside an isolated sandbox",
+        f"pickled data in the npz weights ({short_list([t for t, _ in named], 3)}): it only "
+        "rebuilds NumPy arrays and containers, but loaders that accept it unpickle, which is a "
+        "code path a crafted file uses",
+        "re-save the weights as `.weights.h5` (inside an isolated sandbox) and stop shipping npz "
+        "weights",
+        severity="high",
     )
+
+
+def _named_pickle(where: str, found: Any) -> tuple[str, str]:
+    """("pickle in `x` calls `posix.system`", level): level dangerous/unexpected/unread/expected."""
+    if not isinstance(found, Mapping):
+        return f"pickle in `{where}` (not disassembled)", "unread"
+    imports = [str(i) for i in found.get("imports") or []]
+    bad = [i for i in imports if dangerous_callable(i)]
+    odd = [i for i in imports if not dangerous_callable(i) and not expected_in_pickle(i)]
+    stopped = f" ({found['error']})" if found.get("error") else ""
+    verb = "calls" if found.get("calls") else "imports"
+    if bad or odd:
+        shown = ", ".join(f"`{i}`" for i in (bad + odd)[:4])
+        more = f" and {len(bad + odd) - 4} more" if len(bad + odd) > 4 else ""
+        return f"pickle in `{where}` {verb} {shown}{more}{stopped}", (
+            "dangerous" if bad else "unexpected"
+        )
+    if found.get("error") and not imports:
+        return f"pickle in `{where}`: names could not be read{stopped}", "unread"
+    return f"`{where}` ({', '.join(imports[:3]) or 'no imports'})", "expected"
 
 
 def _external_links(artifact: Artifact) -> list[str]:
