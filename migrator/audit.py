@@ -1,27 +1,54 @@
-"""The audit pipeline: discover -> read -> judge, producing a `Report` (nothing here prints)."""
+"""The audit pipeline: discover -> read -> judge, producing a `Report` (nothing here prints).
+
+Reading and judging both happen in the worker processes (`workers.py`), under the per-artifact
+deadline and memory limit: rules walk whatever a reader parsed, and a hostile file (a YAML alias
+bomb, a config nested a million deep) must cost one error line, not the main process. The main
+process keeps only what the report shows: once judged, an artifact's `raw` (the parsed configs
+and op lists the rules walked) is dropped in the worker and never crosses the pipe, so the
+main process grows with the number of artifacts, not with their contents.
+
+SIGTERM and SIGINT end an audit with `Interrupted` (the command line turns it into exit 143/130
+and writes no report): the pool stops its workers on the way out, and workers die with their
+parent in any case.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from types import FrameType
 
 from migrator.discover import Discovery, discover, read_head
-from migrator.errors import ArtifactError
+from migrator.errors import ArtifactError, Interrupted
 from migrator.formats import reader
 from migrator.model import Artifact, Candidate, Reading, Report
-from migrator.workers import DEFAULT_TIMEOUT, ReaderPool, default_jobs
+from migrator.workers import DEFAULT_TIMEOUT, ReaderPool, default_jobs, hdf5_deadline
+
+# Readers whose work is HDF5 metadata, which gets a deadline scaled by file size (workers.py).
+HDF5_READERS = frozenset({"hdf5"})
+_OUT_OF_MEMORY = "ran out of memory reading this file; it is probably damaged or hostile"
 
 
 def read_reading(candidate: Candidate) -> Reading:
-    """Read one candidate; every failure becomes an error line on the reading, never a raise."""
+    """Read one candidate; every failure becomes an error line on the reading, never a raise.
+
+    MemoryError is the exception: it propagates, so a worker can name the memory limit it hit.
+    """
     if not candidate.reader:
         return Reading("unknown", errors=(_unclaimed(candidate),))
     try:
         return reader(candidate.reader).read(candidate)
     except ArtifactError as exc:
         return Reading(getattr(exc, "format", None) or "unknown", errors=(exc.short,))
-    except (OSError, MemoryError) as exc:
+    except MemoryError:
+        raise
+    except OSError as exc:
         return Reading("unknown", errors=(f"cannot read ({type(exc).__name__}: {exc})",))
     except Exception as exc:  # a reader bug must not stop a ten-thousand-model batch
         return Reading(
@@ -35,7 +62,14 @@ def read_reading(candidate: Candidate) -> Reading:
 
 def read_candidate(candidate: Candidate) -> Artifact:
     """Read one candidate in this process (no timeout): for callers that read a single artifact."""
-    return Artifact(candidate.rel, candidate.location, read_reading(candidate), candidate.files)
+    return Artifact(candidate.rel, candidate.location, _read_here(candidate), candidate.files)
+
+
+def _read_here(candidate: Candidate) -> Reading:
+    try:
+        return read_reading(candidate)
+    except MemoryError:
+        return Reading("unknown", errors=(_OUT_OF_MEMORY,))
 
 
 def _unclaimed(candidate: Candidate) -> str:
@@ -55,6 +89,31 @@ def _unclaimed(candidate: Candidate) -> str:
 Judge = Callable[[Artifact], Artifact]
 
 
+def judge_candidate(
+    item: tuple[str, Candidate], judges: Sequence[Judge], *, keep_raw: bool = True
+) -> Artifact:
+    """Read one (prefix, candidate) and run the judges on it; with `keep_raw=False`, drop `raw`."""
+    prefix, candidate = item
+    artifact = Artifact(candidate.rel, candidate.location, read_reading(candidate), candidate.files)
+    if prefix:
+        artifact = _with_prefix(artifact, prefix)
+    for judge in judges:
+        artifact = judge(artifact)
+    if not keep_raw and artifact.reading.raw:
+        artifact = replace(artifact, reading=replace(artifact.reading, raw={}))
+    return artifact
+
+
+def _deadline(timeout: float, item: tuple[str, Candidate]) -> float:
+    candidate = item[1]
+    if candidate.reader in HDF5_READERS:
+        try:
+            return hdf5_deadline(candidate.location.stat().st_size, timeout)
+        except OSError:
+            return timeout
+    return timeout
+
+
 def audit(
     paths: Sequence[Path],
     *,
@@ -62,13 +121,36 @@ def audit(
     code_rules: Callable[[str, Path], object] | None = None,
     jobs: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    memory_limit: int | None = None,
+    exclude: Sequence[str] = (),
+    include: Sequence[str] = (),
 ) -> Report:
     """Audit one or more paths. With several, paths in the report are relative to their common folder.
 
-    Readers run in `jobs` worker processes (default: up to 4, one per core), each artifact bounded
-    by `timeout` seconds, so a damaged file that hangs or crashes a C library costs one error line.
-    `jobs=0` reads in this process, without that protection (for debugging).
+    Readers and judges run in `jobs` worker processes (default: up to 4, one per core), each
+    artifact bounded by `timeout` seconds (HDF5: less, scaled by size) and `memory_limit` MB
+    (default: sized for the machine), so a damaged file that hangs, exhausts memory or crashes a
+    C library costs one error line. `jobs=0` reads in this process, without that protection.
+    When judges are given, `raw` is dropped from each reading once they have run: the report
+    does not carry it. `exclude`/`include` are globs on the reported paths (discover.py).
+    Raises `Interrupted` on SIGTERM or SIGINT.
     """
+    with _signals_interrupt():
+        return _audit(
+            paths, judges, code_rules, jobs, timeout, memory_limit, tuple(exclude), tuple(include)
+        )
+
+
+def _audit(
+    paths: Sequence[Path],
+    judges: Sequence[Judge],
+    code_rules: Callable[[str, Path], object] | None,
+    jobs: int | None,
+    timeout: float,
+    memory_limit: int | None,
+    exclude: tuple[str, ...],
+    include: tuple[str, ...],
+) -> Report:
     resolved = [Path(p) for p in paths]
     if len(resolved) == 1 and not resolved[0].is_file():
         base = resolved[0]
@@ -83,37 +165,76 @@ def audit(
         else:
             prefixes = [Path(os.path.relpath(p.absolute(), base)).as_posix() for p in resolved]
     errors: list[str] = []
+    skipped: list[str] = []
     sources = []
-    candidates: list[tuple[str, Candidate]] = []
+    todo: list[tuple[str, Candidate]] = []
     for path, prefix in zip(resolved, prefixes, strict=True):
-        found: Discovery = discover(path)
+        found: Discovery = discover(path, exclude=exclude, include=include)
         errors.extend(_prefixed_error(prefix, e) for e in found.errors)
-        candidates.extend((prefix, c) for c in found.candidates)
+        skipped.extend(_prefixed_error(prefix, e) for e in found.skipped)
+        todo.extend((prefix, c) for c in found.candidates)
         if code_rules is not None:
             for rel, location in found.sources:
                 sources.append(code_rules(_prefixed(prefix, rel), location))
+        del found
 
     jobs = default_jobs() if jobs is None else jobs
-    todo = [c for _, c in candidates]
-    if jobs <= 0 or len(todo) <= 1 and timeout <= 0:
-        readings = ((c, read_reading(c)) for c in todo)
-    else:
-        readings = ReaderPool(read_reading, jobs, timeout).map(todo)
+    work = partial(judge_candidate, judges=tuple(judges), keep_raw=not judges)
     artifacts: list[Artifact] = []
-    for (prefix, _), (candidate, reading) in zip(candidates, readings, strict=True):
-        artifact = Artifact(candidate.rel, candidate.location, reading, candidate.files)
-        if prefix:
-            artifact = _with_prefix(artifact, prefix)
-        for judge in judges:
-            artifact = judge(artifact)
-        artifacts.append(artifact)
+    for (prefix, candidate), result in _judged(work, todo, jobs, timeout, memory_limit):
+        if isinstance(result, Reading):  # the worker died, overran or ran out of memory
+            result = Artifact(candidate.rel, candidate.location, result, candidate.files)
+            if prefix:
+                result = _with_prefix(result, prefix)
+        artifacts.append(result)
+    del todo
     artifacts.sort(key=lambda a: a.path)
     return Report(
         root=base.as_posix(),
         artifacts=tuple(artifacts),
         errors=tuple(errors),
         sources=tuple(sources),
+        skipped=tuple(skipped),
     )
+
+
+def _judged(
+    work: Callable[[tuple[str, Candidate]], Artifact],
+    todo: list[tuple[str, Candidate]],
+    jobs: int,
+    timeout: float,
+    memory_limit: int | None,
+) -> Iterator[tuple[tuple[str, Candidate], Artifact | Reading]]:
+    if jobs <= 0 or len(todo) <= 1 and timeout <= 0:
+        for item in todo:
+            try:
+                yield item, work(item)
+            except MemoryError:
+                yield item, Reading("unknown", errors=(_OUT_OF_MEMORY,))
+        return
+    pool: ReaderPool[tuple[str, Candidate], Artifact | Reading] = ReaderPool(
+        work, jobs, timeout, memory_mb=memory_limit, deadline=partial(_deadline, timeout)
+    )
+    yield from pool.map(todo)
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM (and Ctrl-C) into `Interrupted` while the audit runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(signum)
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(signal.SIGINT) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _prefixed(prefix: str, rel: str) -> str:
@@ -127,8 +248,6 @@ def _prefixed_error(prefix: str, error: str) -> str:
 
 
 def _with_prefix(artifact: Artifact, prefix: str) -> Artifact:
-    from dataclasses import replace
-
     return replace(
         artifact,
         path=_prefixed(prefix, artifact.path),

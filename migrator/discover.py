@@ -3,12 +3,22 @@
 Discovery reads at most the first 64 bytes of a file (and small directory listings); the readers
 decide the rest. Layout facts that only the surrounding folders tell (TF Serving version folders,
 timestamped estimator/contrib exports) are attached here as the candidate's context.
+
+Nothing is left out without a line, because a CI job reading "0 findings" must be able to trust
+that every file was looked at: FIFOs, sockets and devices named like models, dangling or looping
+symlinks and damaged model-named files are errors; tool folders (`.git`, `node_modules`...),
+`exclude` globs and symlinks to folders audited elsewhere are `skipped` lines. Dot-folders are
+audited like any other. Symlinked folders are followed once: a link whose target lies inside the
+audited tree is audited at its real place, and every folder is entered at most once by real path,
+so a link loop ends.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -50,6 +60,33 @@ class Discovery:
     candidates: list[Candidate] = field(default_factory=list)
     sources: list[tuple[str, Path]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """What a walk carries from folder to folder: the filters and the folders already entered."""
+
+    root: str  # real path of the audited folder
+    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    entered: set[str] = field(default_factory=set)
+
+    def left_out(self, rel: str, name: str, folder: bool) -> str | None:
+        """Why `rel` is not walked into (a skipped line), or None to walk it."""
+        if _matches(self.include, rel, name):
+            return None
+        for pattern in self.exclude:
+            if _matches((pattern,), rel, name):
+                return f"{rel}: excluded by the pattern {pattern!r}"
+        if folder and name in SKIP_DIRS:
+            return f"{rel}/: tool folder not audited; pass --include {name!r} to audit it"
+        return None
+
+
+def _matches(patterns: tuple[str, ...], rel: str, name: str) -> bool:
+    """A pattern with a slash matches the whole relative path, one without it matches the name."""
+    return any(fnmatch.fnmatchcase(rel if "/" in p else name, p.rstrip("/")) for p in patterns)
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
@@ -87,19 +124,41 @@ def _join(rel_dir: str, name: str) -> str:
     return name if rel_dir == "." else f"{rel_dir}/{name}"
 
 
-def _list_dir(path: Path) -> tuple[list[str], list[str]]:
-    """(file names, folder names) in `path`, sorted; symlinked folders are not followed."""
+def _list_dir(
+    path: Path, problems: list[tuple[str, str]] | None = None
+) -> tuple[list[str], list[str]]:
+    """(file names, folder names) in `path`, sorted; symlinks are followed.
+
+    Entries that are neither (FIFOs, sockets, devices, dangling or looping symlinks) go to
+    `problems` as (name, what it is) when a list is given.
+    """
     files, dirs = [], []
     with os.scandir(path) as it:
         for entry in it:
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    dirs.append(entry.name)
-                elif entry.is_file():
-                    files.append(entry.name)
-            except OSError:
+                mode = entry.stat().st_mode
+            except OSError as exc:
+                if problems is not None:
+                    what = "a symlink loop" if exc.errno == 40 else "a dangling symlink"
+                    problems.append((entry.name, f"{what} ({exc.strerror or exc})"))
                 continue
+            if stat.S_ISDIR(mode):
+                dirs.append(entry.name)
+            elif stat.S_ISREG(mode):
+                files.append(entry.name)
+            elif problems is not None:
+                problems.append((entry.name, f"a {_kind(mode)}, not a regular file"))
     return sorted(files), sorted(dirs)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
 
 
 class ClaimFailed(Exception):
@@ -178,12 +237,34 @@ def _dir_members(path: Path, rel: str, owned: frozenset[str]) -> tuple[str, ...]
     return tuple(out)
 
 
-def _scan_dir(path: Path, rel: str, found: Discovery) -> None:
+def _scan_dir(path: Path, rel: str, found: Discovery, walk: _Walk) -> None:
+    real = os.path.realpath(path)
+    if real in walk.entered:
+        found.skipped.append(f"{rel}/: the same folder as one already audited ({real})")
+        return
+    walk.entered.add(real)
+    problems: list[tuple[str, str]] = []
     try:
-        files, dirs = _list_dir(path)
+        files, dirs = _list_dir(path, problems)
     except OSError as exc:
         found.errors.append(f"{rel}: cannot list folder ({exc.strerror or exc}); check permissions")
         return
+    for name, what in problems:
+        prel = _join(rel, name)
+        if walk.left_out(prel, name, folder=False) is not None:
+            continue
+        if _looks_like_model(name) or (path / name).is_symlink():
+            found.errors.append(f"{prel}: is {what}; nothing was read from it")
+        else:
+            found.skipped.append(f"{prel}: is {what}; not read")
+    kept = []
+    for name in files:
+        why = walk.left_out(_join(rel, name), name, folder=False)
+        if why is not None:
+            found.skipped.append(why)
+        else:
+            kept.append(name)
+    files = kept
     names = frozenset(files) | frozenset(d + "/" for d in dirs)
     try:
         owner = _claim_dir(path, names)
@@ -228,13 +309,24 @@ def _scan_dir(path: Path, rel: str, found: Discovery) -> None:
             continue
         if owner is not None:
             found.candidates.append(Candidate(fpath, frel, owner, (frel,)))
-        elif _looks_like_model(fname):
+        elif _looks_like_model(fname) or _damaged_architecture(fpath):
             found.candidates.append(Candidate(fpath, frel, "", (frel,)))
 
     for dname in dirs:
-        if dname in SKIP_DIRS or (dname.startswith(".") and dname not in (".", "..")):
+        drel = _join(rel, dname)
+        why = walk.left_out(drel, dname, folder=True)
+        if why is not None:
+            found.skipped.append(why)
             continue
-        _scan_dir(path / dname, _join(rel, dname), found)
+        dpath = path / dname
+        if dpath.is_symlink():
+            target = os.path.realpath(dpath)
+            inside = os.path.commonpath([walk.root, target]) == walk.root
+            if inside and target != walk.root:
+                where = Path(os.path.relpath(target, walk.root)).as_posix()
+                found.skipped.append(f"{drel}/: a symlink to {where}/, audited there")
+                continue
+        _scan_dir(dpath, drel, found, walk)
 
 
 def _looks_like_model(name: str) -> bool:
@@ -242,13 +334,62 @@ def _looks_like_model(name: str) -> bool:
     return lower.endswith(MODEL_SUFFIXES) or bool(re.search(r"\.data-\d{5}-of-\d{5}$", lower))
 
 
-def discover(root: Path) -> Discovery:
-    """Find every artifact under `root` (a folder, a file, or a checkpoint prefix)."""
+_ARCH_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def _damaged_architecture(path: Path) -> bool:
+    """A `*model*.json/.yaml` no reader claimed and that does not even parse: a lost architecture.
+
+    Valid JSON/YAML that is simply not a Keras config (a `model.json` of some web app) stays
+    unreported; files over 1 MB are left to what the readers said.
+    """
+    lower = path.name.lower()
+    if "model" not in lower or not lower.endswith(_ARCH_SUFFIXES):
+        return False
+    try:
+        if path.stat().st_size > 2**20:
+            return False
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return True
+    if not text.strip():
+        return True
+    if lower.endswith(".json"):
+        import json
+
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError):
+            return True
+        return False
+    try:
+        from migrator.formats.keras_arch import yaml_is_mapping
+
+        return not yaml_is_mapping(text)
+    except Exception:
+        return True
+
+
+def discover(
+    root: Path, *, exclude: tuple[str, ...] = (), include: tuple[str, ...] = ()
+) -> Discovery:
+    """Find every artifact under `root` (a folder, a file, or a checkpoint prefix).
+
+    `exclude` globs leave files and folders out (a pattern with a slash matches the path relative
+    to `root`, one without matches the name at any depth); `include` globs bring back what an
+    exclude or the tool-folder list would leave out. Each left-out path is a `skipped` line.
+    """
     found = Discovery()
+    mode = _mode(root)
     if root.is_dir():
-        _scan_dir(root, ".", found)
+        walk = _Walk(os.path.realpath(root), tuple(exclude), tuple(include))
+        _scan_dir(root, ".", found, walk)
     elif root.is_file():
         _discover_single_file(root, found)
+    elif mode is not None and not stat.S_ISLNK(mode):
+        found.errors.append(f"{root}: is a {_kind(mode)}, not a regular file; nothing was read")
+    elif mode is not None:
+        found.errors.append(f"{root}: a dangling or looping symlink; check the path")
     elif root.parent.is_dir() and any(
         (root.parent / (root.name + suffix)).exists() for suffix in (".index", ".meta")
     ):
@@ -258,6 +399,16 @@ def discover(root: Path) -> Discovery:
     found.candidates.sort(key=lambda c: c.rel)
     found.sources.sort()
     return found
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        return path.stat().st_mode
+    except OSError:
+        try:
+            return path.lstat().st_mode
+        except OSError:
+            return None
 
 
 def _discover_single_file(path: Path, found: Discovery) -> None:

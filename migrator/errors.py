@@ -100,3 +100,22 @@ class RuntimeUnavailable(ConversionError):
 
 class WorkerCrashed(ConversionError):
     """A conversion worker process died or hung while handling a request."""
+
+
+class Interrupted(MigratorError):
+    """The run was stopped by a signal (SIGTERM from a CI cancel, SIGINT from Ctrl-C).
+
+    `exit_code` is the shell's convention, 128 + the signal number (143, 130); no report is
+    written for an interrupted run.
+    """
+
+    def __init__(self, signal_number: int) -> None:
+        import signal
+
+        self.signal_number = int(signal_number)
+        self.exit_code = 128 + self.signal_number
+        try:
+            name = signal.Signals(self.signal_number).name
+        except ValueError:
+            name = f"signal {self.signal_number}"
+        super().__init__(f"interrupted by {name}; no report was written")

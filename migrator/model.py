@@ -158,6 +158,9 @@ class Report:
     artifacts: tuple[Artifact, ...] = ()
     errors: tuple[str, ...] = ()
     sources: tuple[SourceFile, ...] = ()
+    # What the walk left out on purpose, one line each (excluded globs, tool folders, symlinks
+    # to folders already audited): not errors, but never silent.
+    skipped: tuple[str, ...] = ()
 
     @property
     def has_errors(self) -> bool:
@@ -176,6 +179,8 @@ class Report:
         }
         if self.sources:
             out["sources"] = [s.to_json() for s in sorted(self.sources, key=lambda s: s.path)]
+        if self.skipped:
+            out["skipped"] = list(self.skipped)
         out["summary"] = self.summary()
         out["version"] = __version__
         return out

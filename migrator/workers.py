@@ -1,28 +1,55 @@
-"""Read artifacts in worker processes, so one damaged file can never hang or kill the batch.
+"""Read artifacts in worker processes, so one damaged file can never hang, exhaust or kill the batch.
 
-libhdf5 can loop forever inside C code on some corrupted files, and a C library can crash outright;
-neither can be interrupted from Python. Each worker is a forked copy of this process (readers
-already imported) that reads one candidate at a time; the parent waits with a deadline, kills a
-worker that overruns it or dies, records a one-line error for that artifact, and starts a fresh
-worker for the rest. With several workers the batch also uses every core.
+libhdf5 can loop forever inside C code on some corrupted files, a C library can crash outright,
+and a crafted attribute can ask for gigabytes; none of that can be interrupted from Python. Each
+worker is a forked copy of this process (readers already imported) that reads and judges one
+candidate at a time under an address-space limit (`RLIMIT_AS`); the parent waits with a
+deadline, kills a worker that overruns it, dies or runs out of memory, records a one-line error
+for that artifact, and starts a fresh worker for the rest. With several workers the batch also
+uses every core.
+
+Workers never outlive the audit: on Linux the kernel kills them when their parent dies
+(`PR_SET_PDEATHSIG`, so even a SIGKILLed audit leaves nothing behind), and elsewhere a watchdog
+thread exits when the parent pid changes. They ignore SIGINT: a Ctrl-C reaches the whole process
+group, and only the parent decides how the run ends (it stops the workers itself).
+
+HDF5 metadata reads get a deadline scaled by file size (`hdf5_deadline`) instead of the full
+`--timeout`: a reader never reads weight data, so a metadata read that runs far past what the
+file's size allows is the known libhdf5 global-heap loop, not a big model.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import pickle
+import resource
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from migrator.errors import UsageError
-from migrator.model import Candidate, Reading
+from migrator.model import Reading
 
 DEFAULT_TIMEOUT = 120.0
 JOBS_VARIABLE = "MIGRATOR_JOBS"
+MEMORY_VARIABLE = "MIGRATOR_WORKER_MEMORY"
+
+# An HDF5 metadata read may take this long plus HDF5_SECONDS_PER_MB per MB of file (measured:
+# the corpus's largest .h5 reads in well under a second; the 1 GB benchmark model in ~2 s).
+HDF5_BASE_SECONDS = 15.0
+HDF5_SECONDS_PER_MB = 0.05
+
+_PR_SET_PDEATHSIG = 1
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def default_jobs() -> int:
@@ -49,24 +76,100 @@ def default_jobs() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _serve(conn: Connection, read: Callable[[Candidate], Reading]) -> None:
+def _total_memory_mb() -> int:
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 8192
+    return max(1024, pages // 2**20)
+
+
+def default_memory_limit(jobs: int) -> int:
+    """Address space (MB) one worker may use: `MIGRATOR_WORKER_MEMORY`, else sized for the machine.
+
+    The default shares half the machine's memory among the workers, at least 2 GB each (a
+    worker with h5py, numpy and protobuf loaded maps ~0.6 GB before reading anything) and at
+    most 16 GB. `0` in the variable means no limit.
+    """
+    setting = os.environ.get(MEMORY_VARIABLE, "").strip()
+    if setting:
+        try:
+            limit = int(setting)
+        except ValueError:
+            raise UsageError(
+                f"{MEMORY_VARIABLE}={setting!r} is not a number of megabytes; "
+                "use 0 (no limit) or a positive count such as 4096"
+            ) from None
+        if limit < 0:
+            raise UsageError(f"{MEMORY_VARIABLE}={setting!r} is negative; use 0 or megabytes")
+        return limit
+    return max(2048, min(16384, _total_memory_mb() // 2 // max(1, jobs)))
+
+
+def hdf5_deadline(size_bytes: int, timeout: float) -> float:
+    """The deadline for an HDF5 metadata read of a file of `size_bytes`: never above `timeout`."""
+    return min(timeout, HDF5_BASE_SECONDS + HDF5_SECONDS_PER_MB * size_bytes / 2**20)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker end when its parent does, whatever signal killed the parent."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="migrator-parent-watchdog", daemon=True).start()
+
+
+def _serve(conn: Connection, work: Callable[[Any], Any], parent: int, memory_mb: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+    if memory_mb > 0:
+        limit = memory_mb * 2**20
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):
+            pass
     while True:
         try:
             item = conn.recv()
-        except (EOFError, KeyboardInterrupt):
+        except (EOFError, OSError):
             return
         if item is None:
             return
-        index, candidate = item
-        reading = read(candidate)
+        index, payload = item
         try:
-            conn.send((index, reading))
+            result: Any = work(payload)
+        except MemoryError:
+            result = _OutOfMemory()
+        try:
+            conn.send((index, result))
+        except MemoryError:
+            conn.send((index, _OutOfMemory()))
         except (pickle.PicklingError, TypeError, AttributeError):
-            conn.send((index, _picklable(reading)))
+            conn.send((index, _picklable(result)))
 
 
-def _picklable(reading: Reading) -> Reading:
+@dataclass(frozen=True)
+class _OutOfMemory:
+    """What a worker sends back when the work raised MemoryError under its limit."""
+
+
+def _picklable(result: Any) -> Any:
     """Drop the `raw` entries that cannot cross a process boundary (e.g. protobuf messages)."""
+    reading = getattr(result, "reading", result)
+    if not isinstance(reading, Reading):
+        return result
     raw = {}
     for key, value in reading.raw.items():
         try:
@@ -74,29 +177,53 @@ def _picklable(reading: Reading) -> Reading:
         except Exception:
             continue
         raw[key] = value
-    return replace(reading, raw=raw)
+    reading = replace(reading, raw=raw)
+    return (
+        reading
+        if result is getattr(result, "reading", result)
+        else replace(result, reading=reading)
+    )
 
 
 @dataclass
 class _Worker:
     process: Any
     conn: Connection
-    task: tuple[int, float] | None = None  # (index, started at)
+    task: tuple[int, float] | None = None  # (index, deadline)
 
 
-class ReaderPool:
-    """Map `read` over candidates in `jobs` forked workers, each read bounded by `timeout` s."""
+class ReaderPool(Generic[T, R]):
+    """Map `work` over items in `jobs` forked workers, each call bounded by a deadline.
 
-    def __init__(self, read: Callable[[Candidate], Reading], jobs: int, timeout: float) -> None:
-        self._read = read
+    `deadline(item)` gives an item's seconds (default: `timeout` for all); `failed(message)` turns
+    a worker's death, overrun or memory exhaustion into a result (default: a `Reading` with that
+    one error line). `memory_mb` bounds each worker's address space (0: no bound).
+    """
+
+    def __init__(
+        self,
+        work: Callable[[T], R],
+        jobs: int,
+        timeout: float,
+        *,
+        memory_mb: int | None = None,
+        deadline: Callable[[T], float] | None = None,
+        failed: Callable[[str], R] | None = None,
+    ) -> None:
+        self._work = work
         self._jobs = max(1, jobs)
         self._timeout = timeout
+        self._memory_mb = default_memory_limit(self._jobs) if memory_mb is None else memory_mb
+        self._deadline = deadline or (lambda _item: timeout)
+        self._failed: Callable[[str], Any] = failed or _failed
         methods = multiprocessing.get_all_start_methods()
         self._ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
     def _start(self) -> _Worker:
         parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=_serve, args=(child, self._read), daemon=True)
+        process = self._ctx.Process(
+            target=_serve, args=(child, self._work, os.getpid(), self._memory_mb), daemon=True
+        )
         process.start()
         child.close()
         return _Worker(process, parent)
@@ -116,45 +243,55 @@ class ReaderPool:
             worker.process.join()
         worker.conn.close()
 
-    def map(self, candidates: Sequence[Candidate]) -> Iterator[tuple[Candidate, Reading]]:
-        """Yield (candidate, reading) in input order."""
-        if not candidates:
+    def _oom(self) -> str:
+        return (
+            f"the reader ran out of its {self._memory_mb} MB memory limit on this file; it is "
+            f"probably damaged or hostile (raise {MEMORY_VARIABLE} or --memory-limit if it is a "
+            "genuine huge model)"
+        )
+
+    def map(self, items: Sequence[T]) -> Iterator[tuple[T, R]]:
+        """Yield (item, result) in input order; items are released as soon as they are yielded."""
+        if not items:
             return
-        pending = list(range(len(candidates)))[::-1]
-        results: dict[int, Reading] = {}
-        workers = [self._start() for _ in range(min(self._jobs, len(candidates)))]
+        count = len(items)
+        pending = list(range(count))[::-1]
+        results: dict[int, Any] = {}
+        workers = [self._start() for _ in range(min(self._jobs, count))]
         next_out = 0
         try:
-            while next_out < len(candidates):
+            while next_out < count:
                 for w in workers:
                     if w.task is None and pending:
                         index = pending.pop()
-                        w.conn.send((index, candidates[index]))
-                        w.task = (index, time.monotonic())
+                        w.conn.send((index, items[index]))
+                        w.task = (index, time.monotonic() + self._deadline(items[index]))
                 busy = [w for w in workers if w.task is not None]
                 if busy:
-                    deadline = min(w.task[1] for w in busy) + self._timeout  # type: ignore[index]
+                    deadline = min(w.task[1] for w in busy)  # type: ignore[index]
                     ready = wait([w.conn for w in busy], max(0.0, deadline - time.monotonic()))
                     for i, w in enumerate(workers):
                         if w.task is None:
                             continue
-                        index, started = w.task
+                        index, due = w.task
                         if w.conn in ready:
                             try:
-                                got_index, reading = w.conn.recv()
-                                results[got_index] = reading
-                                w.task = None
-                                continue
+                                got_index, result = w.conn.recv()
                             except (EOFError, OSError):
                                 w.process.join(5)  # the pipe closes before the exit is reaped
-                                code = w.process.exitcode
-                                results[index] = _failed(
-                                    f"the reader process died (exit code {code}) on this file; "
-                                    "it is probably damaged: check it or re-export the model"
+                                results[index] = self._failed(self._died(w.process.exitcode))
+                            else:
+                                w.task = None
+                                results[got_index] = (
+                                    self._failed(self._oom())
+                                    if isinstance(result, _OutOfMemory)
+                                    else result
                                 )
-                        elif time.monotonic() - started >= self._timeout:
-                            results[index] = _failed(
-                                f"reading took longer than {self._timeout:g} s and was stopped; "
+                                continue
+                        elif time.monotonic() >= due:
+                            seconds = self._deadline(items[index])
+                            results[index] = self._failed(
+                                f"reading took longer than {seconds:g} s and was stopped; "
                                 "the file is probably damaged (or raise --timeout for a huge graph)"
                             )
                         else:
@@ -162,11 +299,18 @@ class ReaderPool:
                         self._stop(w, kill=True)
                         workers[i] = self._start()
                 while next_out in results:
-                    yield candidates[next_out], results.pop(next_out)
+                    yield items[next_out], results.pop(next_out)
                     next_out += 1
         finally:
             for w in workers:
                 self._stop(w, kill=w.task is not None)
+
+    def _died(self, code: int | None) -> str:
+        hint = f" (or ran out of its {self._memory_mb} MB memory limit)" if self._memory_mb else ""
+        return (
+            f"the reader process died (exit code {code}) on this file{hint}; "
+            "it is probably damaged: check it or re-export the model"
+        )
 
 
 def _failed(message: str) -> Reading:

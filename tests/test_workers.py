@@ -11,6 +11,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,9 +118,11 @@ def test_jobs_setting_n_starts_n_workers(monkeypatch: pytest.MonkeyPatch, tmp_pa
     started: list[int] = []
 
     class CountingPool(ReaderPool):
-        def __init__(self, read: Callable[[Candidate], Reading], jobs: int, timeout: float) -> None:
+        def __init__(
+            self, read: Callable[[Candidate], Reading], jobs: int, timeout: float, **kw: Any
+        ) -> None:
             started.append(jobs)
-            super().__init__(read, jobs, timeout)
+            super().__init__(read, jobs, timeout, **kw)
 
     monkeypatch.setenv(JOBS_VARIABLE, "2")
     monkeypatch.setattr(audit_module, "ReaderPool", CountingPool)

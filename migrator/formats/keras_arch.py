@@ -49,6 +49,13 @@ register(__name__, formats=("keras-json", "keras-yaml"), order=80)
 yaml = LazyModule("yaml")
 
 MAX_BYTES = 64 * 1024 * 1024
+# Claiming runs in the main process during discovery: it parses only files up to this size (a
+# 60 MB YAML took 96 s and 4.4 GB there); bigger Keras-shaped files are claimed by their first
+# bytes and parsed by read(), in a worker under the deadline and memory limit.
+CLAIM_PARSE_BYTES = 1024 * 1024
+# YAML anchors let a 1 KB file stand for 10**9 nodes (billion laughs) or a cycle; a document whose
+# alias-expanded size passes this (or that refers to itself) is refused before anything walks it.
+MAX_EXPANDED_NODES = 2_000_000
 _SNIFF_BYTES = 64 * 1024
 # More layer entries than this (after YAML aliases are expanded) is an alias bomb, not a model.
 MAX_LAYER_ENTRIES = 200_000
@@ -124,8 +131,8 @@ def claim_file(path: Path, head: bytes) -> bool:
         if not (_YAML_CLASS.search(prefix) and _YAML_CONFIG.search(prefix)):
             return False
         looks_keras = True
-    if size > MAX_BYTES:
-        return looks_keras  # read() reports the size
+    if size > CLAIM_PARSE_BYTES:
+        return looks_keras  # read() parses it (or reports the size) in a worker
     try:
         data, _ = _parse(path, kind)
     except ArtifactError:
@@ -306,7 +313,16 @@ def _parse(path: Path, kind: str) -> tuple[Any, set[str]]:
             ) from None
     loader = _yaml_loader()(text)
     try:
-        return loader.get_single_data(), loader.tags_used
+        data = loader.get_single_data()
+        problem = _expansion_problem(data)
+        if problem:
+            raise _error(
+                path,
+                fmt,
+                f"YAML {problem} (an alias bomb: model.to_yaml never writes that)",
+                "this is not a model anyone saved; do not load it",
+            )
+        return data, loader.tags_used
     except yaml.constructor.ConstructorError as exc:
         tag = _python_tag(exc)
         if tag:
@@ -334,6 +350,51 @@ def _parse(path: Path, kind: str) -> tuple[Any, set[str]]:
             f"invalid YAML ({_one_line(exc)})",
             "the file is truncated or damaged; re-export it",
         ) from None
+    finally:
+        loader.dispose()
+
+
+def _expansion_problem(data: Any) -> str | None:
+    """Why an alias-expanded YAML document must not be walked, or None.
+
+    Counts the nodes a full walk would visit, sharing the count of a node reached through several
+    aliases (memoized by identity, iteratively: linear in the distinct nodes, whatever the depth).
+    """
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        node, done = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        key = id(node)
+        children = list(node.values()) + list(node.keys()) if isinstance(node, dict) else node
+        if done:
+            open_.discard(key)
+            total = 1
+            for child in children:
+                total += sizes.get(id(child), 1) if isinstance(child, (dict, list)) else 1
+            if total > MAX_EXPANDED_NODES:
+                return f"expands to more than {MAX_EXPANDED_NODES:,} nodes through its aliases"
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if key in open_:
+            return "refers to itself through an alias (a cycle)"
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if isinstance(child, (dict, list)))
+    return None
+
+
+def yaml_is_mapping(text: str) -> bool:
+    """Whether `text` parses (safely) to a YAML mapping: discovery's test for a damaged model.yaml."""
+    loader = _yaml_loader()(text)
+    try:
+        return isinstance(loader.get_single_data(), Mapping)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return False
     finally:
         loader.dispose()
 
