@@ -297,8 +297,8 @@ def _audit(args: argparse.Namespace) -> int:
     with _AuditProgress() as progress:
         report = audit(
             paths,
-            judges=[loadability.judge, partial(check_artifact, config=config), progress.artifact],
-            code_rules=progress.wrap(partial(check_source, config=config)),
+            judges=progress.judges([loadability.judge, partial(check_artifact, config=config)]),
+            code_rules=progress.code_rules(partial(check_source, config=config)),
             jobs=args.jobs,
             timeout=args.timeout,
         )
@@ -392,54 +392,75 @@ def _exit_code(report: Report, config: Config, *, exit_zero: bool) -> int:
     return EXIT_FINDINGS if any(config.fails(f.severity) for f in findings) else EXIT_OK
 
 
-class _AuditProgress:
-    """`audited N artifacts` on stderr while an audit runs, only when stderr is a terminal.
+class _Count:
+    """A judge that judges nothing: it adds one to a counter shared with the parent process.
 
-    It counts through the judge and code-rule hooks `audit()` already calls per item, and is
-    transient: the line disappears when the audit ends, so nothing of it reaches logs.
-    """
+    Judges run in the forked reader workers, so the count lives in shared memory
+    (`multiprocessing.Value`), which the workers inherit."""
+
+    def __init__(self, counter: Any) -> None:
+        self.counter = counter
+
+    def __call__(self, artifact: Artifact) -> Artifact:
+        with self.counter.get_lock():
+            self.counter.value += 1
+        return artifact
+
+
+class _AuditProgress:
+    """`auditing: N artifact(s) judged, M source file(s)` on stderr, only when stderr is a
+    terminal. Transient: the line disappears when the audit ends, so nothing of it reaches logs
+    or the report. `judges` and `code_rules` are what to hand `audit()` so the count advances."""
 
     def __init__(self) -> None:
         self._progress: Any = None
-        self._task: Any = None
-        self._artifacts = 0
+        self._artifacts: Any = None
         self._sources = 0
 
     def __enter__(self) -> _AuditProgress:
-        if sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        if not sys.stderr.isatty():
+            return self
+        import multiprocessing
 
-            self._progress = Progress(
-                SpinnerColumn(),
-                TextColumn("auditing: {task.description}"),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task("starting", total=None)
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._artifacts = multiprocessing.Value("q", 0)
+        outer = self
+
+        class Counts(TextColumn):
+            def render(self, task: Any) -> Any:
+                from rich.text import Text
+
+                return Text(
+                    f"auditing: {outer._artifacts.value} artifact(s) judged, "
+                    f"{outer._sources} source file(s)"
+                )
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            Counts(""),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._progress.start()
+        self._progress.add_task("", total=None)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
 
-    def _show(self, path: str) -> None:
-        if self._progress is not None:
-            text = f"{self._artifacts} artifact(s), {self._sources} source file(s); {path}"
-            self._progress.update(self._task, description=text)
+    def judges(self, judges: list[Callable[[Artifact], Artifact]]) -> list[Any]:
+        return judges if self._artifacts is None else [*judges, _Count(self._artifacts)]
 
-    def artifact(self, artifact: Artifact) -> Artifact:
-        """A judge that judges nothing: it counts the artifact and passes it on."""
-        self._artifacts += 1
-        self._show(artifact.path)
-        return artifact
+    def code_rules(self, code_rules: Callable[[str, Path], Any]) -> Callable[[str, Path], Any]:
+        if self._progress is None:
+            return code_rules
 
-    def wrap(self, code_rules: Callable[[str, Path], Any]) -> Callable[[str, Path], Any]:
         def counted(rel: str, location: Path) -> Any:
             self._sources += 1
-            self._show(rel)
             return code_rules(rel, location)
 
         return counted
