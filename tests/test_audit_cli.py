@@ -173,7 +173,7 @@ def test_inspect_single_file_and_saved_model(
 def test_inspect_json(mixed_tree: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["inspect", "--json", str(mixed_tree / "models" / "classifier.h5")]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["artifacts"][0]["path"] == "."
+    assert data["artifacts"][0]["path"] == "classifier.h5"  # a single file is reported by its name
     assert data["artifacts"][0]["format"] == "keras-h5"
 
 
