@@ -1,0 +1,84 @@
+"""What several fixers ask of a file: the path argument of a save or load, whether a literal
+path is read or written anywhere else (a renamed file must be renamed at every use, or not at
+all), and how the file spells the `keras` namespace.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+from migrator.fix import Edit
+from migrator.fix.context import FixContext
+from migrator.fix.cst_edits import replace_suffix
+from migrator.rules.code._helpers import _arg, _method
+
+LOAD_MODEL = frozenset({"keras.models.load_model", "keras.saving.load_model"})
+SAVE_MODEL = frozenset({"keras.models.save_model", "keras.saving.save_model"})
+
+
+def path_arg(call: ast.Call, ctx: FixContext) -> ast.expr | None:
+    """The path a save/load call reads or writes (`save_model(model, path)`: the second)."""
+    if ctx.code.qualname(call.func) in SAVE_MODEL:
+        return _arg(call, 1, "filepath")
+    return _arg(call, 0, "filepath")
+
+
+def is_call_to(
+    call: ast.Call, ctx: FixContext, methods: Iterable[str], funcs: Iterable[str]
+) -> bool:
+    """`x.<method>(...)` for one of `methods`, or a call of one of the functions `funcs`."""
+    return _method(call, *methods) is not None or ctx.code.qualname(call.func) in set(funcs)
+
+
+def rename_literal_everywhere(
+    ctx: FixContext,
+    literal: ast.Constant,
+    old: tuple[str, ...],
+    new: str,
+    methods: Iterable[str],
+    funcs: Iterable[str] = (),
+) -> list[Edit] | None:
+    """Edits giving every use of the string `literal` the suffix `new`, provided each use is the
+    path argument of one of `methods`/`funcs` (the saves and loads that must stay in step).
+    None when the same string is used anywhere else: another reader may expect the old name."""
+    if not isinstance(literal.value, str):
+        return None
+    methods, funcs = tuple(methods), tuple(funcs)
+    allowed: set[int] = set()
+    for call in ctx.calls():
+        if is_call_to(call, ctx, methods, funcs):
+            target = path_arg(call, ctx)
+            if isinstance(target, ast.Constant):
+                allowed.add(id(target))
+    edits: list[Edit] = []
+    for use in ctx.string_constants(literal.value):
+        if id(use) not in allowed:
+            return None
+        edit = ctx.rewrite(use, lambda e: replace_suffix(e, old, new))
+        if edit is None:
+            return None
+        edits.append(edit)
+    return edits
+
+
+def keras_namespace(func: ast.expr, ctx: FixContext) -> str | None:
+    """Source for the `keras` namespace as this call reaches it: `tf.keras` for
+    `tf.keras.models.load_model`, `keras` for `keras.saving.load_model`, `tf.keras` for
+    `tf.contrib.saved_model.load_keras_model`; None for a bare imported name."""
+    parts: list[str] = []
+    node = func
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or not parts:
+        return None
+    parts = [node.id, *reversed(parts)]
+    if "keras" in parts[:-1]:
+        return ".".join(parts[: parts.index("keras") + 1])
+    root = ctx.code.qualname(node)
+    if root == "tensorflow":
+        return f"{node.id}.keras"
+    if root == "keras":
+        return node.id
+    return None
