@@ -278,6 +278,7 @@ CANARY_AUDIT = textwrap.dedent(
         "forbidden_modules": sorted(m for m in sys.modules if m.split(".")[0] in
                              ("tensorflow", "keras", "tf_keras", "canary_module")),
         "findings": {a.path: sorted({f.rule for f in a.findings}) for a in report.artifacts},
+        "messages": {a.path: [f.message for f in a.findings] for a in report.artifacts},
         "errors": {a.path: list(a.errors) for a in report.artifacts if a.errors},
     }
     print(json.dumps(out))
@@ -315,6 +316,11 @@ def test_auditing_hostile_artifacts_runs_no_payload(tmp_path: Path) -> None:
     for name, rule in expected.items():
         (path,) = [p for p in out["findings"] if p.endswith(f"hostile/{name}") or p == name]
         assert rule in out["findings"][path], (name, out["findings"][path])
+    # the payloads were named (pickletools, our marshal reader) under the spies, not run
+    messages = {p.rsplit("/", 1)[-1]: " ".join(m) for p, m in out["messages"].items()}
+    assert f"calls `{os.system.__module__}.system`" in messages["pickle.keras"]
+    assert "bytecode references `open`" in messages["lambda.h5"]
+    assert "bytecode references `open`" in messages["lambda.keras"]
     (yaml_path,) = [p for p in out["errors"] if p.endswith("model.yaml")]
     assert "!!python/object/apply:os.system" in out["errors"][yaml_path][0]
     for entry in MALICIOUS:

@@ -104,22 +104,21 @@ def read_code_names(data: bytes) -> CodeNames:
     if not data or (data[0] & ~FLAG_REF) != ord("c"):
         head = data[:1].hex() or "nothing"
         raise BytecodeError(f"not a marshalled code object (first byte 0x{head})")
-    problems = []
+    furthest: tuple[int, str] = (-1, "")
     for layout in LAYOUTS:
         reader = _Reader(data, layout)
         try:
             reader.read_object(0)
         except BytecodeError as exc:
-            problems.append(f"{layout.python}: {exc}")
+            furthest = max(furthest, (reader.pos, f"as Python {layout.python}: {exc}"))
             continue
         if reader.pos != len(data):
-            problems.append(f"{layout.python}: {len(data) - reader.pos} trailing bytes")
+            problem = f"as Python {layout.python}: {len(data) - reader.pos} trailing bytes"
+            furthest = max(furthest, (reader.pos, problem))
             continue
         return reader.found
-    raise BytecodeError(
-        "marshalled code in no known Python layout (2.7, 3.0-3.7, 3.8-3.10, 3.11+): "
-        + "; ".join(problems[:2])
-    )
+    # The layout that read furthest is the likeliest writer: its problem is the one to show.
+    raise BytecodeError(f"no known marshal layout reads it ({furthest[1]})")
 
 
 @dataclass(frozen=True)

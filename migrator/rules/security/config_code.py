@@ -104,16 +104,20 @@ def _lambda_entries(artifact: Artifact) -> list[dict[str, Any]]:
             if value is not None
             for path, entry in keras_config.serialized_objects(value, root)
         }
+        known = {code for item in out.values() for _, code in item["codes"]}
         for path in artifact.details.get("lambda_entries") or []:
-            if not any(path.startswith(p) or p in path for p in out):
-                inner = entries.get(path, {}).get("config")
-                code = inner.get("code") if isinstance(inner, Mapping) else None
-                out[path] = {
-                    "path": path,
-                    "fields": ["__lambda__"],
-                    "marshalled": True,
-                    "codes": [("__lambda__", code)] if isinstance(code, str) else [],
-                }
+            inner = entries.get(path, {}).get("config")
+            code = inner.get("code") if isinstance(inner, Mapping) else None
+            if code in known or any(path.startswith(p) or p in path for p in out):
+                continue
+            if isinstance(code, str):
+                known.add(code)
+            out[path] = {
+                "path": path,
+                "fields": ["__lambda__"],
+                "marshalled": True,
+                "codes": [("__lambda__", code)] if isinstance(code, str) else [],
+            }
     return list(out.values())
 
 
