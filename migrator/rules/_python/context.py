@@ -22,6 +22,7 @@ from migrator.rules._python.names import (
     last_name,
     tf_api,
 )
+from migrator.rules._python import flow
 from migrator.rules._python.paths import (
     _PATH_CLASSES,
     _PERCENT_SPEC,
@@ -31,6 +32,8 @@ from migrator.rules._python.paths import (
     _format_template,
     _join,
     _template,
+    after_unknown,
+    agree,
 )
 from migrator.rules._python.source import Source
 
@@ -51,6 +54,9 @@ class CodeContext:
         self.parent_scope: dict[int, ast.AST] = {}
         self.bindings: dict[int, dict[str, list[Binding]]] = {}
         self.classes: dict[str, ast.ClassDef] = {}
+        self.functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        self.attr_assigns: dict[str, list[tuple[ast.Attribute, ast.expr]]] = {}
+        self.calls: dict[str, list[ast.Call]] = {}  # by the called name (`f(...)`, `x.f(...)`)
         self._qualnames: dict[int, str | None] = {}
         _Indexer(self).run(self.tree)
         self.uses_keras = bool(self.import_roots & _KERAS_ROOTS)
@@ -89,8 +95,17 @@ class CodeContext:
         return found[-1] if len(found) == 1 else None
 
     def value(self, expr: ast.expr, depth: int = 0) -> ast.expr:
-        """Follow a simple variable to the expression assigned to it (or return `expr`)."""
-        while isinstance(expr, ast.Name) and depth < 8:
+        """Follow a variable (or `self.x` with one value in its class) to the expression assigned
+        to it (or return `expr`)."""
+        while depth < 8:
+            if isinstance(expr, ast.Attribute):
+                values = flow.attribute_values(self, expr)
+                if not values or len(values) != 1:
+                    return expr
+                expr, depth = values[0], depth + 1
+                continue
+            if not isinstance(expr, ast.Name):
+                return expr
             b = self.lookup(expr)
             if b is None or b.kind != "assign" or b.value is None:
                 return expr
@@ -193,12 +208,23 @@ class CodeContext:
                 return "other" if expr.id in self.imports else "unknown"
             if b.kind in ("assign", "with") and b.value is not None:
                 return self._value_kind(b.value, depth + 1)
+            if b.kind == "param":
+                values = flow.param_values(self, expr, b)
+                if values:
+                    return flow.combine_kinds({self._value_kind(v, depth + 1) for v in values})
             return "unknown"
         if isinstance(expr, ast.Attribute):
-            return "other" if self.is_module_ref(expr) else "unknown"
+            if self.is_module_ref(expr):
+                return "other"
+            values = flow.attribute_values(self, expr)
+            if values:
+                return flow.combine_kinds({self._value_kind(v, depth + 1) for v in values})
+            return "unknown"
         return self._value_kind(expr, depth + 1)
 
     def _value_kind(self, value: ast.expr, depth: int) -> str:
+        if depth > 8:
+            return "unknown"
         if isinstance(value, ast.Name | ast.Attribute):
             return self.receiver_kind(value, depth)
         if isinstance(value, ast.Constant):
@@ -219,6 +245,12 @@ class CodeContext:
             return "other"
         if not isinstance(value, ast.Call):
             return "unknown"
+        func = flow.called_function(self, value)
+        if func is not None:  # `build_model()`, `self._build_model()`: what it returns
+            returned = flow.returned_values(func)
+            if not returned:
+                return "unknown"
+            return flow.combine_kinds({self._value_kind(v, depth + 1) for v in returned})
         q = self.qualname(value.func)
         if q:
             if (
@@ -271,6 +303,10 @@ class CodeContext:
             b = self.lookup(expr)
             if b is not None and b.kind == "assign" and b.value is not None:
                 return self.path(b.value, depth + 1).with_hint(expr.id)
+            if b is not None and b.kind == "param":
+                values = flow.param_values(self, expr, b)
+                if values:
+                    return agree([self.path(v, depth + 1) for v in values]).with_hint(expr.id)
             if b is not None and b.kind == "with" and b.value is not None:
                 inner = (
                     self._call_path(b.value, depth + 1)
@@ -280,6 +316,9 @@ class CodeContext:
                 return inner.with_hint(expr.id)
             return PathValue(hint=expr.id)
         if isinstance(expr, ast.Attribute):
+            values = flow.attribute_values(self, expr)
+            if values:
+                return agree([self.path(v, depth + 1) for v in values]).with_hint(expr.attr)
             return PathValue(hint=expr.attr)
         if isinstance(expr, ast.Subscript):
             return PathValue(hint=last_name(expr))
@@ -289,7 +328,7 @@ class CodeContext:
         tail, complete = "", True
         for part in expr.values:
             if isinstance(part, ast.Constant) and isinstance(part.value, str):
-                tail += part.value
+                tail = after_unknown(tail, complete, part.value)
                 continue
             inner = _UNKNOWN
             if isinstance(part, ast.FormattedValue) and part.format_spec is None:
@@ -308,7 +347,8 @@ class CodeContext:
             if right.complete:
                 if left.kind:
                     return PathValue(right.tail, False)
-                return PathValue(left.tail + right.tail, left.complete, "", left.pathlib)
+                tail = after_unknown(left.tail, left.complete, right.tail)
+                return PathValue(tail, left.complete, "", left.pathlib)
             return PathValue(right.tail, False)
         if isinstance(expr.op, ast.Div):
             left, right = self.path(expr.left, depth + 1), self.path(expr.right, depth + 1)

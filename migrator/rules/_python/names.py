@@ -146,7 +146,8 @@ class Binding:
 
     end: tuple[int, int]  # the binding holds after this position
     kind: str  # "assign", "with", "param", "loop", "other"
-    value: ast.expr | None = None
+    value: ast.expr | None = None  # for a parameter: its default
+    owner: ast.AST | None = None  # for a parameter: its function
 
 
 _SCOPES = (
@@ -205,6 +206,11 @@ class _Indexer:
                 inner = node
             if kind in binders:
                 self._bind(node, inner, scope)
+            elif kind is ast.Call:
+                func = node.func  # type: ignore[attr-defined]
+                called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if called:
+                    ctx.calls.setdefault(called, []).append(node)  # type: ignore[arg-type]
             todo.extend((child, inner) for child in ast.iter_child_nodes(node))
         for names in ctx.bindings.values():  # lookups rely on source order
             for found in names.values():
@@ -265,11 +271,19 @@ class _Indexer:
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             args = node.args
             start = (node.lineno, node.col_offset)
-            for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            positional = (*args.posonlyargs, *args.args)
+            defaults: dict[str, ast.expr] = {
+                a.arg: d for a, d in zip(positional[::-1], args.defaults[::-1], strict=False)
+            }
+            defaults.update(
+                (a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+            )
+            for a in (*positional, *args.kwonlyargs, args.vararg, args.kwarg):
                 if a is not None:
-                    self._add(scope, a.arg, Binding(start, "param"))
+                    self._add(scope, a.arg, Binding(start, "param", defaults.get(a.arg), node))
             if not isinstance(node, ast.Lambda):
                 self._add(outer, node.name, Binding(start, "other"))
+                ctx.functions.setdefault(node.name, []).append(node)
         elif isinstance(node, ast.ClassDef):
             ctx.classes[node.name] = node
             self._add(outer, node.name, Binding((node.lineno, node.col_offset), "other"))
@@ -277,7 +291,9 @@ class _Indexer:
     def _bind_target(
         self, scope: ast.AST | None, target: ast.expr, value: ast.expr, end: tuple[int, int]
     ) -> None:
-        if isinstance(target, ast.Name):
+        if isinstance(target, ast.Attribute):  # `self.path = ...`, `agent.net = ...`
+            self.ctx.attr_assigns.setdefault(target.attr, []).append((target, value))
+        elif isinstance(target, ast.Name):
             self._add(scope, target.id, Binding(end, "assign", value))
         elif isinstance(target, ast.Tuple | ast.List):
             if isinstance(value, ast.Tuple | ast.List) and len(value.elts) == len(target.elts):

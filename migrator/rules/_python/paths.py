@@ -87,9 +87,42 @@ def _join(left: PathValue, right: PathValue, pathlib: bool) -> PathValue:
     return PathValue(tail, left.complete, "", pathlib)
 
 
+# Stands for the unknown stem before a literal extension (`name + ".h5"`, `f"{step}.h5"`).
+STEM = "*"
+
+
+def after_unknown(tail: str, complete: bool, literal: str) -> str:
+    """`tail` followed by `literal`. After an unknown part, a literal that starts an extension
+    (`.h5`) follows a stem: the stem is a name or a number (`str(epoch)`), not itself a suffix
+    such as `.weights`, so the result is known to end in exactly `literal` (`*.h5`)."""
+    if not complete and not tail and literal.startswith("."):
+        return STEM + literal
+    return tail + literal
+
+
+def agree(values: Sequence[PathValue]) -> PathValue:
+    """One value for the several that may reach a use (call sites, assignments): the value
+    itself when they agree, their common known end when all are known, else unknown."""
+    first = values[0]
+    if all(v == first for v in values[1:]):
+        return first
+    if any(not v.known or v.kind for v in values):
+        return PathValue()
+    tails = [v.tail for v in values]
+    common = tails[0]
+    for t in tails[1:]:
+        while common and not t.endswith(common):
+            common = common[1:]
+    if all(t != common for t in tails):
+        common = STEM + common if common.startswith(".") else common
+    return PathValue(common, False, "", first.pathlib)
+
+
 def _template(pieces: Sequence[str], escape: str = "") -> PathValue:
     """A string built from literal `pieces` with an unknown value between each two."""
     last = pieces[-1].replace(escape, "%") if escape else pieces[-1]
+    if len(pieces) > 1:
+        last = after_unknown("", False, last)
     return PathValue(last, len(pieces) == 1)
 
 
@@ -100,7 +133,7 @@ def _format_template(template: str) -> PathValue:
     except ValueError:
         return _UNKNOWN
     for literal, field_name, _spec, _conv in parsed:
-        tail += literal
+        tail = after_unknown(tail, complete, literal) if literal else tail
         if field_name is not None:
             tail, complete = "", False
     return PathValue(tail, complete)
