@@ -80,7 +80,7 @@ def replace_suffix(
     if isinstance(expr, cst.SimpleString):
         body_start = len(expr.prefix) + len(expr.quote)
         body = expr.value[body_start : len(expr.value) - len(expr.quote)]
-        changed = _swap(body, old, new)
+        changed = swap_suffix(body, old, new)
         if changed is None:
             return None
         return expr.with_changes(value=expr.value[:body_start] + changed + expr.quote)
@@ -88,14 +88,14 @@ def replace_suffix(
         last = expr.parts[-1]
         if not isinstance(last, cst.FormattedStringText):
             return None
-        changed = _swap(last.value, old, new)
+        changed = swap_suffix(last.value, old, new)
         if changed is None:
             return None
         return expr.with_changes(parts=[*expr.parts[:-1], last.with_changes(value=changed)])
     return None
 
 
-def _swap(body: str, old: tuple[str, ...], new: str) -> str | None:
+def swap_suffix(body: str, old: tuple[str, ...], new: str) -> str | None:
     for suffix in old:
         if suffix and body.endswith(suffix):
             return body[: -len(suffix)] + new

@@ -27,7 +27,7 @@ from typing import Any
 from migrator.fix import Edit
 from migrator.fix.engine import apply_edits, fix_unit
 from migrator.rules import Rule
-from migrator.rules._python import Source, SourceError, load_source
+from migrator.rules._python import Source, SourceError, load_source, neutralise_ipython
 from migrator.rules._python.source import _load_notebook
 
 
@@ -132,16 +132,16 @@ class _Notebook:
             if self.current[number - 1][start:end] != source.text[edit.start : edit.end]:
                 return None  # a neutralised IPython line: never edit those
             per_cell.setdefault(number, []).append(Edit(start, end, edit.text))
+        updated = list(self.current)
         for number, cell_edits in per_cell.items():
-            new = apply_edits(self.current[number - 1], cell_edits)
-            try:
-                ast.parse(new)
-            except (SyntaxError, ValueError):
+            updated[number - 1] = apply_edits(self.current[number - 1], cell_edits)
+            if not _parses(updated[number - 1]):
                 return None
-            self.current[number - 1] = new
+        previous, self.current = self.current, updated
         try:
             return _load_notebook(self.dumps().encode("utf-8"))
         except SourceError:
+            self.current = previous
             return None
 
     def _locate(self, source: Source, starts: list[int], offset: int) -> tuple[int, int] | None:
@@ -158,11 +158,22 @@ class _Notebook:
         return number, cell_starts[cell_line - 1] + col
 
     def dumps(self) -> str:
-        for cell, text, before in zip(self.cells, self.current, self.original, strict=True):
-            if text != before:
+        for cell, text in zip(self.cells, self.current, strict=True):
+            if isinstance(cell, dict) and _cell_source(cell) != text:
                 was_list = isinstance(cell.get("source"), list)
                 cell["source"] = text.splitlines(keepends=True) if was_list else text
         return _serialise(self.nb, self.raw)
+
+
+def _parses(cell: str) -> bool:
+    """Does the cell parse as the audit reads it (IPython lines neutralised)?"""
+    for text in (cell, neutralise_ipython(cell)[0]):
+        try:
+            ast.parse(text)
+            return True
+        except (SyntaxError, ValueError):
+            continue
+    return False
 
 
 def _serialise(nb: dict[str, Any], like: str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from migrator.fix import Edit
 from migrator.fix.context import FixContext
-from migrator.fix.cst_edits import replace_suffix
+from migrator.fix.cst_edits import replace_suffix, swap_suffix
 from migrator.rules.code._helpers import _arg, _method
 
 LOAD_MODEL = frozenset({"keras.models.load_model", "keras.saving.load_model"})
@@ -44,6 +44,13 @@ def rename_literal_everywhere(
     None when the same string is used anywhere else: another reader may expect the old name."""
     if not isinstance(literal.value, str):
         return None
+    renamed = swap_suffix(literal.value, old, new)
+    if renamed is None:
+        return None
+    stem = renamed[: -len(new)]
+    rivals = {renamed} | {stem + s for s in old if s and stem + s != literal.value}
+    if any(ctx.string_constants(rival) for rival in rivals):
+        return None  # another file would end up with the same name
     methods, funcs = tuple(methods), tuple(funcs)
     allowed: set[int] = set()
     for call in ctx.calls():
