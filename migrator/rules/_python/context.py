@@ -31,8 +31,10 @@ from migrator.rules._python.paths import (
     PathValue,
     _format_template,
     _join,
+    NUMBER,
     _template,
     after_unknown,
+    looks_like_path_name,
     agree,
 )
 from migrator.rules._python.source import Source
@@ -349,6 +351,8 @@ class CodeContext:
                     return PathValue(right.tail, False)
                 tail = after_unknown(left.tail, left.complete, right.tail)
                 return PathValue(tail, left.complete, "", left.pathlib)
+            if not right.tail and left.known and self._number_text(expr.right):
+                return PathValue(NUMBER, False)  # `prefix + "." + str(epoch)`: ends in digits
             return PathValue(right.tail, False)
         if isinstance(expr.op, ast.Div):
             left, right = self.path(expr.left, depth + 1), self.path(expr.right, depth + 1)
@@ -361,9 +365,35 @@ class CodeContext:
             return _template(_PERCENT_SPEC.split(expr.left.value.replace("%%", "\0")), "\0")
         return _UNKNOWN
 
+    def _number_text(self, expr: ast.expr) -> bool:
+        """`str(epoch)`, `str(i + 1)`: text of a number, not of a path (`str(out_dir)`)."""
+        if not (isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords):
+            return False
+        if self.builtin(expr.func) != "str":
+            return False
+        arg = expr.args[0]
+        if isinstance(arg, ast.BinOp | ast.UnaryOp):
+            return not isinstance(arg.op, ast.Div) if isinstance(arg, ast.BinOp) else True
+        name = last_name(arg)
+        return bool(name) and not looks_like_path_name(name)
+
     def _call_path(self, call: ast.Call, depth: int) -> PathValue:
         func = call.func
         args = call.args
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "join"
+            and isinstance(func.value, ast.Constant)
+            and isinstance(func.value.value, str)
+            and len(args) == 1
+            and isinstance(args[0], ast.List | ast.Tuple)
+            and args[0].elts
+        ):  # `"_".join([name, str(size), "weights.{epoch:02d}.hdf5"])`: ends with the last item
+            parts = [self.path(e, depth + 1) for e in args[0].elts]
+            last = parts[-1]
+            if all(p.complete for p in parts):
+                return PathValue(func.value.value.join(p.tail for p in parts), True)
+            return PathValue(last.tail if not last.kind else "", False)
         if isinstance(func, ast.Attribute):
             if func.attr == "format":  # "{}/model.h5".format(d), or a variable holding the template
                 template = self.path(func.value, depth + 1)

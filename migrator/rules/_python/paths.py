@@ -89,6 +89,14 @@ def _join(left: PathValue, right: PathValue, pathlib: bool) -> PathValue:
 
 # Stands for the unknown stem before a literal extension (`name + ".h5"`, `f"{step}.h5"`).
 STEM = "*"
+# Stands for the digits of `str(epoch)` at the end of a path (`prefix + "." + str(epoch)`).
+NUMBER = "0"
+_PATH_NAME = re.compile(r"(?i)path|dir|file|name|folder|prefix|root|stem|ckpt|checkpoint|url|uri")
+
+
+def looks_like_path_name(name: str) -> bool:
+    """Does an identifier read as holding a path or a name rather than a number?"""
+    return bool(_PATH_NAME.search(name))
 
 
 def after_unknown(tail: str, complete: bool, literal: str) -> str:

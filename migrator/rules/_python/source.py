@@ -170,8 +170,8 @@ def _python_kernel(nb: dict) -> bool:
     meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
     for key, sub in (("kernelspec", "language"), ("language_info", "name")):
         value = meta.get(key)
-        if isinstance(value, dict) and isinstance(value.get(sub), str):
-            return value[sub].lower().startswith("python")
+        if isinstance(value, dict) and isinstance(value.get(sub), str) and value[sub]:
+            return value[sub].lower().startswith("python")  # an empty language says nothing
     if isinstance(meta.get("language"), str):  # nbformat 3
         return meta["language"].lower().startswith("python")
     return True
