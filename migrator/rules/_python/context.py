@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from pathlib import PurePosixPath
 
+from migrator.rules._python import flow
 from migrator.rules._python.names import (
     _KERAS_MODEL_PREFIXES,
     _KERAS_ROOTS,
@@ -22,20 +23,19 @@ from migrator.rules._python.names import (
     last_name,
     tf_api,
 )
-from migrator.rules._python import flow
 from migrator.rules._python.paths import (
     _PATH_CLASSES,
     _PERCENT_SPEC,
     _SAME_PATH_FUNCS,
     _UNKNOWN,
+    NUMBER,
     PathValue,
     _format_template,
     _join,
-    NUMBER,
     _template,
     after_unknown,
-    looks_like_path_name,
     agree,
+    looks_like_path_name,
 )
 from migrator.rules._python.source import Source
 
@@ -393,7 +393,9 @@ class CodeContext:
             last = parts[-1]
             if all(p.complete for p in parts):
                 return PathValue(func.value.value.join(p.tail for p in parts), True)
-            return PathValue(last.tail if not last.kind else "", False)
+            if last.kind or not last.complete:
+                return PathValue(last.tail if not last.kind else "", False)
+            return PathValue(func.value.value + last.tail, False)  # the separator precedes it
         if isinstance(func, ast.Attribute):
             if func.attr == "format":  # "{}/model.h5".format(d), or a variable holding the template
                 template = self.path(func.value, depth + 1)

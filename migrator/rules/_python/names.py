@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 # --- names --------------------------------------------------------------------------------------
 
+
 def canonical(qualname: str | None) -> str | None:
     """`tensorflow.keras.models.load_model` -> `keras.models.load_model`; others unchanged.
 
@@ -276,7 +277,9 @@ class _Indexer:
                 a.arg: d for a, d in zip(positional[::-1], args.defaults[::-1], strict=False)
             }
             defaults.update(
-                (a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+                (a.arg, d)
+                for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+                if d is not None
             )
             for a in (*positional, *args.kwonlyargs, args.vararg, args.kwarg):
                 if a is not None:
