@@ -335,13 +335,16 @@ def _looks_like_model(name: str) -> bool:
 
 
 _ARCH_SUFFIXES = (".json", ".yaml", ".yml")
+# Top-level keys that make a JSON/YAML document a Keras architecture or a TF.js model.json.
+_MODEL_KEYS = frozenset({"class_name", "keras_version", "modelTopology", "weightsManifest"})
 
 
 def _damaged_architecture(path: Path) -> bool:
-    """A `*model*.json/.yaml` no reader claimed and that does not even parse: a lost architecture.
+    """A `*model*.json/.yaml` no reader claimed that is damaged: unparsable, not an object, an
+    empty object, or an object with Keras/TF.js keys that no reader could make sense of.
 
-    Valid JSON/YAML that is simply not a Keras config (a `model.json` of some web app) stays
-    unreported; files over 1 MB are left to what the readers said.
+    A valid object without such keys (a `model.json` of some web app) stays unreported; files
+    over 1 MB are left to what the readers said.
     """
     lower = path.name.lower()
     if "model" not in lower or not lower.endswith(_ARCH_SUFFIXES):
@@ -349,25 +352,18 @@ def _damaged_architecture(path: Path) -> bool:
     try:
         if path.stat().st_size > 2**20:
             return False
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return True
-    if not text.strip():
-        return True
-    if lower.endswith(".json"):
-        import json
+        text = path.read_bytes().decode("utf-8-sig")
+        if lower.endswith(".json"):
+            import json
 
-        try:
-            json.loads(text)
-        except (ValueError, RecursionError):
-            return True
-        return False
-    try:
-        from migrator.formats.keras_arch import yaml_is_mapping
+            data = json.loads(text)
+        else:
+            from migrator.formats.keras_arch import load_yaml
 
-        return not yaml_is_mapping(text)
-    except Exception:
+            data = load_yaml(text)
+    except Exception:  # unreadable, not UTF-8, not JSON/YAML, nested too deeply
         return True
+    return not isinstance(data, dict) or not data or bool(_MODEL_KEYS.intersection(map(str, data)))
 
 
 def discover(

@@ -388,13 +388,11 @@ def _expansion_problem(data: Any) -> str | None:
     return None
 
 
-def yaml_is_mapping(text: str) -> bool:
-    """Whether `text` parses (safely) to a YAML mapping: discovery's test for a damaged model.yaml."""
+def load_yaml(text: str) -> Any:
+    """Parse `text` with the safe loader (no Python tags); raises yaml.YAMLError when it cannot."""
     loader = _yaml_loader()(text)
     try:
-        return isinstance(loader.get_single_data(), Mapping)
-    except (yaml.YAMLError, RecursionError, ValueError):
-        return False
+        return loader.get_single_data()
     finally:
         loader.dispose()
 

@@ -132,7 +132,7 @@ def summarize(model_config: Mapping[str, Any]) -> dict[str, Any]:
         }
     )
     return {
-        "model_class": model_config.get("class_name"),
+        "model_class": _string_or_none(model_config.get("class_name")),
         "name": layer_name(model_config) if is_layer_entry(model_config) else None,
         "layer_count": len(all_layers),
         "layers": _outline(model_config),
@@ -194,6 +194,7 @@ def config_style(model_config: Mapping[str, Any]) -> tuple[str | None, list[str]
     entries = [("", model_config), *iter_layers(model_config)]
     for _, entry in entries:
         cls = entry.get("class_name")
+        cls = cls if isinstance(cls, str) else None  # a dict or list here is a damaged file
         if "module" in entry or "registered_name" in entry:
             keras3.add("`module`/`registered_name` keys")
         if cls in KERAS1_CLASSES:
@@ -307,3 +308,8 @@ def lambda_layers(model_config: Mapping[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _string_or_none(value: Any) -> str | None:
+    """A class name as recorded, or None when a damaged file put a non-string there."""
+    return value if isinstance(value, str) else None

@@ -272,8 +272,8 @@ def _describe_weights(
         if not isinstance(group, dict):
             errors.append(f"weightsManifest[{index}] is not an object; re-export the model")
             continue
-        paths = [p for p in group.get("paths") or [] if isinstance(p, str)]
-        entries = [w for w in group.get("weights") or [] if isinstance(w, dict)]
+        paths = [p for p in _list(group.get("paths")) if isinstance(p, str)]
+        entries = [w for w in _list(group.get("weights")) if isinstance(w, dict)]
         weights += len(entries)
         expected = _group_bytes(entries)
         group_size = 0
@@ -318,7 +318,7 @@ def _describe_weights(
 
 def _inside(folder: Path, shard: str) -> Path | None:
     """The shard's location if it resolves inside the model folder; URLs and ../ stay outside."""
-    if "://" in shard or shard.startswith("/") or "\\" in shard:
+    if "://" in shard or shard.startswith("/") or "\\" in shard or "\x00" in shard:
         return None
     normal = posixpath.normpath(shard)
     if normal.startswith("../") or normal == "..":
@@ -329,7 +329,7 @@ def _inside(folder: Path, shard: str) -> Path | None:
 def _size(path: Path) -> int | None:
     try:
         stat = path.stat()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in a manifest path
         return None
     return stat.st_size if os.path.isfile(path) else None
 
@@ -394,23 +394,23 @@ def _describe_graph(
     document: dict[str, Any], topology: dict[str, Any], details: dict[str, Any], raw: dict[str, Any]
 ) -> None:
     ops: dict[str, list[str]] = {}
-    nodes = [n for n in topology.get("node") or [] if isinstance(n, dict)]
+    nodes = [n for n in _list(topology.get("node")) if isinstance(n, dict)]
     library = topology.get("library")
     functions = library.get("function") if isinstance(library, dict) else None
     for function in functions if isinstance(functions, list) else []:
         if isinstance(function, dict):
-            nodes.extend(n for n in function.get("nodeDef") or [] if isinstance(n, dict))
+            nodes.extend(n for n in _list(function.get("nodeDef")) if isinstance(n, dict))
     for node in nodes:
         op = node.get("op")
         if isinstance(op, str):
             ops.setdefault(op, []).append(str(node.get("name", "")))
     raw["ops"] = {op: ops[op] for op in sorted(ops)}
     details["ops"] = sorted(ops)
-    details["node_count"] = len(topology.get("node") or [])
+    details["node_count"] = len(_list(topology.get("node")))
     initializer = document.get("modelInitializer")
     init_nodes = initializer.get("node") if isinstance(initializer, dict) else None
     details["initializer_ops"] = sorted(
-        {n["op"] for n in init_nodes or [] if isinstance(n, dict) and isinstance(n.get("op"), str)}
+        {n["op"] for n in _list(init_nodes) if isinstance(n, dict) and isinstance(n.get("op"), str)}
     )
     versions = topology.get("versions")
     details["graph_producer"] = versions.get("producer") if isinstance(versions, dict) else None
@@ -436,7 +436,7 @@ def _signature_side(side: Any) -> dict[str, Any]:
         shape: list[int] | None = None
         if isinstance(shape_info, dict) and not shape_info.get("unknownRank"):
             shape = []
-            for dim in shape_info.get("dim") or []:
+            for dim in _list(shape_info.get("dim")):
                 size = dim.get("size", "-1") if isinstance(dim, dict) else "-1"
                 try:
                     shape.append(int(size))
@@ -444,3 +444,8 @@ def _signature_side(side: Any) -> dict[str, Any]:
                     shape.append(-1)
         out[key] = {"name": info.get("name"), "dtype": info.get("dtype"), "shape": shape}
     return out
+
+
+def _list(value: Any) -> list[Any]:
+    """`value` when the manifest holds a list there, else [] (a damaged file's wrong JSON type)."""
+    return value if isinstance(value, list) else []

@@ -49,6 +49,7 @@ Python, so only running readers in a watched worker process would bound that cas
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from migrator.errors import ArtifactError
@@ -122,6 +123,16 @@ def read(candidate: Candidate) -> Reading:
     try:
         with h5:
             return _read_open(h5, path, offset)
+    except RecursionError:
+        # A RuntimeError too, but not damage to the HDF5 structure: a JSON attribute
+        # (model_config, training_config) nested past what any saved model holds.
+        raise ArtifactError(
+            path,
+            f"a JSON attribute (model_config?) is nested deeper than {sys.getrecursionlimit()} "
+            "levels, which no saved model is",
+            "this is not a model anyone saved; do not load it",
+            format="keras-h5",
+        ) from None
     except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
         # h5py raises these when HDF5 cannot decode an object header, a link name, an attribute
         # or a datatype (ValueError includes undecodable names, TypeError unknown encodings)
