@@ -41,10 +41,17 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("paths", nargs="+", type=Path, help="folders or files to audit")
     a.add_argument(
         "--format",
-        help="report format: table, json, sarif, markdown, html, cyclonedx (default: from the "
+        help="report format: table, json, sarif, markdown, html, cyclonedx, concise, github "
+        "(default: from the "
         "extension of -o (.json, .sarif, .md, .html, .cdx.json), else table)",
     )
     a.add_argument("-o", "--output", type=Path, help="write the report to this file")
+    a.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print how many findings each rule has instead of the report ([*]: migrator fix "
+        "has fixes for it)",
+    )
     a.add_argument(
         "--exit-zero",
         action="store_true",
@@ -279,7 +286,7 @@ def _audit(args: argparse.Namespace) -> int:
     from migrator.report import RENDERERS, renderer
     from migrator.rules import check_artifact, check_source
 
-    fmt = args.format or _format_for(args.output)
+    fmt = "statistics" if args.statistics else args.format or _format_for(args.output)
     if fmt not in RENDERERS:
         _say(f"unknown --format {fmt!r}; choose one of {', '.join(RENDERERS)}")
         return EXIT_ERRORS
