@@ -101,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
 
     add_parser(sub)
     add_fix_parser(sub)
+    from migrator.convert.plan_command import add_arguments as add_plan_arguments
+    from migrator.convert.runtimes_command import add_parser as add_runtimes_parser
+
+    add_plan_arguments(sub.choices["convert"])
+    add_runtimes_parser(sub)
     return p
 
 
@@ -181,6 +186,10 @@ def _run(args: argparse.Namespace) -> int:
         return _rules(args)
     if args.command == "convert":
         return _convert(args)
+    if args.command == "runtimes":
+        from migrator.convert.runtimes_command import run as run_runtimes
+
+        return run_runtimes(args, _out, _say)
     if args.command == "fix":
         from migrator.fix.command import run as run_fix
 
@@ -226,18 +235,33 @@ def _silence_stdout() -> None:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from migrator.convert.command import options_from_args
+    from migrator.convert.command import options_from_args, render_status
     from migrator.convert.summary import render_table
     from migrator.convert.tree import convert_path
 
+    if args.status is not None:
+        _out(render_status(args.status, as_json=args.json))
+        return EXIT_OK
     options = options_from_args(args)
+    from migrator.convert.plan_command import before_convert
+
+    planned = before_convert(args, options, _out, _say, _write_atomic, color=sys.stdout.isatty())
+    if planned is not None:
+        return planned
     if args.unsafe:
         _say(
             "warning: --unsafe lets Lambda layers run Python code stored in the "
             "artifacts; use it only on files you trust"
         )
     with _ProgressBar() as progress:
-        report = convert_path(args.src, args.out, options, progress=progress)
+        report = convert_path(
+            args.src,
+            args.out,
+            options,
+            progress=progress,
+            jobs=args.jobs,
+            retry_failed=args.retry_failed,
+        )
     if args.report:
         _write_atomic(args.report, json.dumps(report.to_json(), indent=2) + "\n")
     if args.json:
@@ -248,19 +272,28 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 class _ProgressBar:
-    """A rich progress bar on stderr, or nothing when stderr is not a terminal."""
+    """A rich progress bar with counts and ETA on a terminal; plain lines in logs (CI)."""
 
     def __enter__(self):  # type: ignore[no-untyped-def]
         if not sys.stderr.isatty():
             self._progress = None
-            return None
+            from migrator.convert.summary import plain_progress
+
+            return plain_progress(_say)
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         self._progress = Progress(
             TextColumn("converting"),
             BarColumn(),
             MofNCompleteColumn(),
+            TimeRemainingColumn(),
             TextColumn("{task.description}"),
             console=Console(stderr=True),
             transient=True,

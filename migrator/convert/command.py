@@ -14,7 +14,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "convert",
         help="convert legacy artifacts to current formats, validated, into OUT/<model>/<format>/vN",
     )
-    c.add_argument("src", type=Path, help="an artifact, or a folder to convert every artifact in")
+    c.add_argument(
+        "src", type=Path, nargs="?", help="an artifact, or a folder to convert every artifact in"
+    )
     c.add_argument(
         "-o", "--out", type=Path, default=Path("migrated"), help="output root (default: ./migrated)"
     )
@@ -59,11 +61,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         default=900.0,
         help="seconds per load/convert/run before a worker is stopped (default 900)",
     )
+    c.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="convert N artifacts at once (default 1; the output is the same for any N)",
+    )
+    c.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="convert again what failed in an earlier run into the same OUT (the ledger in OUT "
+        "otherwise reports it without retrying)",
+    )
+    c.add_argument(
+        "--status",
+        type=Path,
+        metavar="OUT",
+        help="summarise the ledger of an output folder (what is converted, failed, unfinished)",
+    )
     c.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report here")
     c.add_argument("--json", action="store_true", help="print the JSON report, not the table")
 
 
 def options_from_args(args: argparse.Namespace) -> Options:
+    if args.src is None:
+        raise UsageError("convert needs SRC (an artifact or a folder), or --status OUT")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be >= 1; received {args.jobs}")
     targets = tuple(t.strip() for value in args.to for t in value.split(",") if t.strip())
     unknown = [t for t in targets if t not in TARGETS]
     if unknown:
@@ -87,3 +112,36 @@ def options_from_args(args: argparse.Namespace) -> Options:
         signature=args.signature,
         timeout=args.timeout,
     )
+
+
+def render_status(out_root: Path, *, as_json: bool) -> str:
+    """`migrator convert --status OUT`: what the ledger in OUT records, as text or JSON."""
+    import json
+
+    from migrator.convert import ledger
+
+    try:
+        data = ledger.summary(out_root)
+    except FileNotFoundError:
+        raise UsageError(
+            f"{out_root}: no conversion ledger ({ledger.FILENAME}) here; give the -o folder of "
+            "an earlier `migrator convert`"
+        ) from None
+    except Exception as exc:  # a damaged database file: one line, not a traceback
+        raise UsageError(f"{ledger.path_of(out_root)}: cannot read the ledger ({exc})") from None
+    if as_json:
+        return json.dumps(data, indent=2) + "\n"
+    counts = data["counts"]
+    lines = [
+        f"{data['ledger']}: {data['sources']} source(s): {counts['converted']} converted, "
+        f"{counts['skipped']} skipped, {counts['failed']} failed, {counts['running']} unfinished "
+        "(interrupted; the next run redoes them)",
+        f"migrator version(s): {', '.join(data['migrator_versions']) or '-'}",
+    ]
+    for entry in data["entries"]:
+        if entry["status"] == "converted":
+            detail = ", ".join(p for p in entry["outputs"] if p)
+        else:
+            detail = entry["reason"]
+        lines.append(f"  {entry['status']:<9} {entry['path']}" + (f"  {detail}" if detail else ""))
+    return "\n".join(lines) + "\n"

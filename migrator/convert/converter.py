@@ -56,6 +56,22 @@ class Outcome:
             out["warnings"] = self.warnings
         return out
 
+    def to_record(self) -> dict[str, Any]:
+        """Everything, status included (what the ledger stores to report it again)."""
+        return {**self.to_json(), "status": self.status}
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any]) -> Outcome:
+        return cls(
+            str(data.get("path", "")),
+            str(data.get("format", "")),
+            str(data.get("status", "failed")),
+            data.get("kind"),
+            str(data.get("reason", "")),
+            list(data.get("outputs", [])),
+            list(data.get("warnings", [])),
+        )
+
 
 def model_dir(source: Convertible, single: bool) -> str:
     """The model's folder under OUT: its name, under its parent folders when converting a tree."""
@@ -103,8 +119,12 @@ class Converter:
     def close(self) -> None:
         self.pool.close()
 
-    def convert(self, source: Convertible, *, single: bool) -> Outcome:
-        """Convert one source to each requested target; failures become the outcome's reason."""
+    def convert(self, source: Convertible, *, single: bool, sha256: str | None = None) -> Outcome:
+        """Convert one source to each requested target; failures become the outcome's reason.
+
+        `sha256` is the source's content hash when the caller has it already (hashing a large
+        model twice costs as much as reading it twice)."""
+        sha = sha256 or pub.sha256_tree(source.location)
         outcome = Outcome(
             source.rel, source.format, "converted", source.kind if source.kinds else None
         )
@@ -116,7 +136,9 @@ class Converter:
         try:
             for target in targets:
                 try:
-                    outcome.outputs.append(self._one_target(source, target, products, work, single))
+                    outcome.outputs.append(
+                        self._one_target(source, target, products, work, single, sha)
+                    )
                 except ConversionError as exc:
                     label = f"{target}: {exc.short}" if len(targets) > 1 else exc.short
                     if exc.status == "skipped":
@@ -143,12 +165,12 @@ class Converter:
         products: dict[str, StepResult],
         work: Path,
         single: bool,
+        sha: str,
     ) -> dict[str, Any]:
         steps = plan(source, target)
         goal = TARGETS[target]
         model_name = model_dir(source, single)
         folder = TARGET_FOLDERS[target]
-        sha = pub.sha256_tree(source.location)
         existing = pub.find_published(
             self.out_root / model_name / folder, sha, str(source.location.resolve())
         )

@@ -1,14 +1,19 @@
 """Versioned output layout: `OUT/<model_name>/<format>/v<N>/` plus `metadata.json`.
 
 The layout of the user's background reading (a folder per model, per format, per version, with a
-JSON metadata file beside the artifact). A version is never overwritten: the number is claimed
-with `os.mkdir` (which fails if it exists), the content is assembled in a staging folder inside
-OUT (same filesystem), and `os.rename` swaps the staging folder onto the claimed empty one in one
-atomic step, so a reader never sees half a version. Sources are only ever read.
+JSON metadata file beside the artifact). A version is never overwritten and never seen half
+made: the content and `metadata.json` are assembled in a staging folder inside OUT (same
+filesystem), then `os.rename` moves it to `v<N>` in one atomic step. The rename itself claims
+the number: it fails when `v<N>` exists with content (another conversion got there first: try
+N+1), and there is no separate "claim" step, so a process killed at any moment leaves no empty
+`v<N>` behind. An empty `v<N>` (left by migrator releases that claimed numbers with `mkdir`) is
+not a version: the rename replaces it. Staging folders carry their process id; a later run
+removes those whose process is gone. Sources are only ever read.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -22,6 +27,7 @@ from typing import Any
 
 STAGING = ".migrator-staging"
 _VERSION = re.compile(r"^v(\d+)$")
+_STAGING_PID = re.compile(r"^(?:work|publish)-(\d+)-")
 _CHUNK = 1 << 20
 
 
@@ -85,11 +91,45 @@ def find_published(base: Path, source_sha256: str, source_path: str) -> Path | N
     return None
 
 
+def _next_number(base: Path) -> int:
+    """One past the highest version holding content (an empty `v<N>` is not a version)."""
+    taken = [n for n in versions(base) if not (p := base / f"v{n}").is_dir() or any(p.iterdir())]
+    return (taken or [0])[-1] + 1
+
+
 def staging_dir(out_root: Path) -> Path:
     """A fresh folder inside OUT (same filesystem as the final place, so rename is atomic)."""
     root = Path(out_root) / STAGING
     root.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="work-", dir=root))
+    return Path(tempfile.mkdtemp(prefix=f"work-{os.getpid()}-", dir=root))
+
+
+def remove_stale_staging(out_root: Path) -> list[Path]:
+    """Remove staging folders of processes that no longer run (a killed batch); returns them."""
+    root = Path(out_root) / STAGING
+    removed: list[Path] = []
+    if not root.is_dir():
+        return removed
+    for entry in root.iterdir():
+        match = _STAGING_PID.match(entry.name)
+        if match is None or _alive(int(match.group(1))):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    cleanup_staging(out_root)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def publish(
@@ -117,13 +157,9 @@ def publish(
         else:
             shutil.copy2(payload, stage / (payload_name or payload.name))
         files = file_list(stage)
+        number = _next_number(base)
         for _ in range(1000):
-            number = (versions(base) or [0])[-1] + 1
             final = base / f"v{number}"
-            try:
-                os.mkdir(final)  # claims the number; fails if anyone else has it
-            except FileExistsError:
-                continue
             meta = {
                 **metadata,
                 "version": f"v{number}",
@@ -133,7 +169,13 @@ def publish(
             (stage / "metadata.json").write_text(
                 json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
             )
-            os.rename(stage, final)  # replaces the empty folder we just created, atomically
+            try:
+                os.rename(stage, final)  # atomic; fails if v<N> exists with content
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+                    raise
+                number = max(number + 1, _next_number(base))
+                continue
             return final
         raise OSError(f"could not claim a version folder under {base}")
     finally:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
+from collections.abc import Callable
 
 from migrator.convert.tree import ConvertReport
 
@@ -10,10 +13,10 @@ _STYLE = {"converted": "green", "skipped": "yellow", "failed": "red"}
 
 
 def _detail(outcome) -> str:  # type: ignore[no-untyped-def]
-    if outcome.outputs:
+    if outcome.outputs and outcome.status == "converted":
         parts = []
         for out in outcome.outputs:
-            text = f"{out['target']} {out.get('version', '')}".strip()
+            text = f"{out['target']} -> {out.get('path') or out.get('version', '')}".strip()
             if out.get("max_abs_diff") is not None:
                 text += f" (max diff {out['max_abs_diff']:.2g})"
             parts.append(text)
@@ -46,3 +49,21 @@ def render_table(report: ConvertReport, *, color: bool = False, width: int = 140
     for error in report.errors:
         console.print(f"error: {error}")
     return buffer.getvalue()
+
+
+def plain_progress(say: Callable[[str], None]) -> Callable[[str, int, int], None]:
+    """Progress as plain lines (`[12/200] a/b.h5: converted, ETA 3m10s`), for logs that are not
+    a terminal: a CI log shows how far a batch got and how long it still needs."""
+    start = time.monotonic()
+    lock = threading.Lock()
+
+    def update(path: str, done: int, total: int) -> None:
+        if not done:
+            return
+        elapsed = time.monotonic() - start
+        left = elapsed / done * (total - done)
+        eta = f"{int(left // 60)}m{int(left % 60):02d}s" if done < total else "done"
+        with lock:
+            say(f"[{done}/{total}] {path}, ETA {eta}")
+
+    return update

@@ -1,5 +1,7 @@
 """Convert a tree: discover and read every artifact like `audit` does, then convert each one.
 
+Conversions run through `batch.Batch` (parallel, resumable through the ledger in OUT).
+
 Artifacts are found by the audit's discovery and read by its reader pool (`workers.ReaderPool`):
 each read runs in a forked process under a deadline, so a damaged file that hangs or crashes
 libhdf5 costs one failed outcome, not the batch. Classification and steps then use those
@@ -14,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from migrator.convert import Convertible, Options
+from migrator.convert.batch import Batch
 from migrator.convert.classify import ARCH_FORMATS, WEIGHTS_FORMATS, classify
 from migrator.convert.converter import Converter, Outcome
+from migrator.convert.ledger import Ledger
+from migrator.convert.publish import remove_stale_staging
 from migrator.errors import ConversionError
 from migrator.model import Artifact, Candidate
 
@@ -71,8 +76,14 @@ def convert_path(
     *,
     progress: Progress | None = None,
     converter: Converter | None = None,
+    jobs: int = 1,
+    retry_failed: bool = False,
 ) -> ConvertReport:
-    """Convert one artifact or every artifact under `root` into `out_root`."""
+    """Convert one artifact or every artifact under `root` into `out_root`.
+
+    The ledger in `out_root` makes this resumable: what an earlier run finished is reported, not
+    redone (failures are retried only with `retry_failed`). `jobs` conversions run at once.
+    """
     from migrator.discover import discover
 
     root = Path(root)
@@ -83,9 +94,8 @@ def convert_path(
     architectures = [a for a in artifacts if a.format in ARCH_FORMATS]
     if single and artifacts and artifacts[0].format in WEIGHTS_FORMATS:
         architectures = _architectures_beside(artifacts[0], options)
-    own = converter or Converter(out_root, options)
     used_archs: dict[Path, list[str]] = {}
-    pending: list[tuple[Artifact, Convertible | None, ConversionError | None]] = []
+    todo: list[Convertible] = []
     for artifact in artifacts:
         if artifact.format in ARCH_FORMATS:
             continue
@@ -94,38 +104,18 @@ def convert_path(
             source = classify(artifact, options, siblings)
             if source.architecture is not None:
                 used_archs.setdefault(source.architecture.resolve(), []).append(artifact.path)
-            pending.append((artifact, source, None))
+            todo.append(source)
         except ConversionError as exc:
-            pending.append((artifact, None, exc))
-    try:
-        total = len(pending)
-        for index, (artifact, source, error) in enumerate(pending):
-            if progress:
-                progress(artifact.path, index, total)
-            if error is not None:
-                report.outcomes.append(
-                    Outcome(artifact.path, artifact.format, error.status, reason=error.short)
-                )
-                continue
-            assert source is not None
-            try:
-                report.outcomes.append(own.convert(source, single=single))
-            except Exception as exc:  # a bug must not stop a ten-thousand-model batch
-                report.outcomes.append(
-                    Outcome(
-                        artifact.path,
-                        artifact.format,
-                        "failed",
-                        source.kind if source.kinds else None,
-                        reason=f"internal error ({type(exc).__name__}: {exc}); please "
-                        "report this file to the migrator maintainers",
-                    )
-                )
-        if progress:
-            progress("", total, total)
-    finally:
-        if converter is None:
-            own.close()
+            report.outcomes.append(
+                Outcome(artifact.path, artifact.format, exc.status, reason=exc.short)
+            )
+    Path(out_root).mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(Path(out_root))
+    with Ledger(Path(out_root), options) as ledger:
+        batch = Batch(Path(out_root), options, ledger, single=single, converter=converter)
+        report.outcomes.extend(
+            batch.run(todo, jobs=jobs, retry_failed=retry_failed, progress=progress)
+        )
     for artifact in artifacts:
         if artifact.format not in ARCH_FORMATS:
             continue

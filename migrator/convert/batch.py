@@ -1,0 +1,166 @@
+"""Run a batch of conversions: N at once, resumable through the ledger, same output for any N.
+
+Each of the `jobs` threads owns a `Converter` and so its own runtime workers, started on first
+use and reused for every artifact the thread converts: a runtime's start-up (importing
+TensorFlow, ~2-5 s) is paid once per runtime per thread, not once per model, and each conversion
+still runs in a worker under its timeout, so a worker that dies or hangs costs one artifact.
+
+The output does not depend on N: sources that publish into the same model folder (and so compete
+for its version numbers) form one group, converted in sorted path order by one thread; groups
+touch disjoint folders, so which thread takes which group cannot change any version number.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from migrator.convert import Convertible, Options
+from migrator.convert import publish as pub
+from migrator.convert.converter import Converter, Outcome, model_dir
+from migrator.convert.ledger import Entry, Ledger
+
+Progress = Callable[[str, int, int], None]
+
+RETRY_HINT = "pass --retry-failed to try again"
+
+
+class Batch:
+    """The conversions of one `migrator convert` run into one output folder."""
+
+    def __init__(
+        self,
+        out_root: Path,
+        options: Options,
+        ledger: Ledger,
+        *,
+        single: bool,
+        converter: Converter | None = None,
+    ) -> None:
+        self.out_root = out_root
+        self.options = options
+        self.ledger = ledger
+        self.single = single
+        self._given = converter
+        self._converters: dict[int, Converter] = {}
+        self._lock = threading.Lock()
+        self._done = 0
+        self._total = 0
+        self._progress: Progress | None = None
+        self._stopping = threading.Event()
+
+    def run(
+        self,
+        sources: Sequence[Convertible],
+        *,
+        jobs: int = 1,
+        retry_failed: bool = False,
+        progress: Progress | None = None,
+    ) -> list[Outcome]:
+        groups: dict[str, list[Convertible]] = {}
+        for source in sorted(sources, key=lambda s: s.rel):
+            groups.setdefault(model_dir(source, self.single), []).append(source)
+        ordered = [groups[k] for k in sorted(groups, key=lambda k: groups[k][0].rel)]
+        self._total, self._done, self._progress = len(sources), 0, progress
+        if progress:
+            progress("", 0, self._total)
+        outcomes: list[Outcome] = []
+        try:
+            if jobs <= 1 or len(ordered) <= 1:
+                for group in ordered:
+                    outcomes.extend(self._group(group, retry_failed))
+            else:
+                with ThreadPoolExecutor(max_workers=min(jobs, len(ordered))) as executor:
+                    futures = [executor.submit(self._group, g, retry_failed) for g in ordered]
+                    try:
+                        for future in futures:
+                            outcomes.extend(future.result())
+                    except BaseException:
+                        # Interrupted: what is in flight stays `running` in the ledger and is
+                        # redone by the next run; stop the workers so the threads end now.
+                        self._stopping.set()
+                        for future in futures:
+                            future.cancel()
+                        self._close()
+                        raise
+        finally:
+            self._close()
+        return outcomes
+
+    def _converter(self) -> Converter:
+        with self._lock:
+            ident = threading.get_ident()
+            if ident not in self._converters:
+                if self._given is not None and not self._converters:
+                    self._converters[ident] = self._given
+                else:
+                    self._converters[ident] = Converter(self.out_root, self.options)
+            return self._converters[ident]
+
+    def _close(self) -> None:
+        with self._lock:
+            converters, self._converters = list(self._converters.values()), {}
+        for converter in converters:
+            if converter is not self._given:
+                converter.close()
+
+    def _group(self, group: Sequence[Convertible], retry_failed: bool) -> list[Outcome]:
+        out = []
+        for source in group:
+            if self._stopping.is_set():
+                break
+            outcome = self._one(source, retry_failed)
+            with self._lock:
+                self._done += 1
+                done = self._done
+            if self._progress:
+                self._progress(f"{source.rel}: {outcome.status}", done, self._total)
+            out.append(outcome)
+        return out
+
+    def _one(self, source: Convertible, retry_failed: bool) -> Outcome:
+        kind = source.kind if source.kinds else None
+        try:
+            sha = pub.sha256_tree(source.location)
+        except OSError as exc:
+            return Outcome(
+                source.rel,
+                source.format,
+                "failed",
+                kind,
+                reason=f"cannot read the source ({exc.strerror or exc}); check it",
+            )
+        entry = self.ledger.get(source.rel, sha)
+        if entry is not None and entry.status != "running":
+            if entry.status != "failed" or not retry_failed:
+                return _previous(entry)
+        self.ledger.start(source.rel, sha)
+        try:
+            outcome = self._converter().convert(source, single=self.single, sha256=sha)
+        except Exception as exc:  # a bug must not stop a ten-thousand-model batch
+            outcome = Outcome(
+                source.rel,
+                source.format,
+                "failed",
+                kind,
+                reason=f"internal error ({type(exc).__name__}: {exc}); this is a migrator bug: "
+                "please report it with this line and `migrator inspect --json` of the file",
+            )
+        if self._stopping.is_set():
+            return outcome  # stopped half-way by an interrupt: left `running`, redone next run
+        self.ledger.finish(source.rel, sha, outcome.status, outcome.to_record())
+        return outcome
+
+
+def _previous(entry: Entry) -> Outcome:
+    """An earlier run's outcome, said to be one (done work is reported, never redone)."""
+    outcome = Outcome.from_record(entry.outcome)
+    if outcome.status == "converted":
+        where = ", ".join(str(o.get("path")) for o in outcome.outputs)
+        outcome.status = "skipped"
+        outcome.reason = f"already converted in an earlier run: {where}"
+    elif outcome.status == "failed":
+        outcome.reason = f"failed in an earlier run: {outcome.reason}; {RETRY_HINT}"
+    return outcome
