@@ -476,6 +476,7 @@ def fuzz(
     keep: Path | None,
     work: Path,
     progress: bool,
+    checkpoint: Path | None = None,
 ) -> Tally:
     rng = random.Random(seed)
     by_reader: dict[str, list[Seed]] = {}
@@ -506,6 +507,9 @@ def fuzz(
         faulthandler.cancel_dump_traceback_later()
         tally.batches += 1
         shutil.rmtree(folder, ignore_errors=True)
+        if checkpoint is not None and tally.batches % 10 == 0:
+            partial_figures = summary(tally, time.monotonic() - started)
+            checkpoint.write_text(json.dumps({**partial_figures, "complete": False}, indent=2))
         if progress and tally.batches % 20 == 0:
             rate = tally.inputs / (time.monotonic() - started)
             print(
@@ -561,8 +565,9 @@ def main(argv: list[str] | None = None) -> int:
             args.keep,
             Path(tmp),
             not args.quiet,
+            args.json,
         )
-    result = summary(tally, time.monotonic() - started)
+    result = {**summary(tally, time.monotonic() - started), "complete": True}
     text = json.dumps(result, indent=2, ensure_ascii=True)
     if args.json:
         args.json.write_text(text + "\n")

@@ -336,7 +336,16 @@ def _looks_like_model(name: str) -> bool:
 
 _ARCH_SUFFIXES = (".json", ".yaml", ".yml")
 # Top-level keys that make a JSON/YAML document a Keras architecture or a TF.js model.json.
-_MODEL_KEYS = frozenset({"class_name", "keras_version", "modelTopology", "weightsManifest"})
+_MODEL_KEYS = frozenset(
+    {
+        "class_name",
+        "keras_version",
+        "modelTopology",
+        "weightsManifest",
+        "generatedBy",
+        "convertedBy",
+    }
+)
 
 
 def _damaged_architecture(path: Path) -> bool:
@@ -363,7 +372,12 @@ def _damaged_architecture(path: Path) -> bool:
             data = load_yaml(text)
     except Exception:  # unreadable, not UTF-8, not JSON/YAML, nested too deeply
         return True
-    return not isinstance(data, dict) or not data or bool(_MODEL_KEYS.intersection(map(str, data)))
+    return (
+        not isinstance(data, dict)
+        or not data
+        or bool(_MODEL_KEYS.intersection(map(str, data)))
+        or data.get("format") in ("layers-model", "graph-model")
+    )
 
 
 def discover(

@@ -1,0 +1,138 @@
+"""Main-process memory of an audit as the tree grows: does it stay flat with the store?
+
+Builds a synthetic tree of N small real artifacts, hard-linked from the corpus (a quarter each:
+Keras `.h5`, `.keras` zip, SavedModel folder, `to_json()` architecture), then audits it in a fresh
+child process the way `migrator audit --format json` does (discover, read and judge in the worker
+pool, render the JSON report) and prints wall time, artifacts per second and the child's peak
+RSS (`VmHWM`) before and after rendering. Run it at two sizes to compare:
+
+    python benchmarks/tree_bench.py --artifacts 10000 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+GEN = REPO / "corpus" / "generated" / "tf215" / "keras" / "functional"
+SEEDS = {
+    "h5": GEN / "save-h5" / "model.h5",
+    "keras": GEN / "save-keras" / "model.keras",
+    "savedmodel": REPO / "corpus" / "legacy" / "tf115_savedmodel",
+}
+
+
+def _link(source: Path, dest: Path) -> None:
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copyfile(source, dest)
+
+
+def build(root: Path, count: int) -> None:
+    """`count` artifacts in folders of 100, cycling through the four kinds."""
+    arch = json.dumps(
+        {
+            "class_name": "Sequential",
+            "config": {"name": "s", "layers": [{"class_name": "Dense", "config": {"units": 2}}]},
+            "keras_version": "2.4.0",
+            "backend": "tensorflow",
+        }
+    )
+    sm_files = [p for p in SEEDS["savedmodel"].rglob("*") if p.is_file()]
+    for i in range(count):
+        folder = root / f"d{i // 100:05d}"
+        if i % 100 == 0:
+            folder.mkdir(parents=True)
+        kind = i % 4
+        if kind == 0:
+            _link(SEEDS["h5"], folder / f"m{i}.h5")
+        elif kind == 1:
+            _link(SEEDS["keras"], folder / f"m{i}.keras")
+        elif kind == 2:
+            for source in sm_files:
+                dest = folder / f"sm{i}" / source.relative_to(SEEDS["savedmodel"])
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                _link(source, dest)
+        else:
+            (folder / f"m{i}_model.json").write_text(arch)
+
+
+def _vm_hwm_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run(root: Path, jobs: int) -> None:
+    """In the child: audit like the command line, print one JSON line of figures."""
+    from functools import partial
+
+    from migrator import loadability
+    from migrator.audit import audit
+    from migrator.report import renderer
+    from migrator.rules import check_artifact, check_source
+
+    started = time.monotonic()
+    report = audit(
+        [root],
+        judges=[loadability.judge, check_artifact],
+        code_rules=partial(check_source),
+        jobs=jobs,
+    )
+    audited = time.monotonic() - started
+    after_audit = _vm_hwm_mb()
+    text = renderer("json")(report)
+    figures = {
+        "artifacts": len(report.artifacts),
+        "errors": sum(1 for a in report.artifacts if a.errors) + len(report.errors),
+        "audit_s": round(audited, 1),
+        "per_s": round(len(report.artifacts) / audited, 1),
+        "peak_rss_mb_after_audit": round(after_audit, 1),
+        "peak_rss_mb_after_json_report": round(_vm_hwm_mb(), 1),
+        "report_mb": round(len(text) / 2**20, 1),
+    }
+    print(json.dumps(figures))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--artifacts", type=int, nargs="+", default=[10_000, 100_000])
+    p.add_argument("--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)))
+    p.add_argument("--run", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.run:
+        run(args.run, args.jobs)
+        return 0
+    for count in args.artifacts:
+        with tempfile.TemporaryDirectory(prefix="migrator-tree-") as tmp:
+            started = time.monotonic()
+            build(Path(tmp), count)
+            built = time.monotonic() - started
+            child = subprocess.run(
+                [sys.executable, __file__, "--run", tmp, "--jobs", str(args.jobs)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if child.returncode != 0:
+                print(child.stderr[-2000:], file=sys.stderr)
+                return 1
+            figures = json.loads(child.stdout.strip().splitlines()[-1])
+            figures["build_s"] = round(built, 1)
+            figures["requested"] = count
+            print(json.dumps(figures), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
