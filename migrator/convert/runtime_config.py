@@ -1,8 +1,9 @@
-"""`[tool.migrator] runtimes` in pyproject.toml: where the user keeps each TensorFlow runtime.
+"""`[tool.migrator] runtimes` and `runtimes-dir` in pyproject.toml: where TensorFlow runtimes are.
 
 ```toml
 [tool.migrator]
 runtimes = {tf215 = "/envs/tf215/bin/python", tf221 = "/envs/tf221/bin/python"}
+runtimes-dir = ".migrator-runtimes"   # where `migrator runtimes install` puts its envs
 ```
 
 Converting needs other interpreters (one per TensorFlow line) and migrator must not guess them
@@ -23,6 +24,7 @@ from migrator.knowledge.tf_lines import ENV_NAMES
 from migrator.rules.config import find_pyproject, tomllib
 
 KEY = "runtimes"
+DIR_KEY = "runtimes-dir"
 
 
 def configured_python(name: str, start: Path | None = None) -> Path | None:
@@ -37,6 +39,25 @@ def configured_runtimes(start: Path) -> Mapping[str, Path]:
     if pyproject is None:
         return {}
     return read_runtimes(pyproject)
+
+
+@cache
+def configured_runtimes_dir(start: Path) -> Path | None:
+    """The managed-runtimes folder `[tool.migrator] runtimes-dir` names (relative to the file)."""
+    pyproject = find_pyproject(start)
+    if pyproject is None:
+        return None
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{pyproject}: cannot read [tool.migrator] ({exc}); fix the file") from exc
+    value = data.get("tool", {}).get("migrator", {}).get(DIR_KEY)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"[tool.migrator] {DIR_KEY} in {pyproject} must be a folder path")
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else pyproject.parent / path
 
 
 def read_runtimes(pyproject: Path) -> dict[str, Path]:

@@ -6,10 +6,12 @@ newest one; both run here as *workers*: `python -m migrator.convert.worker` subp
 answer JSON requests one per line, so TensorFlow is imported once per runtime, not once per model,
 and a crash or hang costs one request (the worker is killed and restarted), never the batch.
 
-Interpreters are only ever the ones the user names, never guessed from machine paths: first
-`MIGRATOR_RUNTIME_<NAME>` (e.g. `MIGRATOR_RUNTIME_TF215=/path/to/python`, set by tox), then
-`[tool.migrator] runtimes = {tf215 = "/path/to/python"}` in the nearest `pyproject.toml`
-(`runtime_config.py`). The names are the TF lines' env names (`knowledge.tf_lines.ENV_NAMES`).
+Interpreters are only ever the ones the user names or installed, never guessed from machine
+paths: first `MIGRATOR_RUNTIME_<NAME>` (e.g. `MIGRATOR_RUNTIME_TF215=/path/to/python`, set by
+tox), then `[tool.migrator] runtimes = {tf215 = "/path/to/python"}` in the nearest
+`pyproject.toml` (`runtime_config.py`), then the env `migrator runtimes install` made in the
+per-user cache (`managed.py`), used only when its install completed. The names are the TF lines'
+env names (`knowledge.tf_lines.ENV_NAMES`).
 Finding one reads package metadata only; TensorFlow is imported by workers alone.
 """
 
@@ -29,6 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from migrator.convert.managed import env_variable, verified_python
 from migrator.convert.runtime_config import configured_python
 from migrator.errors import ConversionError, RuntimeUnavailable, WorkerCrashed
 from migrator.knowledge import tf_lines, versions
@@ -101,29 +104,33 @@ class Runtime:
         }
 
 
-def _candidates(name: str) -> Iterable[Path]:
-    """Where the user says the interpreter of runtime `name` is: environment, then pyproject."""
+def candidates(name: str) -> Iterable[tuple[str, Path]]:
+    """(where it was named, interpreter) for runtime `name`, in order of precedence:
+    environment variable, pyproject, then the managed cache (only a completed install)."""
     env = os.environ.get(env_variable(name))
     if env:
-        yield Path(env)
+        yield env_variable(name), Path(env)
     configured = configured_python(name)
     if configured is not None:
-        yield configured
+        yield "[tool.migrator] runtimes", configured
+    managed = verified_python(name)
+    if managed is not None:
+        yield "managed", managed
 
 
-def env_variable(name: str) -> str:
-    """The environment variable that names runtime `name`'s interpreter."""
-    return f"MIGRATOR_RUNTIME_{name.upper()}"
+def _candidates(name: str) -> Iterable[Path]:
+    for _origin, path in candidates(name):
+        yield path
 
 
 def how_to_provide(name: str) -> str:
-    """What runtime `name` needs installed and the two ways to point migrator at it."""
+    """The command that installs runtime `name`, and the override for an env of one's own."""
     line = tf_lines.by_env(name)
     pins = ", ".join(f"{dist}=={version}" for dist, version in line.pins().items())
     return (
-        f"create an env (Python <= {line.python_max}) with {pins} and point migrator at its "
-        f"python: set {env_variable(name)}=/path/to/python, or add "
-        f'`runtimes = {{{name} = "/path/to/python"}}` under [tool.migrator] in pyproject.toml'
+        f"run `migrator runtimes install {name}` (or convert with --install-runtimes); to use "
+        f"an env of your own (Python <= {line.python_max}, {pins}) set "
+        f"{env_variable(name)}=/path/to/python"
     )
 
 

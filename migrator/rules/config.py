@@ -31,7 +31,7 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the same parser, from PyPI (a dependency there)
     import tomli as tomllib
 
-KEYS = ("select", "ignore", "fail-on", "runtimes")  # runtimes: convert/runtime_config.py
+KEYS = ("select", "ignore", "fail-on", "runtimes", "runtimes-dir")  # runtimes*: runtime_config.py
 NEVER = "none"  # `fail-on` value: findings never change the exit code
 
 
