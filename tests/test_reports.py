@@ -163,7 +163,10 @@ def findings_count(report: Report) -> int:
 
 
 def test_every_format_is_registered_and_selectable():
-    assert set(RENDERERS) == {"table", "json", "sarif", "markdown", "html"}
+    assert set(RENDERERS) == {
+        *("table", "json", "sarif", "markdown", "html", "cyclonedx"),
+        *("concise", "github", "statistics"),
+    }
     for name in RENDERERS:
         assert callable(renderer(name))
     with pytest.raises(KeyError, match="choose one of"):
