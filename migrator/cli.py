@@ -235,10 +235,13 @@ def _silence_stdout() -> None:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from migrator.convert.command import options_from_args
+    from migrator.convert.command import options_from_args, render_status
     from migrator.convert.summary import render_table
     from migrator.convert.tree import convert_path
 
+    if args.status is not None:
+        _out(render_status(args.status, as_json=args.json))
+        return EXIT_OK
     options = options_from_args(args)
     from migrator.convert.plan_command import before_convert
 
@@ -251,7 +254,14 @@ def _convert(args: argparse.Namespace) -> int:
             "artifacts; use it only on files you trust"
         )
     with _ProgressBar() as progress:
-        report = convert_path(args.src, args.out, options, progress=progress)
+        report = convert_path(
+            args.src,
+            args.out,
+            options,
+            progress=progress,
+            jobs=args.jobs,
+            retry_failed=args.retry_failed,
+        )
     if args.report:
         _write_atomic(args.report, json.dumps(report.to_json(), indent=2) + "\n")
     if args.json:
@@ -262,19 +272,28 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 class _ProgressBar:
-    """A rich progress bar on stderr, or nothing when stderr is not a terminal."""
+    """A rich progress bar with counts and ETA on a terminal; plain lines in logs (CI)."""
 
     def __enter__(self):  # type: ignore[no-untyped-def]
         if not sys.stderr.isatty():
             self._progress = None
-            return None
+            from migrator.convert.summary import plain_progress
+
+            return plain_progress(_say)
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         self._progress = Progress(
             TextColumn("converting"),
             BarColumn(),
             MofNCompleteColumn(),
+            TimeRemainingColumn(),
             TextColumn("{task.description}"),
             console=Console(stderr=True),
             transient=True,
