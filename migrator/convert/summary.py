@@ -29,6 +29,7 @@ def _detail(outcome) -> str:  # type: ignore[no-untyped-def]
 
 def render_table(report: ConvertReport, *, color: bool = False, width: int = 140) -> str:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"migrator convert {report.root} -> {report.out}", show_lines=False)
@@ -38,7 +39,8 @@ def render_table(report: ConvertReport, *, color: bool = False, width: int = 140
     table.add_column("outputs / reason", overflow="fold")
     for outcome in report.outcomes:
         status = f"[{_STYLE[outcome.status]}]{outcome.status}[/]"
-        table.add_row(outcome.path, outcome.format, status, _detail(outcome))
+        # Paths and reasons are text, not markup: `migrator[tf]` must not lose its `[tf]`.
+        table.add_row(escape(outcome.path), outcome.format, status, escape(_detail(outcome)))
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width)
     console.print(table)
@@ -47,7 +49,7 @@ def render_table(report: ConvertReport, *, color: bool = False, width: int = 140
         f"{counts['converted']} converted, {counts['skipped']} skipped, {counts['failed']} failed"
     )
     for error in report.errors:
-        console.print(f"error: {error}")
+        console.print(f"error: {escape(error)}")
     return buffer.getvalue()
 
 
