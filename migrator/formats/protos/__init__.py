@@ -30,6 +30,7 @@ _SCALARS = {
     "double": _F.TYPE_DOUBLE,
     "float": _F.TYPE_FLOAT,
     "int64": _F.TYPE_INT64,
+    "sint64": _F.TYPE_SINT64,
     "uint64": _F.TYPE_UINT64,
     "int32": _F.TYPE_INT32,
     "uint32": _F.TYPE_UINT32,
@@ -221,8 +222,48 @@ SCHEMA: dict[str, list[tuple[str, int, str, str]]] = {
     ],
     "SavedAsset": [("asset_file_def_index", 1, "int32", "")],
     "SavedFunction": [("concrete_functions", 1, "string", "repeated")],
-    "SavedBareConcreteFunction": [("concrete_function_name", 1, "string", "")],
-    "SavedConcreteFunction": [("bound_inputs", 2, "int32", "repeated")],
+    "SavedBareConcreteFunction": [
+        ("concrete_function_name", 1, "string", ""),
+        ("argument_keywords", 2, "string", "repeated"),
+    ],
+    "SavedConcreteFunction": [
+        ("bound_inputs", 2, "int32", "repeated"),
+        ("canonicalized_input_signature", 3, "StructuredValue", ""),
+    ],
+    # struct.proto (concrete function signatures, as `saved_model_cli show --all` prints them)
+    "StructuredValue": [
+        ("none_value", 1, "NoneValue", "oneof:kind"),
+        ("float64_value", 11, "double", "oneof:kind"),
+        ("int64_value", 12, "sint64", "oneof:kind"),
+        ("string_value", 13, "string", "oneof:kind"),
+        ("bool_value", 14, "bool", "oneof:kind"),
+        ("tensor_shape_value", 31, "TensorShapeProto", "oneof:kind"),
+        ("tensor_dtype_value", 32, "DataType", "oneof:kind"),
+        ("tensor_spec_value", 33, "TensorSpecProto", "oneof:kind"),
+        ("type_spec_value", 34, "TypeSpecProto", "oneof:kind"),
+        ("bounded_tensor_spec_value", 35, "TensorSpecProto", "oneof:kind"),
+        ("list_value", 51, "ListValue", "oneof:kind"),
+        ("tuple_value", 52, "ListValue", "oneof:kind"),
+        ("dict_value", 53, "DictValue", "oneof:kind"),
+        ("named_tuple_value", 54, "NamedTupleValue", "oneof:kind"),
+    ],
+    "NoneValue": [],
+    "ListValue": [("values", 1, "StructuredValue", "repeated")],  # also TupleValue's shape
+    "DictValue": [("fields", 1, "string,StructuredValue", "map")],
+    "PairValue": [("key", 1, "string", ""), ("value", 2, "StructuredValue", "")],
+    "NamedTupleValue": [("name", 1, "string", ""), ("values", 2, "PairValue", "repeated")],
+    # BoundedTensorSpecProto shares fields 1-3 (its minimum/maximum stay unparsed)
+    "TensorSpecProto": [
+        ("name", 1, "string", ""),
+        ("shape", 2, "TensorShapeProto", ""),
+        ("dtype", 3, "DataType", ""),
+    ],
+    "TypeSpecProto": [
+        ("type_spec_class", 1, "int32", ""),
+        ("type_state", 2, "StructuredValue", ""),
+        ("type_spec_class_name", 3, "string", ""),
+        ("num_flat_components", 4, "int32", ""),
+    ],
     "SavedConstant": [("operation", 1, "string", "")],
     "SavedResource": [("device", 1, "string", "")],
     "SavedVariable": [

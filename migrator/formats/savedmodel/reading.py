@@ -11,6 +11,7 @@ from migrator.formats import graphdef
 from migrator.formats.graphdef import WireError
 from migrator.formats.savedmodel.details import SavedModelDetails
 from migrator.formats.savedmodel.files import fingerprint_info, variables_info
+from migrator.formats.savedmodel.functions import concrete_functions
 from migrator.formats.savedmodel.keras import find_keras_model
 from migrator.formats.savedmodel.layout import list_files, renamed_proto, top_level_names
 from migrator.formats.savedmodel.metagraphs import meta_graph_details
@@ -253,6 +254,11 @@ def _assemble(
             string_attrs.setdefault(location, strings)
     raw["ops"] = {op: sorted(where) for op, where in sorted(ops.items())}
     raw["string_attrs"] = string_attrs
+    # `saved_model_cli show --all`'s "Concrete Functions" (TF2 object graphs only; for inspect)
+    functions = (
+        concrete_functions(meta, facts.function_names) for meta, facts in parsed.meta_graphs
+    )
+    raw["concrete_functions"] = next((f for f in functions if f is not None), None)
 
     details = SavedModelDetails(
         era="tf2" if tf2 else "tf1",
