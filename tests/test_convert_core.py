@@ -733,6 +733,38 @@ def test_weight_comparison_applies_declared_transforms():
     assert "not in the converted model" in problems[0]
 
 
+def test_training_bookkeeping_is_left_out_of_the_weight_comparison_and_said():
+    """Issue 9: a TF1 multi-MetaGraph export with a Keras config failed validation because
+    `global_step` "is not in the converted model"; counters and optimizer state are no weights."""
+    kernel = np.ones((2, 2), np.float32)
+    src_names = [
+        "global_step",
+        "dense/kernel",
+        "dense/kernel/Adam",
+        "dense/kernel/Adam_1",
+        "beta1_power",
+        "training/Adam/dense/kernel/m",
+        "Adam/iter",
+    ]
+    src = [np.array(7), kernel] + [kernel * 0] * 2 + [np.float32(0.9)] + [kernel, np.array(3)]
+    out_names = ["dense#0:kernel", "adam/dense_kernel_momentum", "adam/iteration"]
+    out = [kernel, kernel * 5, np.array(0)]
+    record, problems = compare_weights(src_names, src, out_names, out, tolerance=1e-6)
+    assert not problems and record["compared"] == 1
+    assert "global_step" in record["left_out_training_state"]
+    assert "adam/iteration" in record["left_out_training_state"]
+    assert "dense/kernel" not in record["left_out_training_state"]
+    # A real weight that is missing still fails.
+    _, problems = compare_weights(
+        ["dense/kernel", "dense/bias", "global_step"],
+        [kernel, kernel[0], np.array(1)],
+        out_names[:1],
+        out[:1],
+        tolerance=1e-6,
+    )
+    assert problems == ["1 source weight(s) not in the converted model: dense/bias"]
+
+
 # --------------------------------------------------------------------------- classification
 
 

@@ -16,6 +16,7 @@ declared (so a rescaled kernel is compared with the rescaled source kernel, not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,6 +223,62 @@ def _keras_key(name: str) -> tuple[str, str]:
     return head, f"{layer}/{var}" if var else head
 
 
+# Variables that are training state, not the model: a step counter, optimizer iterations and
+# slots (TF1 `dense/kernel/Adam_1`, tf.keras `Adam/dense/kernel/m`, Keras 3
+# `adam/dense_kernel_momentum`), TF1 Adam's beta powers, tf.train.Checkpoint's save counter.
+# A converted model carries no optimizer (it is saved uncompiled), so these are left out of the
+# comparison, and the record says which.
+_BOOKKEEPING_LAST = frozenset(
+    {
+        "global_step",
+        "iterations",
+        "iteration",
+        "iter",
+        "save_counter",
+        "beta1_power",
+        "beta2_power",
+        "Adam",
+        "Adam_1",
+        "Momentum",
+        "RMSProp",
+        "RMSProp_1",
+        "Adagrad",
+        "Adadelta",
+        "Adadelta_1",
+        "Ftrl",
+        "Ftrl_1",
+        "ExponentialMovingAverage",
+    }
+)
+_BOOKKEEPING_SCOPES = frozenset(
+    {
+        "optimizer",
+        "training",
+        "adam",
+        "adamw",
+        "sgd",
+        "rmsprop",
+        "adagrad",
+        "adadelta",
+        "adamax",
+        "nadam",
+        "ftrl",
+        "momentum",
+        "metrics",
+        "optimizeloss",
+    }
+)
+
+
+def is_bookkeeping(name: str) -> bool:
+    """A variable that counts or trains rather than computes (never a layer's weight)."""
+    parts = [p for p in re.split(r"[/:#]", name) if p]
+    if not parts:
+        return False
+    first = re.sub(r"_\d+$", "", parts[0]).lower()
+    return parts[-1] in _BOOKKEEPING_LAST or (len(parts) > 1 and first in _BOOKKEEPING_SCOPES)
+
+
 def compare_weights(
     src_names: Sequence[str],
     src_values: list[np.ndarray],
@@ -232,7 +289,20 @@ def compare_weights(
     transforms: Mapping[str, Sequence[Mapping[str, Any]]] = {},
     allow_missing: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
-    """Tensor-by-tensor comparison after the declared transforms; (record, problems)."""
+    """Tensor-by-tensor comparison after the declared transforms; (record, problems).
+
+    Training bookkeeping (`is_bookkeeping`) is left out on both sides and listed in the record.
+    """
+    left_out = sorted({n for n in [*src_names, *out_names] if is_bookkeeping(n)})
+    if left_out:
+        src_pairs = [
+            (n, v) for n, v in zip(src_names, src_values, strict=False) if not is_bookkeeping(n)
+        ]
+        out_pairs = [
+            (n, v) for n, v in zip(out_names, out_values, strict=False) if not is_bookkeeping(n)
+        ]
+        src_names, src_values = [n for n, _ in src_pairs], [v for _, v in src_pairs]
+        out_names, out_values = [n for n, _ in out_pairs], [v for _, v in out_pairs]
     src = dict(zip(src_names, src_values, strict=False))
     if transforms:
         by_layer: dict[str, list[str]] = {}
@@ -287,6 +357,7 @@ def compare_weights(
         "compared": compared,
         "max_abs_diff": worst if compared else None,
         "not_carried": missing[:50],
+        "left_out_training_state": left_out[:50],
     }
     return record, problems
 
