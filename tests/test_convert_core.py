@@ -1042,3 +1042,19 @@ def test_classification_reads_a_chunked_model_config(tmp_path):
     convertible = classify(artifact, Options())
     assert convertible.kinds == ("keras-h5",)
     assert convertible.raw["model_config"]["class_name"] == "Sequential"
+
+
+def test_an_exception_in_a_step_is_one_line_that_says_what_to_report():
+    """Issue 9: one failure's only message was `TypeError ... at config_rewrite.py`."""
+    from migrator.convert.worker import _error_reply
+
+    try:
+        pub.safe_name(None)  # type: ignore[arg-type]  # a TypeError raised inside the stdlib
+    except TypeError as exc:
+        reply = _error_reply(exc, "step:h5-to-keras")
+    problem = reply["problem"]
+    assert problem.startswith("internal error in h5-to-keras: TypeError: ")
+    assert "in convert/publish.py:" in problem and "(safe_name)" in problem  # migrator's frame
+    assert "\n" not in problem and "report" in reply["remedy"]
+    error = ValidationFailed("m.h5", "outputs differ", "check")
+    assert _error_reply(error, "step:x") == error.to_json()  # a verdict is passed through

@@ -38,18 +38,27 @@ def _resolve(op: str) -> Any:
     return getattr(importlib.import_module(module), func)
 
 
-def _error_reply(exc: BaseException) -> dict[str, Any]:
+def _error_reply(exc: BaseException, op: str) -> dict[str, Any]:
+    """A failure as the reply's error. A `ConversionError` is the step's own verdict; anything
+    else is a migrator bug, said in one line that names the step, the exception and where it
+    was raised, and what to report (the traceback is in the worker's log, never shown)."""
     from migrator.errors import ConversionError
 
     if isinstance(exc, ConversionError):
         return exc.to_json()
     tb = traceback.extract_tb(exc.__traceback__)
-    where = f" at {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
+    where = ""
+    if tb:
+        frame = next((f for f in reversed(tb) if "/migrator/" in f.filename), tb[-1])
+        module = frame.filename.replace("\\", "/").rsplit("/migrator/", 1)[-1]
+        where = f" in {module}:{frame.lineno} ({frame.name})"
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    what = op.split(":", 1)[1] if op.startswith("step:") else op
     return {
         "type": "ConversionError",
-        "problem": f"{type(exc).__name__}: {message[:600]}{where}",
-        "remedy": "",
+        "problem": f"internal error in {what}: {type(exc).__name__}: {message[:400]}{where}",
+        "remedy": "this is a migrator bug; please report it with this line and the output of "
+        "`migrator inspect --json` on the file",
     }
 
 
@@ -68,7 +77,11 @@ def main() -> int:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             traceback.print_exc(file=sys.stderr)
-            reply = {"id": request.get("id"), "ok": False, "error": _error_reply(exc)}
+            reply = {
+                "id": request.get("id"),
+                "ok": False,
+                "error": _error_reply(exc, str(request.get("op", ""))),
+            }
         proto.write(REPLY_PREFIX + json.dumps(reply, default=str) + "\n")
         proto.flush()
     return 0
