@@ -22,7 +22,7 @@ def test_seeded_fuzz_slice_finds_nothing(tmp_path: Path) -> None:
             sys.executable,
             str(REPO / "benchmarks" / "fuzz.py"),
             "--inputs",
-            "240",
+            "120",
             "--seed",
             "20261206",
             "--batch",
