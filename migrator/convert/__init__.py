@@ -66,6 +66,7 @@ KINDS: dict[str, str] = {
     "tf1-saved-model": "graph-mode (TF1, estimator, tf.contrib) SavedModel",
     "tf1-keras-export": "graph-mode SavedModel carrying a Keras config in assets/saved_model.json",
     "graph-def": "frozen GraphDef",
+    "tfjs-layers": "TF.js layers model (model.json with a Keras topology + weight shards)",
     "keras-v3": "Keras 3 .keras file",
     "saved-model": "TF2 SavedModel with a serving_default signature",
     "keras-v3-weights": "Keras 3 .weights.h5 file",
@@ -207,11 +208,6 @@ _NO_PATH: dict[str, tuple[str, str]] = {
         "a TFLite flatbuffer is a compiled inference graph; no converter turns it back into a "
         "Keras model or a SavedModel",
         "convert the model's original SavedModel or Keras file instead",
-    ),
-    "tfjs-layers": (
-        "TF.js layers models are not converted by migrator",
-        "run `tensorflowjs_converter --input_format=tfjs_layers_model "
-        "--output_format=keras_saved_model` and convert its output",
     ),
     "tfjs-graph": (
         "a TF.js graph model holds only an inference graph; no path back to Keras or a SavedModel",

@@ -247,6 +247,14 @@ def classify(
         else:
             kinds = ["graph-def"]
             facts["likely_outputs"] = list(d.get("likely_outputs") or [])
+    elif fmt == "tfjs-layers":
+        if d.get("model_class"):
+            kinds = ["tfjs-layers"]
+        else:
+            facts["no_path"] = (
+                "the TF.js model.json holds no Keras model config in modelTopology",
+                "re-export it from the Keras model with tensorflowjs_converter",
+            )
     elif fmt == "tf-checkpoint" and (d.get("kind") == "object-based" or _wrapped_checkpoint(d)):
         facts["no_path"] = (
             "a tf.train.Checkpoint holds the variables of Python objects, not a model architecture",

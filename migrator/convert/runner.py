@@ -12,7 +12,9 @@ Loaders (the `loader` argument of `run_keras`):
 - ``config+weights``: a model built from a (rewritten) config, then `model.load_weights(h5)`
   through this runtime's own legacy HDF5 loader, which converts Keras 1 layouts (and, like
   Keras 2.x did, flips convolution kernels trained with Theano when `theano_flip` is set);
-- ``factory+weights``: `module:function` from the user's code, then `load_weights`.
+- ``factory+weights``: `module:function` from the user's code, then `load_weights`;
+- ``tfjs``: a TF.js layers model: the (Keras 2) topology built by this runtime's Keras 2, each
+  top-level layer given its manifest weights with `set_weights`, as tfjs-layers loads them.
 """
 
 from __future__ import annotations
@@ -143,10 +145,27 @@ def load_keras(
         assert factory is not None and weights is not None
         model = _factory(factory)()
         model.load_weights(weights)
+    elif loader == "tfjs":
+        assert config_json is not None and path is not None
+        model = _from_tfjs(keras, path, json.loads(config_json), objects, unsafe)
     else:
         raise ValueError(f"unknown loader {loader!r}")
     if theano_flip:
         _flip_theano_kernels(model)
+    return model
+
+
+def _from_tfjs(
+    keras: Any, path: str, config: Mapping[str, Any], objects: dict[str, Any], unsafe: bool
+) -> Any:
+    """Build the TF.js topology and set each top-level layer's weights from the shards."""
+    from migrator.convert.steps.tfjs_layers_to_keras import read_tfjs
+
+    model = _from_config(keras, config, objects, unsafe)
+    _, _, groups, _ = read_tfjs(Path(path))
+    for layer in model.layers:
+        if layer.name in groups:
+            layer.set_weights(groups[layer.name])
     return model
 
 

@@ -98,6 +98,16 @@ def _keras_runs(
     elif kind in ("keras-savedmodel", "tf-keras-v3"):
         add(keras2, "own", "tf.keras.models.load_model", path=path, loader="keras")
         add(tfk, "tf_keras", "tf_keras.models.load_model", path=path, loader="keras")
+    elif kind == "tfjs-layers":
+        for rts, flavour in ((keras2, "own"), (tfk, "tf_keras")):
+            add(
+                rts,
+                flavour,
+                "Keras 2 topology + manifest weights by layer",
+                path=path,
+                loader="tfjs",
+                config_json=info.source_config_keras2,
+            )
     elif kind == "keras-weights+arch":
         weights = path
         if options.model_factory:
