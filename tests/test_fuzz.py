@@ -30,7 +30,7 @@ def test_seeded_fuzz_slice_finds_nothing(tmp_path: Path) -> None:
             "--jobs",
             "2",
             "--timeout",
-            "20",
+            "3",
             "--quiet",
             "--json",
             str(out),
