@@ -185,7 +185,7 @@ def _pascal(title: str) -> str:
 
 def _fingerprint(rule: str, uri: str, message: str, occurrence: int) -> str:
     """Same rule, file and message -> same fingerprint on every run, wherever the line moves."""
-    data = "\0".join((rule, uri, message, str(occurrence))).encode("utf-8")
+    data = "\0".join((rule, uri, message, str(occurrence))).encode("utf-8", "surrogatepass")
     return hashlib.sha256(data).hexdigest()[:32]
 
 
@@ -213,11 +213,20 @@ def _main_file(artifact: Artifact) -> Path:
     return location / pick  # the audited folder itself is the artifact
 
 
+def _path_bytes(rel: str) -> bytes:
+    """The bytes of a path as the file system has them (a name that is not UTF-8 comes back
+    from `os.fsdecode` as surrogate escapes), so its URI percent-encodes the real bytes."""
+    try:
+        return rel.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "backslashreplace")
+
+
 def _location(target: Path | None, path: str, root: Path) -> dict[str, Any]:
     where = Path(os.path.abspath(target)) if target is not None else root / path
     if where == root or where.is_relative_to(root):
         rel = where.relative_to(root).as_posix()
-        artifact = {"uri": quote(rel, safe="/"), "uriBaseId": SRCROOT}
+        artifact = {"uri": quote(_path_bytes(rel), safe="/"), "uriBaseId": SRCROOT}
     else:  # outside the working tree: an absolute URI, which a base id must not qualify
         artifact = {"uri": where.as_uri()}
     return {"physicalLocation": {"artifactLocation": artifact}}
