@@ -20,6 +20,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from migrator.convert.config_rewrite.cudnn_keras2 import portable_rnns
 from migrator.convert.config_rewrite.keras1_to_2 import keras1_to_keras2
 from migrator.convert.config_rewrite.keras2_to_3 import keras2_to_keras3
 from migrator.convert.config_rewrite.result import Config, Rewrite, refuse_lambdas
@@ -45,8 +46,10 @@ def rewrite(
         result.config = keras1_to_keras2(result.config, result)
     if target == "keras3":
         result.config = keras2_to_keras3(result.config, result, unsafe=unsafe)
-    elif result.lambdas and not unsafe:
-        refuse_lambdas(result.lambdas)
+    else:
+        result.config = portable_rnns(result.config, result)
+        if result.lambdas and not unsafe:
+            refuse_lambdas(result.lambdas)
     return result
 
 
