@@ -86,6 +86,12 @@ class UnsafeContent(ConversionError):
     """Converting would run code stored in the artifact (Lambda) or needs the user's classes."""
 
 
+class NeedsUserClasses(UnsafeContent):
+    """The model uses classes only the user's code defines: skipped until `--custom-objects`."""
+
+    status = "skipped"
+
+
 class NoFaithfulMapping(ConversionError):
     """A layer, argument or weight layout has no equivalent that computes the same function."""
 

@@ -980,8 +980,9 @@ def test_cli_skips_real_tflite_with_reason(tmp_path):
 # --------------------------------------------------------------------------- malicious entries
 
 MALICIOUS = {
-    "bn_malicious_subclass_h5_k333": ("failed", "subclassed 'MaliciousModel'"),
-    "bn_malicious_subclass_keras_k333": ("failed", "needs custom classes"),
+    # Needing the user's classes is a skip (nothing migrator can do without them), not a failure.
+    "bn_malicious_subclass_h5_k333": ("skipped", "subclassed 'MaliciousModel'"),
+    "bn_malicious_subclass_keras_k333": ("skipped", "needs custom classes"),
     "kosenko_lambda_marshal_h5_tfk215": ("failed", "refused: Lambda layer"),
     "malmodelscan_lambda_keras_sm_tf215": ("failed", "refused: Lambda layer"),
     "evilkeras_npz_dupentry_k36": ("skipped", "already a Keras 3 .keras"),
@@ -1058,3 +1059,19 @@ def test_an_exception_in_a_step_is_one_line_that_says_what_to_report():
     assert "\n" not in problem and "report" in reply["remedy"]
     error = ValidationFailed("m.h5", "outputs differ", "check")
     assert _error_reply(error, "step:x") == error.to_json()  # a verdict is passed through
+
+
+def test_unknown_class_errors_name_the_class_and_are_skips():
+    """Issue 9: Keras's "Unknown layer" text ends with a URL, which was taken as the class name."""
+    from migrator.convert.keras3_build import explain_build_error
+    from migrator.errors import NeedsUserClasses
+
+    text = (
+        "Unknown layer: 'ScaleShift'. Please ensure you are using a `keras.utils."
+        "custom_object_scope` and that this object is included in the scope. See "
+        "https://www.tensorflow.org/guide/keras/save_and_serialize#registering_the_custom_object "
+        "for details."
+    )
+    error = explain_build_error(ValueError(text), "m.h5", False)
+    assert isinstance(error, NeedsUserClasses) and error.status == "skipped"
+    assert "class 'ScaleShift'" in error.problem

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.convert import Convertible, Options, registry
-from migrator.errors import ConversionError, UnsafeContent
+from migrator.errors import ConversionError, NeedsUserClasses, UnsafeContent
 from migrator.formats.checkpoint.details import ROOT_CHECKPOINT
 from migrator.knowledge import versions
 from migrator.knowledge.savedmodel import KERAS_METADATA_PB_SINCE_TF
@@ -158,7 +158,7 @@ def classify(
     custom = d.get("custom_objects") or []
     if custom and not options.custom_objects:
         names = ", ".join(sorted({str(c.get("class_name")) for c in custom}))
-        raise UnsafeContent(
+        raise NeedsUserClasses(
             artifact.path,
             f"refused: the model needs custom classes ({names}) that only your code can provide",
             "pass --custom-objects <module> that defines and registers them",
@@ -170,7 +170,7 @@ def classify(
         and model_class not in _MODEL_CLASSES
         and not options.custom_objects
     ):
-        raise UnsafeContent(
+        raise NeedsUserClasses(
             artifact.path,
             f"refused: the model is a subclassed {model_class!r}; its code is not in the file "
             "and only your code can provide it",

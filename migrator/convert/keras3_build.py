@@ -18,7 +18,7 @@ import numpy as np
 
 from migrator.convert.config_rewrite import Rewrite
 from migrator.convert.weight_layouts import convert_layer
-from migrator.errors import ConversionError, NoFaithfulMapping, UnsafeContent
+from migrator.errors import ConversionError, NeedsUserClasses, NoFaithfulMapping, UnsafeContent
 from migrator.formats.hdf5 import attrs
 
 
@@ -115,15 +115,17 @@ def build_model(
 
 def explain_build_error(exc: Exception, subject: str, has_modules: bool) -> ConversionError:
     text = str(exc)
-    missing = re.search(r"Could not locate (?:class|function) '([^']+)'", text)
+    missing = re.search(r"Could not locate (?:class|function) '([^']+)'", text) or re.search(
+        r"Unknown (?:layer|class|object)[^'\"]*['\"]([^'\"]+)['\"]", text
+    )
     if missing or "Unknown layer" in text:
-        name = missing.group(1) if missing else text.split(":")[-1].strip()[:80]
+        name = missing.group(1) if missing else "(not named in the error)"
         hint = (
             "the --custom-objects module(s) given do not define it"
             if has_modules
             else "it is not a built-in Keras class"
         )
-        return UnsafeContent(
+        return NeedsUserClasses(
             subject,
             f"the model uses class {name!r} and {hint}",
             "pass --custom-objects <module> with your implementation of it (registered with "

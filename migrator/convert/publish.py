@@ -100,8 +100,13 @@ def _next_number(base: Path) -> int:
 def staging_dir(out_root: Path) -> Path:
     """A fresh folder inside OUT (same filesystem as the final place, so rename is atomic)."""
     root = Path(out_root) / STAGING
-    root.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f"work-{os.getpid()}-", dir=root))
+    for _ in range(100):
+        root.mkdir(parents=True, exist_ok=True)
+        try:
+            return Path(tempfile.mkdtemp(prefix=f"work-{os.getpid()}-", dir=root))
+        except FileNotFoundError:  # another thread's cleanup_staging removed the empty root
+            continue
+    raise OSError(f"cannot create a staging folder in {root}")
 
 
 def remove_stale_staging(out_root: Path) -> list[Path]:
