@@ -68,12 +68,86 @@ def _clean(name: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "_" for c in key) or "input"
 
 
-def _spec(tf: Any, node: Any) -> Any:
-    shape = None
-    if "shape" in node.attr and not node.attr["shape"].shape.unknown_rank:
-        shape = [d.size if d.size >= 0 else None for d in node.attr["shape"].shape.dim]
-    dtype = tf.dtypes.as_dtype(node.attr["dtype"].type) if "dtype" in node.attr else tf.float32
-    return shape, dtype
+# GraphDefs older than this producer version wrote an unknown Placeholder shape as an empty
+# (rank-0) `shape` attr; TensorFlow's Placeholder shape function reads it as unknown for them
+# (tensorflow/core/ops/array_ops.cc, "graph_def_version() <= 21").
+SCALAR_MEANS_UNKNOWN_UNTIL = 21
+
+
+def _declared_shape(node: Any, producer: int) -> list[int | None] | None:
+    """The Placeholder's `shape` attr (None: unknown rank), read as TensorFlow reads it."""
+    if "shape" not in node.attr:
+        return None
+    proto = node.attr["shape"].shape
+    if proto.unknown_rank or (not proto.dim and producer <= SCALAR_MEANS_UNKNOWN_UNTIL):
+        return None
+    return [d.size if d.size >= 0 else None for d in proto.dim]
+
+
+def _consumed_shape(op: Any, index: int) -> list[int | None] | None:
+    """The input shape an op implies for its `index`-th input, from its other (known) operand.
+
+    A matrix product fixes rank 2 and the contracted size; a 2-D convolution rank 4 and the
+    channels; everything gets a free batch dimension.
+    """
+    if op.type in ("MatMul", "BatchMatMul", "BatchMatMulV2") and op.inputs[1 - index].shape.rank:
+        other = op.inputs[1 - index].shape.as_list()
+        if op.type == "MatMul" and len(other) == 2:
+            if index == 0:
+                flip_a, flip_b = op.get_attr("transpose_a"), op.get_attr("transpose_b")
+                k = other[1] if flip_b else other[0]
+                return [k, None] if flip_a else [None, k]
+            flip_a, flip_b = op.get_attr("transpose_a"), op.get_attr("transpose_b")
+            k = other[0] if flip_a else other[1]
+            return [None, k] if flip_b else [k, None]
+    if op.type in ("Conv2D", "DepthwiseConv2dNative") and index == 0:
+        kernel = op.inputs[1].shape
+        if kernel.rank == 4:
+            channels = kernel.as_list()[2]
+            nchw = op.get_attr("data_format") in (b"NCHW", "NCHW")
+            return [None, channels, None, None] if nchw else [None, None, None, channels]
+    return None
+
+
+def placeholder_specs(
+    tf: Any, graph_def: Any, names: list[str]
+) -> dict[str, tuple[list[int | None] | None, Any]]:
+    """node name -> (shape, dtype) of each input Placeholder, from its attrs and its consumers.
+
+    A Placeholder whose shape is unknown is given the shape its consumers imply (the graph is
+    imported with that input as an unknown-shape placeholder, so shape inference fills in the
+    other operands); a shape that nothing constrains stays unknown.
+    """
+    producer = int(graph_def.versions.producer)
+    nodes = {n.name: n for n in graph_def.node}
+    out: dict[str, tuple[list[int | None] | None, Any]] = {}
+    for name in names:
+        node = nodes[name]
+        dtype = tf.dtypes.as_dtype(node.attr["dtype"].type) if "dtype" in node.attr else tf.float32
+        out[name] = (_declared_shape(node, producer), dtype)
+    unknown = [n for n in names if out[n][0] is None]
+    if not unknown:
+        return out
+    graph = tf.Graph()
+    try:
+        with graph.as_default():
+            probes = {
+                f"{n}:0": tf.compat.v1.placeholder(out[n][1], shape=None, name=f"probe_{i}")
+                for i, n in enumerate(unknown)
+            }
+            tf.graph_util.import_graph_def(graph_def, input_map=probes, name="g")
+    except (ValueError, TypeError):
+        return out  # shape inference fails elsewhere: keep the declared (unknown) shapes
+    by_tensor = {probe.name: key.split(":")[0] for key, probe in probes.items()}
+    for op in graph.get_operations():
+        for index, tensor in enumerate(op.inputs):
+            name = by_tensor.get(tensor.name)
+            if name is None or out[name][0] is not None:
+                continue
+            shape = _consumed_shape(op, index)
+            if shape is not None:
+                out[name] = (shape, out[name][1])
+    return out
 
 
 def graph_to_saved_model(
@@ -166,12 +240,13 @@ def run(
             "cannot tell the graph's inputs and outputs (no Placeholder or no unconsumed node)",
             "name them: --input-tensor NAME and --output-tensor NAME",
         )
+    missing = [n for n in names_in if n.split(":")[0] not in nodes]
+    if missing:
+        raise ConversionError(src, f"no node {missing[0]!r} in the graph", "check the tensor names")
+    specs = placeholder_specs(tf, graph_def, sorted({n.split(":")[0] for n in names_in}))
     inputs = {}
     for name in names_in:
-        node = nodes.get(name.split(":")[0])
-        if node is None:
-            raise ConversionError(src, f"no node {name!r} in the graph", "check the tensor names")
-        shape, dtype = _spec(tf, node)
+        shape, dtype = specs[name.split(":")[0]]
         inputs[_clean(name)] = (name if ":" in name else f"{name}:0", shape, dtype)
     outputs = {_clean(n): (n if ":" in n else f"{n}:0") for n in names_out}
     target = Path(out_dir) / "saved_model"
