@@ -36,6 +36,8 @@ from migrator.rules._python.paths import (
     after_unknown,
     agree,
     looks_like_path_name,
+    under_some_folder,
+    without_suffix,
 )
 from migrator.rules._python.source import Source
 
@@ -323,6 +325,15 @@ class CodeContext:
                 return agree([self.path(v, depth + 1) for v in values]).with_hint(expr.attr)
             return PathValue(hint=expr.attr)
         if isinstance(expr, ast.Subscript):
+            call, index = expr.value, expr.slice
+            if (  # `os.path.splitext(p)[0]`: `p` without its extension
+                isinstance(call, ast.Call)
+                and call.args
+                and self.qualname(call.func) == "os.path.splitext"
+                and isinstance(index, ast.Constant)
+                and index.value == 0
+            ):
+                return without_suffix(self.path(call.args[0], depth + 1))
             return PathValue(hint=last_name(expr))
         return _UNKNOWN
 
@@ -466,6 +477,8 @@ class CodeContext:
             return PathValue(tail, complete, inner.kind, False, inner.hint)
         if q in ("tempfile.mkdtemp", "tempfile.gettempdir", "tempfile.TemporaryDirectory"):
             return PathValue(kind="dir")
+        if q in ("keras.utils.get_file", "keras.utils.data_utils.get_file") and args:
+            return under_some_folder(self.path(args[0], depth + 1))  # the cache folder + fname
         if stripped == "tensorflow.train.latest_checkpoint":
             return PathValue(kind="checkpoint")
         return _UNKNOWN

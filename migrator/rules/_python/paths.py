@@ -108,6 +108,23 @@ def after_unknown(tail: str, complete: bool, literal: str) -> str:
     return tail + literal
 
 
+def without_suffix(value: PathValue) -> PathValue:
+    """`os.path.splitext(value)[0]`: a known end loses its last extension."""
+    if value.kind or not value.tail:
+        return PathValue(hint=value.hint)
+    head, dot, ext = value.tail.rpartition(".")
+    if not dot or "/" in ext or (not head and not value.complete):
+        return PathValue(hint=value.hint)
+    return PathValue(head.rstrip(STEM) if head == STEM else head, value.complete, "", value.pathlib)
+
+
+def under_some_folder(name: PathValue) -> PathValue:
+    """A file called `name` in a folder known only at run time (`keras.utils.get_file(name)`)."""
+    if not name.complete or name.kind or not name.tail:
+        return PathValue()
+    return PathValue("/" + name.tail.lstrip("/"), False)
+
+
 def agree(values: Sequence[PathValue]) -> PathValue:
     """One value for the several that may reach a use (call sites, assignments): the value
     itself when they agree, their common known end when all are known, else unknown."""
