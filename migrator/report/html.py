@@ -111,6 +111,8 @@ code, .path { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .card .n { font-size: 22px; font-weight: 600; display: block; }
 .charts { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
 .chart { border: 1px solid var(--line); border-radius: 8px; padding: 12px; background: var(--soft); }
+.chart svg { display: block; max-width: 100%; height: auto; }
+.charts > .chart { min-width: 0; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); }
 th { background: var(--soft); font-weight: 600; white-space: nowrap; }
@@ -146,7 +148,7 @@ ul.findings li:last-child { border-bottom: 0; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 @media (max-width: 640px) { body { padding: 12px 10px 32px; }
   .artifact { padding: 10px 8px; } .grid td, .grid th { padding: 4px; font-size: 12px; }
-  .card { min-width: 0; flex: 1 1 40%; } .chart { overflow-x: auto; max-width: 100%; } }
+  .card { min-width: 0; flex: 1 1 40%; } }
 @media print { body { padding: 0; } .artifact { break-inside: avoid; } #filter { display: none; }
   details.artifact > *:not(summary) { display: block; } }
 """
