@@ -275,3 +275,32 @@ def test_a_reader_claim_that_raises_is_one_error(
         for e in report.errors
     ), report.errors
     assert any(e.startswith("sub: the tfjs reader failed") for e in report.errors), report.errors
+
+
+@pytest.mark.parametrize(
+    ("tf", "says", "never"),
+    [
+        ("2.4.0", "saved by TF 2.4.0, before TF 2.5", "without `model.save`"),
+        ("2.12.1", "saved by TF 2.12.1 without `model.save`", "before TF 2.5"),
+        ("", "saved before TF 2.5", "saved by TF"),
+    ],
+)
+def test_mig102_message_matches_the_tf_version(tf: str, says: str, never: str) -> None:
+    from migrator.model import Artifact, Reading
+    from migrator.rules import get_rule
+
+    producer = {"tensorflow_version": tf} if tf else {}
+    reading = Reading("saved-model", producer, {"keras": True, "keras_source": "object_graph"})
+    hit = get_rule("MIG102").check(Artifact("m", Path("/m"), reading))
+    assert says in hit.message and never not in hit.message
+
+
+def test_single_file_and_unrelated_paths(tmp_path: Path) -> None:
+    write_keras_h5(tmp_path / "a" / "m.h5")
+    report = audit([tmp_path / "a" / "m.h5"])
+    assert [a.path for a in report.artifacts] == ["m.h5"]  # not "."
+    assert report.root == (tmp_path / "a").as_posix()
+    other = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path("/run")
+    report = audit([tmp_path / "a", other / "no-such-model.h5"])
+    assert report.root == "/"
+    assert (tmp_path / "a" / "m.h5").as_posix() in {a.path for a in report.artifacts}
