@@ -66,9 +66,9 @@ class RealCell:
 def plan(root: Path, tf_line: str) -> tuple[list[RealCell], dict[str, str]]:
     """The measurable cells, and why the other artifacts are left out."""
     from migrator.audit import audit
+    from migrator.facts import model_config, training_config
     from migrator.formats import keras_config
     from migrator.loadability import LOADERS_BY_FORMAT
-    from migrator.facts import model_config, training_config
 
     manifest = json.loads((root / "MANIFEST.json").read_text(encoding="utf-8"))
     todo: list[RealCell] = []
