@@ -267,24 +267,47 @@ KERAS1_CLASS_RENAMES: dict[str, tuple[str, Mapping[str, str]]] = fact(
     "normalization,advanced_activations}.py",
 )
 
-# Keras 1 layers with no replacement computing the same thing, and why. (LocallyConnected survived
-# Keras 2 but not Keras 3, the target of conversion; see keras3.MISSING_LAYERS.)
+# Keras 1 layers that are a Keras 2/3 wrapper around a layer, with the same weights in the same
+# order: class -> (wrapper class, wrapped class). `TimeDistributedDense(output_dim, init,
+# activation, W_regularizer, b_regularizer, activity_regularizer, W_constraint, b_constraint, bias,
+# input_dim, input_length)` computes `activation(dot(x_t, W) + b)` at every step t, with
+# trainable_weights [W (input_dim, output_dim), b (output_dim,)]: exactly `TimeDistributed(Dense)`
+# whose weights are [kernel, bias] of the same shapes.
+KERAS1_WRAPPED_EQUIVALENTS: dict[str, tuple[str, str]] = fact(
+    "keras1_wrapped_equivalents",
+    {"TimeDistributedDense": ("TimeDistributed", "Dense")},
+    until="keras 2.0",
+    checked="keras 1.2.2 keras/layers/core.py TimeDistributedDense (build: W, b; call: "
+    "K.dot per time step); keras 3.15.1 keras/src/layers/rnn/time_distributed.py and "
+    "keras/src/layers/core/dense.py (kernel, bias)",
+)
+
+# Keras 1 layers with no Keras 3 layer computing the same function with the same weights, and
+# why. (LocallyConnected survived Keras 2 but not Keras 3, the target of conversion; see
+# keras3.MISSING_LAYERS.) Highway and MaxoutDense equal small subgraphs of Keras 3 layers (Dense
+# + sigmoid gate + Multiply/Add; several Dense + Maximum) but no single layer, so converting them
+# means rebuilding that part of the model.
 KERAS1_REMOVED_LAYERS: dict[str, str] = fact(
     "keras1_removed_layers",
     {
-        "Highway": "Keras 2 removed Highway layers",
-        "MaxoutDense": "Keras 2 removed MaxoutDense",
-        "TimeDistributedDense": "Keras 2 removed TimeDistributedDense",
-        "SReLU": "Keras 2 removed SReLU",
-        "ParametricSoftplus": "Keras 2 removed ParametricSoftplus",
+        "Highway": "Keras 2 removed Highway (y = H(x)*T(x) + x*(1-T(x)), weights W, W_carry, b, "
+        "b_carry); Keras 3 has no gated-carry layer",
+        "MaxoutDense": "Keras 2 removed MaxoutDense (max over nb_feature affine maps, W of shape "
+        "(nb_feature, input_dim, output_dim)); Keras 3 has no maxout layer",
+        "SReLU": "Keras 2 removed SReLU (four learned threshold/slope vectors); Keras 3 has no "
+        "S-shaped ReLU",
+        "ParametricSoftplus": "Keras 2 removed ParametricSoftplus (learned alpha, beta); Keras 3 "
+        "has no parametric softplus",
         "ThresholdedLinear": "Keras 2 removed ThresholdedLinear",
-        "AutoEncoder": "Keras 2 removed AutoEncoder",
+        "AutoEncoder": "Keras 2 removed AutoEncoder (an encoder/decoder container)",
         "LocallyConnected1D": "Keras 3 removed LocallyConnected1D",
         "LocallyConnected2D": "Keras 3 removed LocallyConnected2D",
     },
     until="keras 2.0 (LocallyConnected: keras 3.0)",
-    checked="keras 1.2.2 keras/layers/*.py against keras 2.0.0 keras/layers/__init__.py and "
-    "keras/legacy/layers.py; keras 3.3.3 keras/src/layers/__init__.py (no LocallyConnected)",
+    checked="keras 1.2.2 keras/layers/core.py (Highway, MaxoutDense), "
+    "advanced_activations.py (SReLU, ParametricSoftplus, ThresholdedLinear) against keras 2.0.0 "
+    "keras/layers/__init__.py and keras/legacy/layers.py; keras 3.15.1 keras/src/layers/"
+    "__init__.py (no LocallyConnected, Highway, Maxout)",
 )
 
 # Keras 1 `Merge(mode=...)` -> the Keras 2 merge layer computing the same thing.

@@ -25,6 +25,7 @@ from migrator.knowledge.keras1 import (
     KERAS1_MERGE_MODES,
     KERAS1_REGULARIZERS,
     KERAS1_REMOVED_LAYERS,
+    KERAS1_WRAPPED_EQUIVALENTS,
 )
 
 
@@ -81,6 +82,8 @@ def _keras1_layer(layer: Config, rw: Rewrite, functional: bool = False) -> Confi
         out = dict(nested)
     elif cls == "Merge":
         out = _keras1_merge(name, cfg, rw)
+    elif cls in KERAS1_WRAPPED_EQUIVALENTS:
+        out = _keras1_wrapped(name, cls, cfg, rw)
     else:
         new_cls, renames = KERAS1_CLASS_RENAMES.get(cls, (cls, {}))
         new_cfg = _keras1_args(name, cls, cfg, renames, rw)
@@ -96,6 +99,28 @@ def _keras1_layer(layer: Config, rw: Rewrite, functional: bool = False) -> Confi
             for node in layer.get("inbound_nodes", [])
         ]
     return out
+
+
+def _keras1_wrapped(name: str, cls: str, cfg: Mapping[str, Any], rw: Rewrite) -> Config:
+    """A Keras 1 layer that is a wrapper around another (`TimeDistributedDense`): the wrapper
+    keeps the name and the input shape, the wrapped layer gets the layer's own arguments."""
+    wrapper, inner_cls = KERAS1_WRAPPED_EQUIVALENTS[cls]
+    shape_keys = ("input_dim", "input_length", "batch_input_shape", "input_shape", "name")
+    own = {k: v for k, v in cfg.items() if k not in shape_keys and k != "trainable"}
+    inner = _keras1_args(name, inner_cls, own, KERAS1_CLASS_RENAMES[inner_cls][1], rw)
+    inner["name"] = f"{name}_{inner_cls.lower()}"
+    out_cfg: Config = {
+        "name": name,
+        "trainable": cfg.get("trainable", True),
+        "layer": {"class_name": inner_cls, "config": inner},
+    }
+    shape = cfg.get("batch_input_shape")
+    if shape is None and cfg.get("input_dim") is not None:
+        shape = [None, cfg.get("input_length"), cfg["input_dim"]]
+    if shape is not None:
+        out_cfg["batch_input_shape"] = list(shape)
+    rw.note(f"{name}: Keras 1 {cls} -> {wrapper}({inner_cls}) (same weights)")
+    return {"class_name": wrapper, "config": out_cfg}
 
 
 def _keras1_merge(name: str, cfg: Mapping[str, Any], rw: Rewrite) -> Config:
