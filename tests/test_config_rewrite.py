@@ -10,8 +10,8 @@ import pytest
 from migrator.convert.config_rewrite import rewrite
 from migrator.errors import NoFaithfulMapping
 from migrator.knowledge.keras1 import (
-    KERAS1_CLASSES,
     KERAS1_CLASS_RENAMES,
+    KERAS1_CLASSES,
     KERAS1_REMOVED_LAYERS,
     KERAS1_WRAPPED_EQUIVALENTS,
 )
@@ -59,7 +59,9 @@ def test_time_distributed_dense_becomes_time_distributed_dense(target: str) -> N
 
 def test_every_keras1_class_is_either_mapped_or_refused_with_a_reason() -> None:
     """The knowledge covers every Keras 1-only class: renamed, wrapped, merged, or removed."""
-    handled = set(KERAS1_CLASS_RENAMES) | set(KERAS1_WRAPPED_EQUIVALENTS) | set(KERAS1_REMOVED_LAYERS)
+    handled = (
+        set(KERAS1_CLASS_RENAMES) | set(KERAS1_WRAPPED_EQUIVALENTS) | set(KERAS1_REMOVED_LAYERS)
+    )
     assert KERAS1_CLASSES - handled - {"Merge"} == set()
     assert not set(KERAS1_WRAPPED_EQUIVALENTS) & set(KERAS1_REMOVED_LAYERS)
 
