@@ -217,7 +217,8 @@ def install(
             "keras": (info or {}).get("keras"),
             "tf-keras": (info or {}).get("tf_keras"),
         }
-        wrong = [f"{d} {got[d]} (pinned {v})" for d, v in line.pins().items() if got[d] != v]
+        expected = {"keras": line.keras, **line.pins()}  # tf.keras lines: keras comes with TF
+        wrong = [f"{d} {got[d]} (pinned {v})" for d, v in expected.items() if got[d] != v]
         if not info or wrong:
             raise InstallFailed(
                 f"{name}: the new env does not hold the pinned versions ({', '.join(wrong)}); "
@@ -233,6 +234,9 @@ def install(
             "tool": tool,
         }
         _write_marker(build / MARKER, marker)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(build, 0o777 & ~umask)  # mkdtemp made it private; an env is readable as usual
         if target.exists():
             say(f"{name}: replacing the previous {target}")
             _remove_tree(target, folder)
@@ -280,24 +284,49 @@ def _write_marker(path: Path, marker: dict[str, Any]) -> None:
 
 
 def _make_env(build: Path, base: Path, say: Say, name: str) -> str:
-    """Create the virtual env in `build` with uv when installed, else venv; the tool's name."""
+    """Create the virtual env in `build` with uv when installed, else venv; the tool's name.
+
+    venv makes it without pip (ensurepip alone can take longer than the rest): migrator's own
+    pip installs into it with `pip --python`, and only a host without a recent pip pays for
+    ensurepip.
+    """
     uv = shutil.which("uv")
     if uv:
         say(f"{name}: creating the env with uv (python {base})")
         _run([uv, "venv", "--quiet", "--python", str(base), str(build)], say, name, quiet=True)
         return "uv"
     say(f"{name}: creating the env with venv (python {base})")
-    _run([str(base), "-m", "venv", str(build)], say, name, quiet=True)
+    _run([str(base), "-m", "venv", "--without-pip", str(build)], say, name, quiet=True)
     return "pip"
+
+
+def _host_pip_targets_other_pythons() -> bool:
+    """Can this interpreter's pip install into another env (`pip --python`, pip >= 22.3)?"""
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "pip", "--version"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    parsed = versions.parse(out.split()[1]) if len(out.split()) > 1 else None
+    return parsed is not None and parsed >= (22, 3)
 
 
 def _install_pins(build: Path, pins: Sequence[str], tool: str, say: Say, name: str) -> None:
     python = str(interpreter(build))
+    quiet_bar = ["--progress-bar", "off"]  # progress goes through `say`, line by line
     if tool == "uv":
         uv = shutil.which("uv") or "uv"
         command = [uv, "pip", "install", "--python", python, *pins]
+    elif _host_pip_targets_other_pythons():
+        command = [sys.executable, "-m", "pip", "--python", python, "install", *quiet_bar, *pins]
     else:
-        command = [python, "-m", "pip", "install", "--progress-bar", "off", *pins]
+        _run([python, "-m", "ensurepip", "--default-pip"], say, name, quiet=True)
+        command = [python, "-m", "pip", "install", *quiet_bar, *pins]
     _run(command, say, name, quiet=False)
 
 
@@ -330,7 +359,7 @@ def _run(command: Sequence[str], say: Say, name: str, *, quiet: bool) -> None:
     for line in _lines(proc):
         tail = [*tail[-11:], line]
         if not quiet and line.lstrip().startswith(_PROGRESS_WORDS):
-            say(f"{name}: {line.strip()}")
+            say(f"{name}: {line.strip().split(' (from ')[0]}")  # not pip's dependency chains
     if proc.wait() != 0:
         last = next((t.strip() for t in reversed(tail) if t.strip()), "no output")
         raise InstallFailed(
