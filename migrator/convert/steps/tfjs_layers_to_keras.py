@@ -43,7 +43,9 @@ def model_json(src: Path) -> tuple[Path, dict[str, Any]]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ConversionError(src, f"cannot read the TF.js model.json ({exc})", "re-export it")
+        raise ConversionError(
+            src, f"cannot read the TF.js model.json ({exc})", "re-export it"
+        ) from exc
     if not isinstance(document, dict):
         raise ConversionError(src, "model.json is not a JSON object", "re-export it")
     return path, document
