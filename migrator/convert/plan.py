@@ -178,6 +178,13 @@ def plan_artifact(
         item.status, item.reason = "unreadable", exc.short
         return item
     item.kind = source.kind if source.kinds else None
+    needs = [b for b in item.blockers if b["kind"] in ("custom-classes", "lambda")]
+    if needs:  # classify lets some through (registered names) that no runtime can load
+        item.status = "blocked"
+        item.reason = "; ".join(
+            f"needs {b['kind']} {', '.join(b['names'][:6])}: {b['remedy']}" for b in needs
+        )
+        return item
     no_path = source.facts.get("no_path")
     if no_path and str(no_path[0]).startswith("weights only"):
         item.blockers.append(
@@ -285,8 +292,9 @@ def render_table(result: Plan, *, color: bool = False, width: int = 140) -> str:
         else:
             what = item.reason
         for blocker in item.blockers:
-            if blocker["names"]:  # the reason already says why an architecture is missing
-                what += f"; needs {blocker['kind']}: {', '.join(blocker['names'][:6])}"
+            shown = ", ".join(blocker["names"][:6])
+            if shown and shown not in what:  # a reason may already name them
+                what += f"; needs {blocker['kind']}: {shown}"
         rows.append((item.path, item.format, item.status, what))
     text = render_rows(
         f"migrator convert {result.root} -o {result.out} --plan",
