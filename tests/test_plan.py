@@ -118,7 +118,7 @@ def test_plan_table_says_what_to_do_first(
     text = " ".join(capsys.readouterr().out.split())
     assert "h5-to-keras in tf215, tf221" in text
     assert "install first: `migrator runtimes install tf215 tf221`" in text
-    assert "needs lambda" in text
+    assert "refused: Lambda layer(s)" in text
     assert "estimated time:" in text
     assert json.loads(report.read_text())["summary"]["convert"] == 1
 
