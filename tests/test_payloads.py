@@ -255,3 +255,12 @@ def test_real_malicious_payloads_are_named() -> None:
     # Keras 1.2-era preprocessing lambdas (Python 3.0-3.7 bytecode): read, nothing dangerous
     message, _ = _finding(root / "dv_k120_fullmodel_lambda" / "model.json", "MIG301")
     assert "bytecode (Python 3.0-3.7) references no global names" in message
+
+
+def test_protocol0_inst_and_global_opcodes_are_named() -> None:
+    inst = b"(S'id'\nios\nsystem\n."  # INST: import os.system and call it with the marked args
+    found = disassemble(inst)
+    assert found.imports == ("os.system",) and found.calls == 1
+    glob = b"csubprocess\nPopen\n(S'ls'\ntR."  # GLOBAL + REDUCE
+    found = disassemble(glob)
+    assert found.imports == ("subprocess.Popen",) and found.calls == 1
