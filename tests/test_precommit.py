@@ -2,11 +2,11 @@
 git repository holding a legacy training script: the audit hook fails, the fix hook rewrites the
 file (which pre-commit reports as a failure), and a second run of each passes.
 
-`pre-commit try-repo` installs the hook environment from this repository with pip, exactly as a
-user's pre-commit would (offline here: pip's configured index). It is given `--ref` of the
-checkout's HEAD so all four runs share one installed environment; the hooks therefore run the
-committed code. The environment lives in `PRE_COMMIT_HOME` when the caller sets it (reused
-between sessions), else in a temporary folder (the first install takes a minute or two).
+`pre-commit try-repo` installs the hook environment from this repository with pip into a fresh
+temporary store on every call, exactly as a user's pre-commit would (offline here: pip's
+configured index), which takes a minute or more; so each run tries both hooks at once, in the
+manifest's order (audit, then fix), and the test makes two runs. It is given `--ref` of the
+checkout's HEAD: the hooks run the committed code, not a shadow commit of work in progress.
 """
 
 from __future__ import annotations
@@ -49,15 +49,15 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     pytest.importorskip("pre_commit")
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("needs git and a git checkout of migrator")
-    home = os.environ.get("PRE_COMMIT_HOME") or str(tmp_path_factory.mktemp("pre-commit-home"))
+    home = str(tmp_path_factory.mktemp("pre-commit-home"))  # its log; try-repo stores envs apart
     return dict(os.environ, PRE_COMMIT_HOME=home, PRE_COMMIT_COLOR="never")
 
 
-def _try(repo: Path, hook: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _try(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`pre-commit try-repo <migrator> --ref HEAD --all-files`: every hook of the manifest."""
     head = _git(REPO, "rev-parse", "HEAD")
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--ref", head]
-        + ["--all-files"],
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "--ref", head, "--all-files"],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -77,19 +77,16 @@ def test_audit_fails_fix_rewrites_second_run_passes(tmp_path: Path, env: dict[st
     _git(repo, "add", "train.py")
     _git(repo, "commit", "-qm", "legacy")
 
-    audit = _try(repo, "migrator-audit", env)
-    assert audit.returncode == 1, audit.stdout + audit.stderr
-    assert "train.py:4:36: MIG202 " in audit.stdout
-    assert script.read_text(encoding="utf-8") == LEGACY  # the audit hook never writes
-
-    fix = _try(repo, "migrator-fix", env)
-    assert fix.returncode == 1, fix.stdout + fix.stderr  # pre-commit fails a hook that modifies
-    assert "files were modified by this hook" in fix.stdout
+    first = _try(repo, env)
+    out = first.stdout
+    assert first.returncode == 1, out + first.stderr
+    audit, _, fix = out.partition("migrator fix")
+    assert "migrator audit" in audit and "Failed" in audit, out
+    assert "train.py:4:36: MIG202 " in audit  # concise output, 1-based column of `save_format`
+    assert "Failed" in fix and "files were modified by this hook" in fix, out
     assert script.read_text(encoding="utf-8") == FIXED
 
-    again = _try(repo, "migrator-fix", env)
-    assert again.returncode == 0, again.stdout + again.stderr
+    second = _try(repo, env)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert second.stdout.count("Passed") == 2, second.stdout
     assert script.read_text(encoding="utf-8") == FIXED
-
-    audit = _try(repo, "migrator-audit", env)
-    assert audit.returncode == 0, audit.stdout + audit.stderr
