@@ -63,6 +63,7 @@ KINDS: dict[str, str] = {
     "plus an architecture (JSON/YAML beside it, or --model-factory)",
     "keras-savedmodel": "Keras SavedModel written by model.save(dir) under TF 2.x",
     "tf-keras-v3": ".keras zip written by tf.keras 2.13-2.15",
+    "tf212-keras-v3": ".keras zip written by tf.keras 2.12 with save_format='keras_v3'",
     "tf1-saved-model": "graph-mode (TF1, estimator, tf.contrib) SavedModel",
     "tf1-keras-export": "graph-mode SavedModel carrying a Keras config in assets/saved_model.json",
     "graph-def": "frozen GraphDef",

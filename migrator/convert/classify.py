@@ -205,7 +205,12 @@ def classify(
         if fmt == "keras-v3-weights":
             kinds.append("keras-v3-weights")
     elif fmt == "keras-v3":
-        kinds = ["keras-v3"] if d.get("saved_by") == "keras3" else ["tf-keras-v3"]
+        if d.get("saved_by") == "keras3":
+            kinds = ["keras-v3"]
+        elif d.get("weights_layout") == "tf.keras-2.12":
+            kinds = ["tf212-keras-v3"]  # weights only tf.keras 2.12 itself finds
+        else:
+            kinds = ["tf-keras-v3"]
     elif fmt == "saved-model":
         era, keras = d.get("era"), bool(d.get("keras"))
         facts["meta_graphs"] = [

@@ -95,6 +95,10 @@ def _keras_runs(
         else:
             add(keras2, "own", "tf.keras.models.load_model", path=path, loader="keras")
             add(tfk, "tf_keras", "tf_keras.models.load_model", path=path, loader="keras")
+    elif kind == "tf212-keras-v3":
+        # Only tf.keras 2.12 reads its experimental keras_v3 weights layout.
+        era = [r for r in keras2 if r.tf_line == (2, 12)]
+        add(era, "own", "tf.keras 2.12 load_model", path=path, loader="keras")
     elif kind in ("keras-savedmodel", "tf-keras-v3"):
         add(keras2, "own", "tf.keras.models.load_model", path=path, loader="keras")
         add(tfk, "tf_keras", "tf_keras.models.load_model", path=path, loader="keras")

@@ -50,6 +50,10 @@ class KerasV3Details(Details):
     # soft and external links, never followed; truncated past 100,000 datasets) or
     # layout_skipped (why not)
     weights: dict[str, Any]
+    # which saving_lib walk laid out the weights: "tf.keras-2.12" (the experimental keras_v3 of
+    # tf.keras 2.12: `_layer_checkpoint_dependencies/...`, which no later Keras reads), "layers"
+    # (tf.keras 2.13+, Keras 3), None when unknown (npz weights, no HDF5 layout read)
+    weights_layout: str | None
     assets: list[str]  # member names under assets/
     members: list[dict[str, Any]]  # [{name, bytes, compressed_bytes, method}] (first 200)
     member_count: int

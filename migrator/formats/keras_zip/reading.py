@@ -84,6 +84,11 @@ def _read_source(source: Source, path: Path) -> Reading:
     details.update(config_details(model_config))
 
     details["weights"] = weights_facts(source, latest, errors)
+    details["weights_layout"] = weights_layout(details["weights"])
+    if details["weights_layout"] == LAYOUT_TF212:
+        evidence.append(
+            f"{WEIGHTS_H5} keeps layers under {TF212_GROUP}/ (tf.keras 2.12 save_format='keras_v3')"
+        )
     details.update(_member_details(source))
 
     compile_config = model_config.get("compile_config") if model_config else None
@@ -95,6 +100,30 @@ def _read_source(source: Source, path: Path) -> Reading:
         errors=tuple(errors),
         raw={"model_config": model_config, "metadata": metadata, "compile_config": compile_config},
     )
+
+
+# tf.keras 2.12's experimental `save_format="keras_v3"` (keras/saving/saving_lib.py of 2.12) walks
+# the model's attributes in `dir()` order and stores a Sequential/Functional model's layers under
+# `_layer_checkpoint_dependencies/<snake_case class>[_N]`, where N counts the property's
+# `layer_with_weights-i` and `layer-i` entries (a layer with weights is listed twice). tf.keras
+# 2.13 changed the walk to `layers/<snake_case class>[_N]` (one entry per layer), which is what
+# tf.keras 2.13-2.15, tf_keras and Keras 3 read: none of them finds a 2.12 archive's weights.
+TF212_GROUP = "_layer_checkpoint_dependencies"
+LAYOUT_TF212 = "tf.keras-2.12"
+LAYOUT_CURRENT = "layers"
+
+
+def weights_layout(weights: Mapping[str, Any]) -> str | None:
+    """Which saving_lib walk wrote the weights file: `tf.keras-2.12`, `layers`, or None."""
+    layout = weights.get("layout") if isinstance(weights, Mapping) else None
+    groups = layout.get("groups") if isinstance(layout, Mapping) else None
+    if not isinstance(groups, list):
+        return None
+    if TF212_GROUP in groups:
+        return LAYOUT_TF212
+    if "layers" in groups:
+        return LAYOUT_CURRENT
+    return None
 
 
 def _container_facts(
