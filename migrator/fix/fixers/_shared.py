@@ -89,3 +89,54 @@ def keras_namespace(func: ast.expr, ctx: FixContext) -> str | None:
     if root == "keras":
         return node.id
     return None
+
+
+def rename_variable_literal(
+    ctx: FixContext,
+    name: ast.Name,
+    old: tuple[str, ...],
+    new: str,
+    methods: Iterable[str],
+    funcs: Iterable[str] = (),
+) -> list[Edit] | None:
+    """Edits renaming the string a variable holds, at its one assignment (`path = "m.h5"`), when
+    every read of the variable is the path argument of one of `methods`/`funcs`, or
+    `os.path.dirname(...)` (the folder does not change). None otherwise: two assignments, a value
+    that is not a literal, or a read by anything else."""
+    assigned: list[ast.Constant] = []
+    for node in ast.walk(ctx.source.tree):
+        if isinstance(node, ast.arg) and node.arg == name.id:
+            return None  # a parameter: its value comes from the callers
+        if not (isinstance(node, ast.Name) and node.id == name.id):
+            continue
+        if isinstance(node.ctx, ast.Load):
+            continue
+        parent = ctx.parent(node)
+        if not (
+            isinstance(parent, ast.Assign)
+            and parent.targets == [node]
+            and isinstance(parent.value, ast.Constant)
+        ):
+            return None  # bound by a loop, a tuple unpacking, `with ... as`, a computed value
+        assigned.append(parent.value)
+    if len(assigned) != 1 or not isinstance(assigned[0].value, str):
+        return None
+    methods, funcs = tuple(methods), tuple(funcs)
+    allowed: set[int] = set()
+    for call in ctx.calls():
+        if is_call_to(call, ctx, methods, funcs):
+            target = path_arg(call, ctx)
+            if isinstance(target, ast.Name):
+                allowed.add(id(target))
+        elif ctx.code.qualname(call.func) == "os.path.dirname" and call.args:
+            allowed.add(id(call.args[0]))
+    for node in ast.walk(ctx.source.tree):
+        if isinstance(node, ast.Name) and node.id == name.id and isinstance(node.ctx, ast.Load):
+            if id(node) not in allowed:
+                return None
+    literal = assigned[0]
+    renamed = swap_suffix(literal.value, old, new)
+    if renamed is None or ctx.string_constants(renamed):
+        return None
+    edit = ctx.rewrite(literal, lambda e: replace_suffix(e, old, new))
+    return [edit] if edit is not None else None

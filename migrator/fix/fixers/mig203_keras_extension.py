@@ -3,8 +3,9 @@ of the same file name with it.
 
 Keras 3 writes the native zip format for `.keras`. The file's name changes, so a program
 elsewhere that opens `m.h5` no longer finds it: unsafe. The rename is made only when each use of
-that literal in the file is this save or a `load_model` of it; any other use (an
-`os.path.exists`, a print, an upload) leaves the call for a person.
+that literal in the file is this save or a `load_model` of it, and a variable's one literal
+assignment only when each read of the variable is; any other use (an `os.path.exists`, a print,
+an upload) leaves the call for a person.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ import ast
 
 from migrator.fix import Fix, fixer
 from migrator.fix.context import FixContext
-from migrator.fix.fixers._shared import LOAD_MODEL, SAVE_MODEL, path_arg, rename_literal_everywhere
+from migrator.fix.fixers._shared import (
+    LOAD_MODEL,
+    SAVE_MODEL,
+    path_arg,
+    rename_literal_everywhere,
+    rename_variable_literal,
+)
 from migrator.rules.code._helpers import _const, _kw
 
 
@@ -26,11 +33,13 @@ def h5_to_keras(node: ast.AST, ctx: FixContext) -> Fix | None:
     if save_format is not None and _const(save_format.value) != "h5":
         return None  # `.h5` with save_format="tf" was a SavedModel folder, not an HDF5 file
     path = path_arg(node, ctx)
-    if not isinstance(path, ast.Constant) or not isinstance(path.value, str):
+    old, funcs = (".h5", ".hdf5"), LOAD_MODEL | SAVE_MODEL
+    if isinstance(path, ast.Constant) and isinstance(path.value, str):
+        edits = rename_literal_everywhere(ctx, path, old, ".keras", ("save",), funcs)
+    elif isinstance(path, ast.Name):
+        edits = rename_variable_literal(ctx, path, old, ".keras", ("save",), funcs)
+    else:
         return None
-    edits = rename_literal_everywhere(
-        ctx, path, (".h5", ".hdf5"), ".keras", ("save",), LOAD_MODEL | SAVE_MODEL
-    )
     if not edits:
         return None
-    return Fix("MIG203", "h5-to-keras", False, tuple(edits), f"{path.value!r} -> `.keras`")
+    return Fix("MIG203", "h5-to-keras", False, tuple(edits), "`.h5` -> `.keras`")

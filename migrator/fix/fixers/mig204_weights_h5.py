@@ -4,7 +4,8 @@
 Keras 3 writes weights only to `*.weights.h5`. The files on disk change (a TF checkpoint's
 `.index` + `.data-*` pair, or legacy HDF5 weights, become one Keras 3 weights file), so anything
 else reading them must change too: unsafe. A literal name is renamed only when each of its uses
-in the file is a `save_weights`/`load_weights`; a `pathlib` variable gets
+in the file is a `save_weights`/`load_weights` (a variable's one literal assignment likewise,
+when each read of it is); a `pathlib` variable gets
 `.with_suffix(".weights.h5")` at every `save_weights`/`load_weights` that passes it.
 """
 
@@ -14,7 +15,11 @@ import ast
 
 from migrator.fix import Fix, fixer
 from migrator.fix.context import FixContext
-from migrator.fix.fixers._shared import path_arg, rename_literal_everywhere
+from migrator.fix.fixers._shared import (
+    path_arg,
+    rename_literal_everywhere,
+    rename_variable_literal,
+)
 from migrator.rules.code._helpers import _method
 
 _OLD = (".weights.hdf5", ".hdf5", ".h5", ".ckpt", "")
@@ -30,7 +35,9 @@ def weights_h5(node: ast.AST, ctx: FixContext) -> Fix | None:
     path = path_arg(node, ctx)
     if isinstance(path, ast.Constant) and isinstance(path.value, str):
         edits = rename_literal_everywhere(ctx, path, _OLD, _NEW, _METHODS)
-    elif isinstance(path, ast.Name) and ctx.code.path(path).pathlib:
+    elif isinstance(path, ast.Name) and not ctx.code.path(path).pathlib:
+        edits = rename_variable_literal(ctx, path, _OLD, _NEW, _METHODS)
+    elif isinstance(path, ast.Name):
         edits = [
             ctx.replace(arg, f"{path.id}.with_suffix({ctx.string(_NEW)})")
             for call in ctx.calls()

@@ -1,0 +1,13 @@
+import os
+
+import tensorflow as tf
+
+checkpoint_path = "training_1/cp.ckpt"
+checkpoint_dir = os.path.dirname(checkpoint_path)
+cp_callback = tf.keras.callbacks.ModelCheckpoint(
+    filepath=checkpoint_path, save_weights_only=True, verbose=1
+)
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+model.load_weights(checkpoint_path)
+best = tf.keras.callbacks.ModelCheckpoint("best.hdf5", monitor="val_loss", save_best_only=True)
+every = tf.keras.callbacks.ModelCheckpoint("weights.{epoch:02d}.hdf5", save_weights_only=True)
