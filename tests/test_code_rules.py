@@ -465,3 +465,47 @@ def test_rules_never_import_tensorflow() -> None:
     check_source("003.py", SEEDS / "003_35032612f6cf8bd1.py")
     loaded = [m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "tf_keras")]
     assert loaded == []
+
+
+@pytest.mark.parametrize(
+    ("internal", "public"),
+    [
+        ("tensorflow.python.keras._impl.keras.models.load_model", "keras.models.load_model"),
+        ("tensorflow.contrib.keras.python.keras.models.Sequential", "keras.models.Sequential"),
+        ("keras.engine.saving.save_model", "keras.models.save_model"),
+        ("tensorflow.python.keras.saving.save.load_model", "keras.models.load_model"),
+        ("freeze_graph.freeze_graph", "tensorflow.python.tools.freeze_graph.freeze_graph"),
+        ("keras.saving.legacy.save.load_model", "keras.saving.legacy.save.load_model"),
+    ],
+)
+def test_internal_keras_paths_read_as_public(internal: str, public: str) -> None:
+    """Every release's implementation path of a saving API is the API the rules know."""
+    from migrator.rules._python import canonical
+
+    assert canonical(internal) == public
+
+
+@pytest.mark.parametrize(
+    ("internal", "public", "how"),
+    [
+        ("tensorflow.python.training.saver.Saver", "tensorflow.train.Saver", "internal"),
+        (
+            "tensorflow.python.training.adam.AdamOptimizer",
+            "tensorflow.train.AdamOptimizer",
+            "internal",
+        ),
+        (
+            "tensorflow.contrib.saved_model.python.saved_model.keras_saved_model.save_keras_model",
+            "tensorflow.contrib.saved_model.save_keras_model",
+            "internal",
+        ),
+        ("tensorflow.compat.v1.train.Saver", "tensorflow.train.Saver", "compat.v1"),
+        ("tensorflow.train.Saver", "tensorflow.train.Saver", ""),
+        ("tensorflow.saved_model.save", "tensorflow.saved_model.save", ""),
+    ],
+)
+def test_internal_tf_paths_read_as_public(internal: str, public: str, how: str) -> None:
+    """TF implementation modules map to the public TF1 name, remembering how they were reached."""
+    from migrator.rules._python import tf_api
+
+    assert tf_api(internal) == (public, how)

@@ -18,6 +18,8 @@ fact changes in one place and every judge follows.
 - ``loaders``: the releases where a loader gained or lost a capability (safe_mode checks on legacy
   HDF5 Lambdas, unzipped ``.keras`` folders, sharded weights, ``keras_metadata.pb``...).
 - ``keras_names``: every public name Keras defines (generated from the installed releases).
+- ``tf_api``: the internal module paths of the saving APIs in each TF/Keras release (`tf.contrib.keras`,
+  `tensorflow.python.training.saver`, ...), mapped to the public names the code rules match.
 
 Every fact is registered with `fact()`, which records its provenance (the release where it starts
 or stops and where it was checked: a source file of Keras/TF or a matrix cell) and returns the

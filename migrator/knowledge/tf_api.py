@@ -44,22 +44,22 @@ KERAS_SPELLINGS: tuple[tuple[str, str], ...] = fact(
 )
 
 # Keras-internal saving modules (after the spellings above are applied) -> public Keras names.
+# Not `keras.saving.legacy.save` (Keras 2.12-2.15): that is the legacy loader itself, which still
+# reads SavedModel folders there and is absent from Keras 3, not an alias of `load_model`. Nor
+# `keras.src.saving.saving_api`: only Keras' own code and tests import it, and they call it with
+# the legacy arguments on purpose (to test the errors); users reach it as `keras.saving`.
 KERAS_INTERNAL_MODULES: tuple[tuple[str, str], ...] = fact(
     "keras_internal_saving_modules",
     (
         ("keras.engine.saving", "keras.models"),  # Keras 2.0-2.3, tf.keras 1.x: save/load_model
         ("keras.saving.save", "keras.models"),  # tf.keras 2.0-2.11, Keras 2.6-2.11
-        ("keras.saving.legacy.save", "keras.models"),  # Keras 2.12-2.15
-        ("keras.saving.saving_api", "keras.models"),  # Keras 2.13+
-        ("keras.src.saving.saving_api", "keras.models"),  # Keras 2.13+/3 under keras.src
-        ("keras.src.saving.legacy.save", "keras.models"),
         ("keras.saving.saved_model_experimental", "keras.experimental"),  # TF 1.14-2.1, Keras 2.6
         ("keras.callbacks.callbacks", "keras.callbacks"),  # Keras 2.3 module layout
         ("keras.src.callbacks.model_checkpoint", "keras.callbacks"),  # Keras 3
         ("keras.src.callbacks", "keras.callbacks"),  # Keras 2.13-2.15
     ),
     checked="keras/engine/saving.py (Keras 2.2.0-2.3.1), tensorflow/python/keras/saving/save.py "
-    "(TF 2.0-2.5), keras/saving/legacy/save.py (Keras 2.12-2.15), keras/src/saving/saving_api.py, "
+    "(TF 2.0-2.5), "
     "tensorflow/python/keras/saving/saved_model_experimental.py (TF 1.14-2.1)",
 )
 

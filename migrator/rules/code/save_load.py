@@ -110,7 +110,7 @@ def save_format_argument(node: ast.Call, ctx: CodeContext) -> Hit | None:
     (weights); for a serving SavedModel call `model.export(path)`.
     """
     kw = _kw(node, "save_format")
-    if kw is None:
+    if kw is None or _forwarded(kw.value, ctx):
         return None
     value = _const(kw.value)
     shown = repr(value) if value is not _MISSING else _src(ctx, kw.value)
@@ -148,6 +148,17 @@ def save_format_argument(node: ast.Call, ctx: CodeContext) -> Hit | None:
         remedy,
         node=kw,
     )
+
+
+def _forwarded(value: ast.expr, ctx: CodeContext) -> bool:
+    """`save_format=save_format` passing on a parameter without a default of its own (or None):
+    the caller chooses the format, and its call is where a choice is judged (Keras' own `save`)."""
+    if not isinstance(value, ast.Name):
+        return False
+    b = ctx.lookup(value)
+    if b is None or b.kind != "param":
+        return False
+    return b.value is None or (isinstance(b.value, ast.Constant) and b.value.value is None)
 
 
 @code_rule(
