@@ -111,6 +111,9 @@ def batch_input_shape(node: ast.Call, ctx: CodeContext) -> Iterator[Hit]:
 
     Fix: start the model with `keras.Input(batch_shape=(...))` (or `keras.Input(shape=...,
     batch_size=...)`) and drop the argument from the layer.
+
+    Fixes (`migrator fix`): safe: `batch_input_shape=(None, ...)` -> `input_shape=(...)` on a layer,
+    `batch_shape=` on `InputLayer`.
     """
     kw = _kw(node, "batch_input_shape")
     if kw is None:

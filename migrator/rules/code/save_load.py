@@ -56,6 +56,9 @@ def save_to_folder(node: ast.Call, ctx: CodeContext) -> Hit | None:
     TF Serving / TFLite export a serving SavedModel with `model.export(export_dir)` (Keras 3,
     tf.keras >= 2.13) or `tf.saved_model.save(model, export_dir)`. Convert existing folders with
     `migrator convert`.
+
+    Fixes (`migrator fix`): unsafe: `model.save(dir)` -> `model.export(dir)` (an inference-only
+    SavedModel in the same folder).
     """
     found = _model_save(node, ctx)
     if found is None or found[1] is None:
@@ -108,6 +111,9 @@ def save_format_argument(node: ast.Call, ctx: CodeContext) -> Hit | None:
 
     Fix: remove `save_format=` and name the file `*.keras` (whole model) or `*.weights.h5`
     (weights); for a serving SavedModel call `model.export(path)`.
+
+    Fixes (`migrator fix`): safe: removes `save_format=` where the extension already selects that
+    format (`"h5"` on `.h5`/`.hdf5`, `"keras"` on `.keras`).
     """
     kw = _kw(node, "save_format")
     if kw is None or _forwarded(kw.value, ctx):
@@ -179,6 +185,9 @@ def save_h5(node: ast.Call, ctx: CodeContext) -> Hit | None:
 
     Fix: save to `.keras` (same call, new extension); convert existing `.h5` models with
     `migrator convert`.
+
+    Fixes (`migrator fix`): unsafe: renames a literal `.h5`/`.hdf5` save path (or a variable's one
+    literal value) to `.keras`, with the `load_model` calls of the same name.
     """
     found = _model_save(node, ctx)
     if found is None or found[1] is None:
@@ -212,6 +221,10 @@ def save_weights_name(node: ast.Call, ctx: CodeContext) -> Hit | None:
 
     Fix: save to a path ending in `.weights.h5` (`weights_path.with_suffix(".weights.h5")`);
     convert existing TF checkpoints with `migrator convert` and the model's architecture.
+
+    Fixes (`migrator fix`): unsafe: gives the path `.weights.h5` (a literal, a variable's one
+    literal value, or `.with_suffix` on a `pathlib` variable), with the `load_weights` calls of the
+    same path.
     """
     receiver = _keras_receiver(node, ctx, "save_weights", strict=False)
     if receiver is None:
@@ -299,6 +312,9 @@ def model_checkpoint_path(node: ast.Call, ctx: CodeContext) -> Hit | None:
     HDF5: reported as medium). Format placeholders such as `{epoch:02d}` are fine.
 
     Fix: name the file `...{epoch:02d}.weights.h5` (weights) or `...{epoch:02d}.keras` (model).
+
+    Fixes (`migrator fix`): unsafe: the `.weights.h5` (weights only) or `.keras` suffix on the file
+    name, with the `load_weights`/`load_model` calls of the same name.
     """
     if ctx.qualname(node.func) != "keras.callbacks.ModelCheckpoint":
         return None
@@ -357,6 +373,9 @@ def load_model_folder(node: ast.Call, ctx: CodeContext) -> Hit | None:
     Fix: convert the folder once to `.keras` (`migrator convert <folder>`) and load that; for
     inference only, `keras.layers.TFSMLayer(path, call_endpoint="serving_default")` wraps a
     SavedModel as a layer, and `tf.saved_model.load(path)` loads it as a TensorFlow object.
+
+    Fixes (`migrator fix`): unsafe: `keras.layers.TFSMLayer(path, call_endpoint=...)`, an
+    inference-only layer (`serve` when the file exports that folder, else `serving_default`).
     """
     if ctx.qualname(node.func) not in ("keras.models.load_model", "keras.saving.load_model"):
         return None

@@ -57,7 +57,10 @@ TF1_API_ROWS: tuple[ApiRow, ...] = (
 
         Fix: save whole models with `model.save("model.keras")`, export serving SavedModels with
         `model.export(dir)` or `tf.saved_model.save`, and convert existing exports with
-        `migrator convert` (to a TF2 SavedModel, and to `.keras` where the config is present).""",
+        `migrator convert` (to a TF2 SavedModel, and to `.keras` where the config is present).
+
+        Fixes (`migrator fix`): unsafe: `model.export(path)` for the save and
+        `tf.keras.layers.TFSMLayer(path, call_endpoint="serving_default")` for the load.""",
         deprecated_in="TF 1.15 (marked deprecated in favour of `tf.keras` saving)",
         breaks_in="TF 2.0: `tf.contrib` removed (AttributeError)",
         convert="tf1-savedmodel-to-tf2",
@@ -79,7 +82,10 @@ TF1_API_ROWS: tuple[ApiRow, ...] = (
         from every TF 2.12+ and from Keras 3 (AttributeError).
 
         Fix: `model.save("model.keras")` / `keras.models.load_model("model.keras")`, or
-        `model.export(dir)` for serving; convert existing exports with `migrator convert`.""",
+        `model.export(dir)` for serving; convert existing exports with `migrator convert`.
+
+        Fixes (`migrator fix`): unsafe: `model.export(path)` for the export and
+        `tf.keras.layers.TFSMLayer(path, call_endpoint="serving_default")` for the load.""",
         deprecated_in='TF 1.15 / 2.0 (warning: use `model.save(..., save_format="tf")`)',
         breaks_in="TF 2.1: removed from the TF2 `tf.keras` API; absent from `tf.compat.v1` too "
         "in TF 2.12+ (AttributeError)",
