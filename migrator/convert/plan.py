@@ -34,13 +34,14 @@ from migrator.model import Artifact
 
 SCHEMA_VERSION = 1
 
-# Measured with `python benchmarks/plan_cost_bench.py` (tox runtimes, small corpus models of
-# tf215, one run on the development machine, December 2026): the wall time of one validated
-# conversion of a small model with its workers already started (plan, step, source and output
-# runs, weight comparison, publish), and the one-time start of a runtime worker (importing
-# TensorFlow). Large models cost more; the plan says so.
-SECONDS_PER_MODEL = 4.0
-SECONDS_PER_RUNTIME_START = 6.0
+# Measured with `python benchmarks/plan_cost_bench.py --count 12` (the tox runtimes named by
+# MIGRATOR_RUNTIME_TF2xx; tf.keras 2.15 `save-h5` models of the corpus; --jobs 1; one run on
+# the development machine, shared with other test runs, December 2026): T(1) = 23.5 s,
+# T(12) = 54.0 s, so 2.78 s per further model (plan, step, source and output runs, weight
+# comparison, publish) and 10.35 s per runtime started (the fixed cost of a run: reading, and
+# importing TensorFlow in each worker). Large models cost more; the plan says so.
+SECONDS_PER_MODEL = 2.8
+SECONDS_PER_RUNTIME_START = 10.4
 
 # Kinds whose source is a Keras model loaded in the runtime of its own era for validation.
 _KERAS_KINDS = ("keras-h5", "keras-savedmodel", "tf-keras-v3", "keras-weights+arch")
