@@ -211,6 +211,17 @@ def _judged(
                 yield item, work(item)
             except MemoryError:
                 yield item, Reading("unknown", errors=(_OUT_OF_MEMORY,))
+            except Exception as exc:  # a judge bug: one line, as the workers report it
+                reason = " ".join(str(exc).split())[:300]
+                yield (
+                    item,
+                    Reading(
+                        "unknown",
+                        errors=(
+                            f"internal error while judging this file ({type(exc).__name__}: {reason}); please report this file to the migrator maintainers",
+                        ),
+                    ),
+                )
         return
     pool: ReaderPool[tuple[str, Candidate], Artifact | Reading] = ReaderPool(
         work, jobs, timeout, memory_mb=memory_limit, deadline=partial(_deadline, timeout)

@@ -108,11 +108,13 @@ class WorkerCrashed(ConversionError):
     """A conversion worker process died or hung while handling a request."""
 
 
-class Interrupted(MigratorError):
+class Interrupted(BaseException):
     """The run was stopped by a signal (SIGTERM from a CI cancel, SIGINT from Ctrl-C).
 
     `exit_code` is the shell's convention, 128 + the signal number (143, 130); no report is
-    written for an interrupted run.
+    written for an interrupted run. Like KeyboardInterrupt it is not an `Exception`: the signal
+    handler raises it wherever the main process happens to be, and the `except Exception` that
+    keeps a reader bug from stopping the batch must not swallow the user's request to stop.
     """
 
     def __init__(self, signal_number: int) -> None:

@@ -152,6 +152,8 @@ def _serve(conn: Connection, work: Callable[[Any], Any], parent: int, memory_mb:
             result: Any = work(payload)
         except MemoryError:
             result = _OutOfMemory()
+        except Exception as exc:  # a judge or reader bug: one line, and the worker lives on
+            result = _Crashed(f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
         try:
             conn.send((index, result))
         except MemoryError:
@@ -163,6 +165,13 @@ def _serve(conn: Connection, work: Callable[[Any], Any], parent: int, memory_mb:
 @dataclass(frozen=True)
 class _OutOfMemory:
     """What a worker sends back when the work raised MemoryError under its limit."""
+
+
+@dataclass(frozen=True)
+class _Crashed:
+    """What a worker sends back when the work raised: the exception, on one line."""
+
+    reason: str
 
 
 def _picklable(result: Any) -> Any:
@@ -282,11 +291,15 @@ class ReaderPool(Generic[T, R]):
                                 results[index] = self._failed(self._died(w.process.exitcode))
                             else:
                                 w.task = None
-                                results[got_index] = (
-                                    self._failed(self._oom())
-                                    if isinstance(result, _OutOfMemory)
-                                    else result
-                                )
+                                if isinstance(result, _OutOfMemory):
+                                    result = self._failed(self._oom())
+                                elif isinstance(result, _Crashed):
+                                    result = self._failed(
+                                        f"internal error while judging this file "
+                                        f"({result.reason}); please report this file to the "
+                                        "migrator maintainers"
+                                    )
+                                results[got_index] = result
                                 continue
                         elif time.monotonic() >= due:
                             seconds = self._deadline(items[index])

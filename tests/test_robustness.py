@@ -425,6 +425,26 @@ def test_sigkill_of_the_audit_leaves_no_worker(tmp_path: Path) -> None:
     assert not _gone_within(workers, 5)
 
 
+@pytest.mark.parametrize("jobs", [0, 1])
+def test_a_judge_that_raises_costs_one_line(tmp_path: Path, jobs: int) -> None:
+    (tmp_path / "a.h5").write_bytes(H5.read_bytes())
+    (tmp_path / "b.h5").write_bytes(H5.read_bytes())
+
+    def judge(artifact: Artifact) -> Artifact:
+        if artifact.path == "a.h5":
+            raise ImportError("cannot import name 'X'")
+        return artifact
+
+    artifacts = {a.path: a for a in audit([tmp_path], judges=[judge], jobs=jobs).artifacts}
+    (error,) = artifacts["a.h5"].errors
+    assert error.startswith("internal error while judging this file (ImportError: cannot import")
+    assert artifacts["b.h5"].format == "keras-h5" and not artifacts["b.h5"].errors
+
+
+def test_interrupted_is_not_swallowed_by_except_exception() -> None:
+    assert not issubclass(Interrupted, Exception)
+
+
 def test_interrupted_carries_the_shell_exit_code() -> None:
     assert Interrupted(signal.SIGTERM).exit_code == 143
     assert Interrupted(signal.SIGINT).exit_code == 130
