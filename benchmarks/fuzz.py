@@ -477,6 +477,7 @@ def fuzz(
     work: Path,
     progress: bool,
     checkpoint: Path | None = None,
+    seconds: float = 0.0,
 ) -> Tally:
     rng = random.Random(seed)
     by_reader: dict[str, list[Seed]] = {}
@@ -486,7 +487,7 @@ def fuzz(
     tally = Tally()
     cache: dict[Path, bytes] = {}
     started = time.monotonic()
-    while tally.inputs < inputs:
+    while tally.inputs < inputs and not (seconds and time.monotonic() - started > seconds):
         folder = work / f"batch{tally.batches}"
         folder.mkdir()
         made: dict[str, str] = {}
@@ -550,6 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", type=Path, help="copy inputs that found something here")
     p.add_argument("--json", type=Path, help="write the summary as JSON here too")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--seconds", type=float, default=0.0, help="stop after this long (0: never)")
     args = p.parse_args(argv)
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
@@ -566,6 +568,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(tmp),
             not args.quiet,
             args.json,
+            args.seconds,
         )
     result = {**summary(tally, time.monotonic() - started), "complete": True}
     text = json.dumps(result, indent=2, ensure_ascii=True)
