@@ -208,3 +208,14 @@ def test_seeds_current_api_untouched_and_legacy_fixed(tmp_path: Path) -> None:
         if legacy:
             for _, _, new in result.pieces:
                 ast.parse(new)
+
+
+def test_each_rule_doc_says_which_fixes_it_has() -> None:
+    """A `Fixes (`migrator fix`): ...` paragraph in exactly the docs of rules with fixers."""
+    fixable = set(all_fixers())
+    for rule in all_rules("code"):
+        says = "Fixes (`migrator fix`): " in rule.doc
+        assert says == (rule.id in fixable), rule.id
+        if says:
+            paragraph = rule.doc.split("Fixes (`migrator fix`): ", 1)[1]
+            assert paragraph.startswith(("safe:", "unsafe:")), rule.id
