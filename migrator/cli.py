@@ -87,6 +87,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds one artifact may take before it is reported as damaged (default: 120)",
     )
+    a.add_argument(
+        "--memory-limit", type=int, metavar="MB", help="memory per reader process (0: no limit)"
+    )
+    a.add_argument("--exclude", action="append", metavar="GLOB", help="leave out matching paths")
+    a.add_argument(
+        "--include", action="append", metavar="GLOB", help="audit these even if left out"
+    )
 
     r = sub.add_parser("rules", help="list the rules, or print one rule's documentation")
     r.add_argument("rule", nargs="?", help="a rule id (MIG201) or name (keras-save-savedmodel-dir)")
@@ -341,6 +348,9 @@ def _audit(args: argparse.Namespace) -> int:
             code_rules=progress.code_rules(partial(check_source, config=config)),
             jobs=args.jobs,
             timeout=args.timeout,
+            memory_limit=args.memory_limit,
+            exclude=(*config.exclude, *(args.exclude or ())),
+            include=(*config.include, *(args.include or ())),
         )
     if bad:
         report = replace(report, errors=(*bad, *report.errors))

@@ -449,3 +449,24 @@ def test_interrupted_carries_the_shell_exit_code() -> None:
     assert Interrupted(signal.SIGTERM).exit_code == 143
     assert Interrupted(signal.SIGINT).exit_code == 130
     assert "SIGTERM" in str(Interrupted(signal.SIGTERM))
+
+
+def test_exclude_and_include_from_the_command_line_and_pyproject(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from migrator.cli import main
+
+    for folder in ("keep", "drop", ".venv"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "m.h5").write_bytes(H5.read_bytes())
+    (tmp_path / "pyproject.toml").write_text('[tool.migrator]\nexclude = ["drop"]\n')
+    main(["audit", str(tmp_path), "--format", "json", "--include", ".venv"])
+    report = json.loads(capsys.readouterr().out)
+    assert sorted(a["path"] for a in report["artifacts"]) == [".venv/m.h5", "keep/m.h5"]
+    assert report["skipped"] == ["drop: excluded by the pattern 'drop'"]
+    main(["audit", str(tmp_path), "--format", "json", "--exclude", "keep/*"])
+    report = json.loads(capsys.readouterr().out)
+    assert [a["path"] for a in report["artifacts"]] == []
+    (tmp_path / "pyproject.toml").write_text("[tool.migrator]\nexclude = 3\n")
+    assert main(["audit", str(tmp_path)]) == 2
+    assert "exclude in [tool.migrator]" in capsys.readouterr().err

@@ -31,7 +31,8 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the same parser, from PyPI (a dependency there)
     import tomli as tomllib
 
-KEYS = ("select", "ignore", "fail-on", "runtimes", "runtimes-dir")  # runtimes*: runtime_config.py
+# runtimes*: runtime_config.py; exclude/include: path globs for discover.py
+KEYS = ("select", "ignore", "fail-on", "runtimes", "runtimes-dir", "exclude", "include")
 NEVER = "none"  # `fail-on` value: findings never change the exit code
 
 
@@ -43,6 +44,8 @@ class Config:
     ignore: tuple[str, ...] = ()
     fail_on: str = NEVER
     source: Path | None = None  # the pyproject.toml it came from
+    exclude: tuple[str, ...] = ()  # path globs the audit leaves out (discover.py)
+    include: tuple[str, ...] = ()  # path globs it audits even where left out
 
     def enabled(self, rule: Any) -> bool:
         """Is `rule` (a `migrator.rules.Rule`) on?"""
@@ -70,6 +73,8 @@ class Config:
             ignore=_selectors(ignore, "ignore", where) if ignore is not None else self.ignore,
             fail_on=_severity(fail_on, where) if fail_on is not None else self.fail_on,
             source=self.source,
+            exclude=self.exclude,
+            include=self.include,
         )
 
 
@@ -138,7 +143,17 @@ def parse_table(table: Any, source: Path) -> Config:
         ignore=_selectors(table.get("ignore", []), "ignore", where),
         fail_on=_severity(fail_on, where),
         source=source,
+        exclude=_globs(table.get("exclude", []), "exclude", where),
+        include=_globs(table.get("include", []), "include", where),
     )
+
+
+def _globs(value: Any, key: str, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f'{key} {where} must be a list of path globs such as ".venv"')
+    return tuple(value)
 
 
 def _severity(value: Any, where: str) -> str:
