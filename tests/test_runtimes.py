@@ -236,3 +236,21 @@ def test_missing_newest_runtime_names_the_install_command(cache: Path) -> None:
     with pytest.raises(Exception) as info:
         runtimes.latest()
     assert "migrator runtimes install tf221" in str(info.value)
+
+
+def test_install_runtimes_that_fails_stops_before_converting(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`convert --install-runtimes` with an index that has no TensorFlow: one line saying
+    nothing was installed, exit 2, no traceback, nothing converted or left in the cache."""
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "no-wheels-here"))
+    monkeypatch.setenv("PIP_CONSTRAINT", "")
+    source = REPO / "corpus" / "generated" / "tf215" / "keras" / "functional" / "save-h5"
+    out = tmp_path / "out"
+    assert main(["convert", str(source), "-o", str(out), "--install-runtimes"]) == 2
+    err = capsys.readouterr().err
+    assert "nothing was installed" in err and "Traceback" not in err
+    assert not out.exists()
+    assert [p for p in cache.iterdir() if not p.name.startswith(".")] == []
+    assert managed.partial_builds() == []
