@@ -14,6 +14,7 @@ parent in any case.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -23,6 +24,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from migrator.discover import Discovery, discover, read_head
 from migrator.errors import ArtifactError, Interrupted
@@ -181,12 +183,13 @@ def _audit(
     jobs = default_jobs() if jobs is None else jobs
     work = partial(judge_candidate, judges=tuple(judges), keep_raw=not judges)
     artifacts: list[Artifact] = []
+    shared: dict[object, object] = {}
     for (prefix, candidate), result in _judged(work, todo, jobs, timeout, memory_limit):
         if isinstance(result, Reading):  # the worker died, overran or ran out of memory
             result = Artifact(candidate.rel, candidate.location, result, candidate.files)
             if prefix:
                 result = _with_prefix(result, prefix)
-        artifacts.append(result)
+        artifacts.append(_compact(result, shared) if jobs > 0 else result)
     del todo
     artifacts.sort(key=lambda a: a.path)
     return Report(
@@ -227,6 +230,37 @@ def _judged(
         work, jobs, timeout, memory_mb=memory_limit, deadline=partial(_deadline, timeout)
     )
     yield from pool.map(todo)
+
+
+def _compact(artifact: Artifact, shared: dict[object, object]) -> Artifact:
+    """One copy of each verdict table, finding list, evidence and producer across the batch.
+
+    Every artifact crosses the pipe as a fresh copy; artifacts of the same kind and era carry
+    equal loadability tables (a dozen cells of long reasons), findings and evidence, which the
+    report needs once each, not once per artifact.
+    """
+    reading = artifact.reading
+
+    def share(kind: str, key: Callable[[], object], value: Any) -> Any:
+        try:
+            return shared.setdefault((kind, key()), value)
+        except (TypeError, ValueError):  # an unhashable or unserializable value: keep its own
+            return value
+
+    loadability = artifact.loadability
+    if loadability:
+        loadability = share(
+            "loadability", lambda: json.dumps(loadability, sort_keys=True), loadability
+        )
+    findings = share("findings", lambda: artifact.findings, artifact.findings)
+    evidence = share("evidence", lambda: reading.evidence, reading.evidence)
+    producer = share("producer", lambda: tuple(sorted(reading.producer.items())), reading.producer)
+    return replace(
+        artifact,
+        loadability=loadability,
+        findings=findings,
+        reading=replace(reading, evidence=evidence, producer=producer),
+    )
 
 
 @contextmanager

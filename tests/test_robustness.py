@@ -470,3 +470,13 @@ def test_exclude_and_include_from_the_command_line_and_pyproject(
     (tmp_path / "pyproject.toml").write_text("[tool.migrator]\nexclude = 3\n")
     assert main(["audit", str(tmp_path)]) == 2
     assert "exclude in [tool.migrator]" in capsys.readouterr().err
+
+
+def test_equal_verdicts_and_findings_are_held_once(tmp_path: Path) -> None:
+    for i in range(3):
+        (tmp_path / f"m{i}.h5").write_bytes(H5.read_bytes())
+    artifacts = audit([tmp_path], judges=JUDGES, jobs=1).artifacts
+    assert len(artifacts) == 3 and artifacts[0].loadability and artifacts[0].findings
+    assert artifacts[0].loadability is artifacts[1].loadability is artifacts[2].loadability
+    assert artifacts[0].findings is artifacts[2].findings
+    assert artifacts[0].to_json()["loadability"] == artifacts[2].to_json()["loadability"]
