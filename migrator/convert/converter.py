@@ -229,6 +229,7 @@ class Converter:
             transforms=transforms,
             int_high=first.int_high,
             allow_missing_weights=target == "saved-model",
+            derived_inputs=first.validation_inputs,
         )
         metadata = self._metadata(source, target, steps, history, final, check, sha)
         payload = Path(final.path)

@@ -243,10 +243,21 @@ def keras_signature(model: Any) -> list[dict[str, Any]]:
     return sig
 
 
+def _plain_array(value: Any) -> Any:
+    """An array `np.load(allow_pickle=False)` can read: tf.string values (object arrays of
+    bytes) become fixed-width bytes."""
+    import numpy as np
+
+    array = np.asarray(value)
+    if array.dtype == object:
+        array = np.array(array.tolist(), dtype=bytes)
+    return array
+
+
 def _save_npz(path: str, arrays: Sequence[Any], prefix: str) -> None:
     import numpy as np
 
-    np.savez(path, **{f"{prefix}{i}": np.asarray(a) for i, a in enumerate(arrays)})
+    np.savez(path, **{f"{prefix}{i}": _plain_array(a) for i, a in enumerate(arrays)})
 
 
 def _load_inputs(path: str) -> list[Any]:

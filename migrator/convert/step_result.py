@@ -39,6 +39,9 @@ class StepResult:
     output_tensors: Any = None  # graph-def: the tensors fetched
     tags: tuple[str, ...] | None = None  # tf1 SavedModel: the MetaGraph tags converted
     signature_key: str | None = None  # tf1 SavedModel: the signature exported
+    # An .npz of inputs the step derived from the model itself (tf.Example protos built from a
+    # graph's parse ops), used for validation when the user gave no --inputs.
+    validation_inputs: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, step: str) -> StepResult:

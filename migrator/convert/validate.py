@@ -386,6 +386,7 @@ def validate(
     transforms: Mapping[str, Sequence[Mapping[str, Any]]] = {},
     int_high: int | None = None,
     allow_missing_weights: bool = False,
+    derived_inputs: str | None = None,
 ) -> Check:
     """Run both sides and compare; raise `ValidationFailed` (with the record) when they differ."""
     check = Check(tolerance=options.tolerance)
@@ -393,6 +394,9 @@ def validate(
     if options.inputs is not None:
         attempts = [("user", load_user_inputs(options.inputs, signature))]
         check.inputs = {"source": str(options.inputs)}
+    elif derived_inputs is not None:
+        attempts = [("user", load_user_inputs(Path(derived_inputs), signature))]
+        check.inputs = {"derived_from": "the model's own input parsers (tf.Example)"}
     else:
         modes = ["batch", "scalar"] if any(s.get("shape") is None for s in signature) else ["batch"]
         attempts = [

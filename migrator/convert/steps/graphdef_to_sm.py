@@ -150,6 +150,10 @@ def placeholder_specs(
     return out
 
 
+# One signature of a graph: (inputs: key -> (tensor name, shape, tf dtype), outputs: key -> name).
+GraphSignature = tuple[Mapping[str, tuple[str, Any, Any]], Mapping[str, str]]
+
+
 def graph_to_saved_model(
     graph_def: Any,
     inputs: Mapping[str, tuple[str, Any, Any]],
@@ -163,40 +167,95 @@ def graph_to_saved_model(
     `inputs`: signature key -> (tensor name, shape, tf dtype); `outputs`: key -> tensor name;
     `variables`: variable op name -> value, re-created as `tf.Variable`s and fed to the graph.
     """
-    import tensorflow as tf
+    return graph_signatures_to_saved_model(
+        graph_def, {"serving_default": (inputs, outputs)}, target, variables=variables
+    )["serving_default"]
 
-    v1 = tf.compat.v1
-    in_keys = sorted(inputs)
-    out_keys = sorted(outputs)
-    specs = [tf.TensorSpec(inputs[k][1], inputs[k][2], name=k) for k in in_keys]
-    tf_vars = {name: tf.Variable(value, name=name) for name, value in sorted(variables.items())}
+
+def _serving(
+    v1: Any,
+    graph_def: Any,
+    inputs: Mapping[str, tuple[str, Any, Any]],
+    outputs: Mapping[str, str],
+    tf_vars: Mapping[str, Any],
+    specs: list[Any],
+    init_ops: Sequence[str] = (),
+) -> Any:
+    """A Python function feeding `inputs` (positional, sorted keys) to the imported graph and
+    returning `outputs` by key; closures keep each signature's own tensors.
+
+    `init_ops` (a TF1 export's table initializers) run before the outputs are computed, since
+    the imported lookup tables start empty; re-initialising a table with the same data is a
+    no-op in TensorFlow's InitializableLookupTable.
+    """
+    in_keys, out_keys = sorted(inputs), sorted(outputs)
 
     def imported(*args: Any) -> Any:
+        import tensorflow as tf
+
         feed = {inputs[k][0]: a for k, a in zip(in_keys, args, strict=False)}
         for name, var in tf_vars.items():
             feed[f"{name}:0"] = var.read_value()
-        return v1.import_graph_def(
-            graph_def, input_map=feed, return_elements=[outputs[k] for k in out_keys], name=""
+        found = v1.import_graph_def(
+            graph_def,
+            input_map=feed,
+            return_elements=[outputs[k] for k in out_keys] + list(init_ops),
+            name="",
         )
+        results, inits = found[: len(out_keys)], found[len(out_keys) :]
+        if not inits:
+            return results
+        with tf.control_dependencies(inits):
+            return [tf.identity(t) for t in results]
 
     wrapped = v1.wrap_function(imported, specs)
-    module = tf.Module()
-    module.graph_variables = list(tf_vars.values())
 
-    @tf.function(input_signature=specs)
     def serve(*args: Any) -> dict[str, Any]:
         result = wrapped(*args)
         return {k: result[i] for i, k in enumerate(out_keys)}
 
-    module.serve = serve
-    tf.saved_model.save(module, str(target), signatures={"serving_default": serve})
-    return {
-        "signature": [
-            {"name": k, "shape": inputs[k][1], "dtype": inputs[k][2].name} for k in in_keys
-        ],
-        "input_names": in_keys,
-        "outputs": out_keys,
-    }
+    return serve
+
+
+def graph_signatures_to_saved_model(
+    graph_def: Any,
+    signatures: Mapping[str, GraphSignature],
+    target: Path,
+    *,
+    variables: Mapping[str, Any] = {},
+    init_ops: Sequence[str] = (),
+) -> dict[str, dict[str, Any]]:
+    """Export `graph_def` as a SavedModel with one concrete function per signature.
+
+    Each signature imports the graph with its own inputs fed and its own outputs fetched; the
+    variables are shared `tf.Variable`s of the module, so every signature sees the same values.
+    """
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    tf_vars = {name: tf.Variable(value, name=name) for name, value in sorted(variables.items())}
+    module = tf.Module()
+    module.graph_variables = list(tf_vars.values())
+    exported: dict[str, Any] = {}
+    infos: dict[str, dict[str, Any]] = {}
+    for key, (inputs, outputs) in signatures.items():
+        in_keys, out_keys = sorted(inputs), sorted(outputs)
+        specs = [tf.TensorSpec(inputs[k][1], inputs[k][2], name=k) for k in in_keys]
+        function = tf.function(
+            _serving(v1, graph_def, inputs, outputs, tf_vars, specs, init_ops),
+            input_signature=specs,
+        )
+        setattr(module, f"signature_{len(exported)}", function)
+        exported[key] = function
+        infos[key] = {
+            "signature": [
+                {"name": k, "shape": inputs[k][1], "dtype": inputs[k][2].name} for k in in_keys
+            ],
+            "input_names": in_keys,
+            "outputs": out_keys,
+        }
+    tf.saved_model.save(module, str(target), signatures=exported)
+    return infos
 
 
 @conversion_step(

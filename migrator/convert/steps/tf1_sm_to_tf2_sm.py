@@ -16,6 +16,7 @@ The MetaGraph is the one tagged `serve` (or `--tags`), the signature `serving_de
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,11 @@ def choose_tags(meta_graphs: Sequence[Mapping[str, Any]], wanted: Sequence[str])
     )
 
 
-def choose_signature(keys: Sequence[str], wanted: str | None) -> str:
+def choose_signature(
+    keys: Sequence[str], wanted: str | None, methods: Mapping[str, str] | None = None
+) -> str:
+    """The signature serving gets by default: `--signature`, else `serving_default`, else the
+    only one, else the first (sorted) whose method is predict, else the first sorted key."""
     if wanted:
         if wanted not in keys:
             raise ConversionError(
@@ -62,13 +67,13 @@ def choose_signature(keys: Sequence[str], wanted: str | None) -> str:
         return wanted
     if "serving_default" in keys:
         return "serving_default"
-    if len(keys) == 1:
-        return keys[0]
-    raise ConversionError(
-        "SavedModel",
-        f"no serving_default signature and several others ({sorted(keys)})",
-        "choose the one to serve with --signature",
-    )
+    if not keys:
+        raise ConversionError(
+            "SavedModel", "the MetaGraph has no signature to serve", "re-export it with one"
+        )
+    methods = methods or {}
+    predict = [k for k in sorted(keys) if methods.get(k, "").endswith("/predict")]
+    return (predict or sorted(keys))[0]
 
 
 def _shape(proto: Any) -> list[int | None] | None:
@@ -77,13 +82,62 @@ def _shape(proto: Any) -> list[int | None] | None:
     return [d.size if d.size >= 0 else None for d in proto.dim]
 
 
+def _tensor_io(tf: Any, sig: Any) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """(inputs, outputs, composite tensor keys) of one SignatureDef."""
+    inputs = {
+        k: (v.name, _shape(v.tensor_shape), tf.dtypes.as_dtype(v.dtype))
+        for k, v in sig.inputs.items()
+        if v.name
+    }
+    outputs = {k: v.name for k, v in sig.outputs.items() if v.name}
+    composite = sorted(
+        [k for k, v in sig.inputs.items() if not v.name]
+        + [k for k, v in sig.outputs.items() if not v.name]
+    )
+    return inputs, outputs, composite
+
+
+def _exercise(tf: Any, target: Path, keys: Sequence[str], examples: Mapping[str, Any]) -> list[str]:
+    """Call every exported signature once (derived inputs) so none is published untried."""
+    import numpy as np
+
+    loaded = tf.saved_model.load(str(target))
+    ran = []
+    for key in keys:
+        fn = loaded.signatures[key]
+        feed = {}
+        for name, spec in sorted(fn.structured_input_signature[1].items()):
+            if spec.dtype == tf.string:
+                if name not in examples:
+                    break
+                feed[name] = tf.constant(examples[name])
+                continue
+            dims = [2 if d is None else d for d in (spec.shape.as_list() or [])]
+            if spec.shape.rank is None:
+                dims = [2]
+            value = np.ones(dims, dtype=spec.dtype.as_numpy_dtype)
+            feed[name] = tf.constant(value)
+        else:
+            try:
+                fn(**feed)
+            except Exception as exc:
+                raise ConversionError(
+                    str(target),
+                    f"the converted signature {key!r} does not run ({type(exc).__name__}: "
+                    f"{str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''})",
+                    "convert only the signature you serve with --signature",
+                ) from exc
+            ran.append(key)
+    return ran
+
+
 @conversion_step(
     "tf1-savedmodel-to-tf2",
     source="tf1-saved-model",
     target="saved-model",
     validate_with=("newest",),
     summary="TF1 / estimator / tf.contrib SavedModel -> TF2 SavedModel "
-    "with a `serving_default` signature",
+    "with every signature and `serving_default`",
 )
 def run(
     src: str,
@@ -96,12 +150,15 @@ def run(
 ) -> dict[str, Any]:
     import tensorflow as tf
 
-    from migrator.convert.steps.graphdef_to_sm import graph_to_saved_model
+    from migrator.convert.steps.graphdef_to_sm import graph_signatures_to_saved_model
+    from migrator.convert.tf1_examples import example_inputs, save_examples
 
     facts = facts or {}
     chosen_tags = choose_tags(facts.get("meta_graphs") or [], tags)
     v1 = tf.compat.v1
     graph = tf.Graph()
+    target = Path(out_dir) / "saved_model"
+    skipped: dict[str, list[str]] = {}
     with v1.Session(graph=graph) as sess:
         try:
             meta = v1.saved_model.loader.load(sess, chosen_tags, src)
@@ -113,51 +170,112 @@ def run(
                 f"({type(exc).__name__}: {first})",
                 "check that variables/ is complete and the ops exist in this TensorFlow",
             ) from exc
-        key = choose_signature(list(meta.signature_def), signature)
-        sig = meta.signature_def[key]
-        uses_ref = any(n.op in REF_VARIABLE_OPS for n in graph.as_graph_def().node)
-        inputs = {
-            k: (v.name, _shape(v.tensor_shape), tf.dtypes.as_dtype(v.dtype))
-            for k, v in sig.inputs.items()
-        }
-        outputs = {k: v.name for k, v in sig.outputs.items()}
-        if any(not v.name for v in list(sig.inputs.values()) + list(sig.outputs.values())):
+        methods = {k: v.method_name for k, v in meta.signature_def.items()}
+        usable: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
+        for k in sorted(meta.signature_def):
+            inputs, outputs, composite = _tensor_io(tf, meta.signature_def[k])
+            if composite:
+                skipped[k] = composite
+            elif outputs:
+                usable[k] = (inputs, outputs)
+        key = choose_signature(list(meta.signature_def), signature, methods)
+        if key not in usable:
             raise ConversionError(
                 src,
-                f"signature {key!r} uses sparse or composite tensors",
-                "export a signature with dense tensors",
+                f"signature {key!r} takes or returns sparse/ragged tensors "
+                f"({', '.join(skipped.get(key, []))}), which a graph import cannot feed",
+                f"serve one of the dense signatures {sorted(usable)} with --signature"
+                if usable
+                else "export a signature with dense tensors",
             )
-        target = Path(out_dir) / "saved_model"
+        inputs, outputs = usable[key]
+        examples = example_inputs(sess, graph, {k: v[0] for k, v in inputs.items()}) or {}
+        uses_ref = any(n.op in REF_VARIABLE_OPS for n in graph.as_graph_def().node)
         if uses_ref:
+            fetched = {n.split(":")[0] for _, outs in usable.values() for n in outs.values()}
+            table_inits = sorted(
+                {
+                    n.split(":")[0].lstrip("^")
+                    for n in meta.collection_def["table_initializer"].node_list.value
+                }
+                if "table_initializer" in meta.collection_def
+                else set()
+            )
             sub = v1.graph_util.extract_sub_graph(
-                graph.as_graph_def(), sorted({n.split(":")[0] for n in outputs.values()})
+                graph.as_graph_def(), sorted(fetched | set(table_inits))
             )
             names = [n.name for n in sub.node if n.op in REF_VARIABLE_OPS]
             values = (
                 dict(zip(names, sess.run([f"{n}:0" for n in names]), strict=False)) if names else {}
             )
+    exported = dict(usable)
+    exported["serving_default"] = usable[key]
+    # As current TensorFlow loads graph exports first (it runs their init ops: tables, assets);
+    # a graph whose reference variables that loader leaves uninitialised is imported per
+    # signature instead, its variables re-created as tf.Variables.
+    attempts = [("loaded with tf.saved_model.load(dir, tags), as current TensorFlow loads it", 0)]
     if uses_ref:
-        info = graph_to_saved_model(sub, inputs, outputs, target, variables=values)
-        how = "reference variables re-created as tf.Variable"
+        attempts.append(("graph imported per signature, reference variables -> tf.Variable", 1))
+    failure: ConversionError | None = None
+    for how, route in attempts:
+        shutil.rmtree(target, ignore_errors=True)
+        try:
+            if route == 0:
+                loaded = tf.saved_model.load(src, tags=chosen_tags)
+                functions = {k: loaded.signatures[k] for k in usable}
+                functions["serving_default"] = loaded.signatures[key]
+                tf.saved_model.save(loaded, str(target), signatures=functions)
+            else:
+                graph_signatures_to_saved_model(
+                    sub, exported, target, variables=values, init_ops=table_inits
+                )
+            ran = _exercise(tf, target, sorted(exported), examples)
+            break
+        except ConversionError as exc:
+            failure = exc
+        except Exception as exc:
+            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+            failure = ConversionError(
+                src,
+                f"the graph cannot be re-exported ({how}: {type(exc).__name__}: {first})",
+                "check that variables/ is complete and the ops exist in this TensorFlow",
+            )
     else:
-        loaded = tf.saved_model.load(src, tags=chosen_tags)
-        tf.saved_model.save(
-            loaded, str(target), signatures={"serving_default": loaded.signatures[key]}
+        assert failure is not None
+        raise failure
+    notes = []
+    if key != "serving_default":
+        notes.append(
+            f"the source has no serving_default signature: all of {sorted(usable)} are kept and "
+            f"serving_default is {key!r}"
         )
-        info = {
-            "signature": [
-                {"name": k, "shape": inputs[k][1], "dtype": inputs[k][2].name}
-                for k in sorted(inputs)
-            ],
-            "input_names": sorted(inputs),
-        }
-        how = "re-saved through tf.saved_model.load"
-    return {
+    if skipped:
+        notes.append(
+            "signatures with sparse/ragged tensors not exported: "
+            + ", ".join(f"{k} ({', '.join(v)})" for k, v in sorted(skipped.items()))
+        )
+    untried = sorted(set(exported) - set(ran))
+    if untried:
+        notes.append(f"signatures not exercised (string inputs with no parser): {untried}")
+    result: dict[str, Any] = {
         "path": str(target),
-        "changes": [f"MetaGraph {chosen_tags}, signature {key!r} -> serving_default ({how})"],
-        "notes": [],
-        "signature": info["signature"],
-        "input_names": info["input_names"],
+        "changes": [
+            f"MetaGraph {chosen_tags}: signatures {sorted(usable)} kept, serving_default = "
+            f"{key!r} ({how})"
+        ],
+        "notes": notes,
+        "signature": [
+            {"name": k, "shape": inputs[k][1], "dtype": inputs[k][2].name} for k in sorted(inputs)
+        ],
+        "input_names": sorted(inputs),
         "tags": chosen_tags,
         "signature_key": key,
     }
+    if examples:
+        result["validation_inputs"] = save_examples(
+            Path(out_dir) / "example_inputs.npz", sorted(inputs), examples
+        )
+        result["notes"].append(
+            "validation inputs: tf.Example protos built from the graph's parse ops"
+        )
+    return result
