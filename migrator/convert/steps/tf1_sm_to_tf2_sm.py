@@ -204,6 +204,11 @@ def run(
             sub = v1.graph_util.extract_sub_graph(
                 graph.as_graph_def(), sorted(fetched | set(table_inits))
             )
+            # A Session ran the table initializers once (legacy_init_op); inside a function
+            # every lookup must come after them, so they become the lookups' control inputs.
+            for node in sub.node:
+                if node.op.startswith(("LookupTableFind", "LookupTableSize")):
+                    node.input.extend(f"^{name}" for name in table_inits)
             names = [n.name for n in sub.node if n.op in REF_VARIABLE_OPS]
             values = (
                 dict(zip(names, sess.run([f"{n}:0" for n in names]), strict=False)) if names else {}
