@@ -480,3 +480,9 @@ def test_equal_verdicts_and_findings_are_held_once(tmp_path: Path) -> None:
     assert artifacts[0].loadability is artifacts[1].loadability is artifacts[2].loadability
     assert artifacts[0].findings is artifacts[2].findings
     assert artifacts[0].to_json()["loadability"] == artifacts[2].to_json()["loadability"]
+
+
+def test_a_dangling_symlink_not_named_like_a_model_is_a_skipped_line(tmp_path: Path) -> None:
+    os.symlink("nowhere", tmp_path / "notes.txt")
+    _, errors, skipped = _lines(tmp_path)
+    assert not errors and "notes.txt: is a dangling symlink" in skipped
