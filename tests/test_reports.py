@@ -861,3 +861,19 @@ def test_cli_never_writes_colour_codes_to_a_file_even_from_a_terminal(tmp_path, 
     assert "broken.h5" in written and "\x1b[" not in written
     main(["audit", "tree"])
     assert "\x1b[" in sys.stdout.getvalue()  # the same report on the terminal is coloured
+
+
+def test_json_summary_and_version():
+    from migrator import __version__
+
+    data = json.loads(renderer("json")(sample_report()))
+    assert data["version"] == __version__
+    summary = data["summary"]
+    assert summary["artifacts"] == 5 and summary["sources"] == len(sample_report().sources)
+    assert summary["formats"] == {"keras-h5": 2, "keras-v3": 2, "saved-model": 1}
+    assert summary["severities"] == {"critical": 1, "high": 2, "medium": 2, "low": 1}
+    assert summary["findings"] == 6 and summary["errors"] == 3
+    assert summary["artifacts_with_errors"] == 1
+    # per TF line, each artifact counted once, by its best verdict over the loaders
+    assert summary["loadability"]["2.21"] == {"loads": 2, "loads-with-changes": 1}
+    assert summary["loadability"]["2.12"]["loads"] == 1
