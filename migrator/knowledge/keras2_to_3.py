@@ -135,3 +135,42 @@ RECURRENT_GATES: dict[str, tuple[int, tuple[int, ...], tuple[int, ...] | None]] 
     checked="keras 2.15 keras/layers/rnn/lstm.py, gru.py, conv_lstm.py cell call(); keras 3.3.3 "
     "keras/src/layers/rnn/lstm.py, gru.py (same gate order)",
 )
+
+# tf.keras treats a functional model built from a one-element list of inputs or outputs as a
+# single-input / single-output model (`Functional.__init__` unwraps them), but its `get_config`
+# still writes `[[name, node, tensor]]`. Keras 3 reads a nested list as a list-valued structure and
+# returns a one-element list, which breaks such a model nested in a Sequential (Teachable Machine,
+# transfer learning). Keys whose one-element list is unwrapped:
+UNNEST_SINGLE_ENDPOINTS: tuple[str, ...] = fact(
+    "tf_keras_single_endpoint_keys",
+    ("input_layers", "output_layers"),
+    since="keras 3.0",
+    checked="tf.keras 2.15 keras/engine/functional.py Functional._init_graph_network "
+    "(len(nest.flatten(outputs)) == 1 -> outputs[0]) and get_config; keras 3.15.1 "
+    "keras/src/models/functional.py functional_from_config map_tensors (leaf = [str, int, int])",
+)
+
+# Layers whose Keras 2 call folded extra tensors into a list input (`RNN.__call__`:
+# `[inputs] + initial_state + constants`), so a tf.keras/Keras 2 inbound node lists them after
+# the sequence; Keras 3 takes them as the `initial_state` keyword argument.
+INITIAL_STATE_LAYERS: frozenset[str] = fact(
+    "keras2_rnn_initial_state_layers",
+    frozenset(
+        {
+            "RNN",
+            "SimpleRNN",
+            "LSTM",
+            "GRU",
+            "ConvLSTM1D",
+            "ConvLSTM2D",
+            "ConvLSTM3D",
+            "CuDNNLSTM",
+            "CuDNNGRU",
+            "Bidirectional",
+        }
+    ),  # fmt: skip
+    since="keras 3.0",
+    checked="tf.keras 2.15 keras/layers/rnn/base_rnn.py RNN.__call__ (_standardize_args, "
+    "full_input = [inputs] + additional_inputs); keras 3.15.1 keras/src/layers/rnn/rnn.py "
+    "RNN.call(sequences, initial_state=None, mask=None, training=False)",
+)

@@ -21,9 +21,11 @@ from migrator.errors import NoFaithfulMapping
 from migrator.formats.keras_config import MODEL_CLASSES
 from migrator.knowledge.keras2_to_3 import (
     DROPPABLE_ARGS,
+    INITIAL_STATE_LAYERS,
     RENAMED_ARGS,
     RENAMED_CLASSES,
     TF_OP_LAYER_CLASSES,
+    UNNEST_SINGLE_ENDPOINTS,
 )
 
 # The values `DROPPABLE_ARGS` names, as predicates on the argument's value.
@@ -93,8 +95,17 @@ def _keras3_model(entry: Config, rw: Rewrite, top: bool = False) -> Config:
             new_layer = _keras3_layer(dict(layer), rw)
             new_layer["name"] = layer.get("name", _layer_name(new_layer))
             new_layer["inbound_nodes"] = layer.get("inbound_nodes", [])
+            if str(layer.get("class_name")) in INITIAL_STATE_LAYERS:
+                new_layer["inbound_nodes"] = [
+                    _initial_state_node(node, new_layer["name"], rw)
+                    for node in new_layer["inbound_nodes"]
+                ]
             new_layers.append(new_layer)
         new_inner["layers"] = new_layers
+        for key in UNNEST_SINGLE_ENDPOINTS:
+            value = new_inner.get(key)
+            if isinstance(value, list) and len(value) == 1 and _is_endpoint(value[0]):
+                new_inner[key] = value[0]
         if cls == "Model":
             rw.note("functional model class 'Model' -> 'Functional'")
         out = {
@@ -115,6 +126,33 @@ def _keras3_model(entry: Config, rw: Rewrite, top: bool = False) -> Config:
         return out
     out["name"] = entry.get("name", out["config"].get("name"))
     return out
+
+
+def _is_endpoint(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and all(isinstance(v, int) for v in value[1:])
+    )
+
+
+def _initial_state_node(node: Any, name: str, rw: Rewrite) -> Any:
+    """A Keras 2 inbound node `[[seq...], [state...], ...]` of a recurrent layer as the Keras 3
+    node `{"args": [seq], "kwargs": {"initial_state": [states]}}`."""
+    if not isinstance(node, list) or len(node) < 2 or not all(isinstance(i, list) for i in node):
+        return node
+    kwargs = dict(node[0][3]) if len(node[0]) > 3 and isinstance(node[0][3], Mapping) else {}
+
+    def tensor(item: list[Any]) -> Config:
+        return {
+            "class_name": "__keras_tensor__",
+            "config": {"shape": [None], "dtype": "float32", "keras_history": list(item[:3])},
+        }
+
+    kwargs["initial_state"] = [tensor(item) for item in node[1:]]
+    rw.note(f"{name}: Keras 2 list input [sequence, *states] -> initial_state keyword")
+    return {"args": [tensor(node[0])], "kwargs": kwargs}
 
 
 def _layer_name(entry: Mapping[str, Any]) -> str:
