@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 
 from migrator.cli import main
+from migrator.report import RENDERERS
 from tests.test_audit_cli import write_keras_h5
 
 MARSHALLED = "4wEAAAAAAAAAAAAAAAEAAAACAAAAQwAAAHMIAAAAfABkARQAUwApAk7pAgAAAKkAKQHaAXhyAgAAAHICAAAA"
-FORMATS = ("table", "json", "sarif", "markdown", "html", "cyclonedx")
+DETAILED = ("table", "json", "sarif", "markdown", "html", "cyclonedx")
+FORMATS = tuple(RENDERERS)  # every registered renderer, those added later included
 
 
 def lambda_model(path: Path) -> Path:
@@ -207,11 +209,12 @@ def test_any_string_is_written_by_every_renderer(tmp_path, monkeypatch, fmt):
     assert main(["audit", str(root), "--format", fmt]) == 2  # the damaged file's error
     sys.stdout.flush()
     shown = raw.getvalue().decode("utf-8")
-    assert "arch.json" in shown
+    assert "arch.json" in shown or "MIG124" in shown  # statistics lists rules, not paths
     out = tmp_path / f"report.{fmt}"
     assert main(["audit", str(root), "--format", fmt, "-o", str(out)]) == 2
     text = out.read_text(encoding="utf-8")  # valid UTF-8
-    assert "arch.json" in text and "\\ud800" in text  # the escape, shown as written
+    if fmt in DETAILED:
+        assert "arch.json" in text and "\\ud800" in text  # the escape, shown as written
     if fmt in ("json", "sarif", "cyclonedx"):
         json.loads(text)
 

@@ -877,3 +877,22 @@ def test_json_summary_and_version():
     # per TF line, each artifact counted once, by its best verdict over the loaders
     assert summary["loadability"]["2.21"] == {"loads": 2, "loads-with-changes": 1}
     assert summary["loadability"]["2.12"]["loads"] == 1
+
+
+def test_every_renderer_returns_text_any_encoder_takes():
+    """A `\\ud800` escape in a config and a non-UTF-8 file name (surrogate escapes) in any field."""
+    odd = art(
+        "w\udcff\udcfe.h5",
+        "keras-h5",
+        producer={"keras_version": "2.\ud800"},
+        details={"model_class": "Seq\ud800"},
+        findings=(Finding("TST301", "critical", "layer `d\ud800` runs code.", fix="x\udcff"),),
+        errors=("config holds \ud800",),
+        load={"2.21/keras.load_model": {"verdict": "fails", "reason": "`\ud800`"}},
+    )
+    report = Report("r\udcff", artifacts=(odd,), errors=("top \ud800",))
+    for name in RENDERERS:
+        text = renderer(name)(report)
+        text.encode("utf-8")  # strict: raises if a lone surrogate slipped through
+        if name in ("table", "json", "markdown", "html", "cyclonedx"):
+            assert "\\ud800" in text, name

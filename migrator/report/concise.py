@@ -13,6 +13,7 @@ from pathlib import Path
 from migrator.model import Report
 from migrator.report import register
 from migrator.report._cli_paths import placed_findings
+from migrator.report.common import safe_text
 
 
 def _fixable(rules: set[str]) -> list[str]:
@@ -39,4 +40,4 @@ def render(report: Report, *, base: Path | None = None) -> str:
     fixable = _fixable(rules)
     if fixable:
         summary += f" `migrator fix --diff` shows the fixes for {', '.join(fixable)}."
-    return "\n".join([*lines, summary]) + "\n"
+    return safe_text("\n".join([*lines, summary]) + "\n")

@@ -14,7 +14,7 @@ from pathlib import Path
 from migrator.model import Report
 from migrator.report import register
 from migrator.report._cli_paths import placed_findings
-from migrator.report.common import rule_meta
+from migrator.report.common import rule_meta, safe_text
 
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "warning"}
 
@@ -49,4 +49,4 @@ def render(report: Report, *, base: Path | None = None) -> str:
         lines.append(f"::{level} {','.join(props)}::{escape_data(message)}")
     if not lines:
         return "No findings.\n"  # a plain log line: no annotation to add
-    return "\n".join(lines) + "\n"
+    return safe_text("\n".join(lines) + "\n")

@@ -9,7 +9,7 @@ from collections import Counter
 
 from migrator.model import Report
 from migrator.report import register
-from migrator.report.common import all_findings, rule_meta
+from migrator.report.common import all_findings, rule_meta, safe_text
 
 
 @register("statistics")
@@ -28,4 +28,4 @@ def render(report: Report) -> str:
         name = meta.name if meta is not None else ""
         mark = "[*]" if rule in fixable else "   "
         lines.append(f"{count:>{width}}\t{rule}\t{mark} {name}".rstrip())
-    return "\n".join(lines) + "\n"
+    return safe_text("\n".join(lines) + "\n")
