@@ -7,6 +7,7 @@ pool, render the JSON report) and prints wall time, artifacts per second and the
 RSS (`VmHWM`) before and after rendering. Run it at two sizes to compare:
 
     python benchmarks/tree_bench.py --artifacts 10000 100000
+    python benchmarks/tree_bench.py --artifacts --big-yaml 60   # discovery of one 60 MB to_yaml()
 """
 
 from __future__ import annotations
@@ -104,15 +105,46 @@ def run(root: Path, jobs: int) -> None:
     print(json.dumps(figures))
 
 
+def big_yaml(root: Path, megabytes: int) -> None:
+    """In the child: time discovery (main process) of one Keras-shaped YAML of `megabytes` MB."""
+    from migrator.discover import discover
+
+    layer = "  - class_name: Dense\n    config: {name: d%d, units: 2, activation: relu}\n"
+    path = root / "model.yaml"
+    with open(path, "w") as fh:
+        fh.write("class_name: Sequential\nconfig:\n  layers:\n")
+        i = 0
+        while fh.tell() < megabytes * 2**20:
+            fh.write(layer % i)
+            i += 1
+    started = time.monotonic()
+    found = discover(root)
+    figures = {
+        "yaml_mb": round(path.stat().st_size / 2**20, 1),
+        "claimed_by": [c.reader for c in found.candidates],
+        "discover_s": round(time.monotonic() - started, 2),
+        "peak_rss_mb": round(_vm_hwm_mb(), 1),
+    }
+    print(json.dumps(figures))
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--artifacts", type=int, nargs="+", default=[10_000, 100_000])
+    p.add_argument("--artifacts", type=int, nargs="*", default=[10_000, 100_000])
     p.add_argument("--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)))
+    p.add_argument("--big-yaml", type=int, metavar="MB", help="time discovery of one big YAML")
     p.add_argument("--run", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.run and args.big_yaml:
+        big_yaml(args.run, args.big_yaml)
+        return 0
     if args.run:
         run(args.run, args.jobs)
         return 0
+    if args.big_yaml:
+        with tempfile.TemporaryDirectory(prefix="migrator-yaml-") as tmp:
+            child = [sys.executable, __file__, "--run", tmp, "--big-yaml", str(args.big_yaml)]
+            print(subprocess.run(child, capture_output=True, text=True, check=True).stdout.strip())
     for count in args.artifacts:
         with tempfile.TemporaryDirectory(prefix="migrator-tree-") as tmp:
             started = time.monotonic()
