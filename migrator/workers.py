@@ -24,7 +24,6 @@ import ctypes
 import multiprocessing
 import os
 import pickle
-import resource
 import signal
 import sys
 import threading
@@ -137,8 +136,10 @@ def _serve(conn: Connection, work: Callable[[Any], Any], parent: int, memory_mb:
     if memory_mb > 0:
         limit = memory_mb * 2**20
         try:
+            import resource  # POSIX only
+
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        except (ValueError, OSError):
+        except (ImportError, ValueError, OSError):
             pass
     while True:
         try:
