@@ -219,3 +219,36 @@ def test_each_rule_doc_says_which_fixes_it_has() -> None:
         if says:
             paragraph = rule.doc.split("Fixes (`migrator fix`): ", 1)[1]
             assert paragraph.startswith(("safe:", "unsafe:")), rule.id
+
+
+def test_a_fixer_bug_is_one_error_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    import migrator.fix as fix_package
+
+    entry = fix_package.fixers_for("MIG202")[0]
+
+    def broken(node, ctx):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(
+        fix_package._REGISTRY, "MIG202", [fix_package.Fixer(entry.rule, entry.name, broken)]
+    )
+    work = tmp_path / "t.py"
+    source = (
+        "import tensorflow as tf\nm = tf.keras.Sequential()\nm.save('m.h5', save_format='h5')\n"
+    )
+    work.write_text(source, encoding="utf-8")
+    assert main(["fix", str(work)]) == 2
+    err = capsys.readouterr().err
+    assert "internal error in fixer drop-redundant-save-format (MIG202) at line 3" in err
+    assert "Traceback" not in err
+    assert work.read_text(encoding="utf-8") == source
+
+
+def test_notebook_diff_is_per_cell(tmp_path: Path, capsys) -> None:
+    work = tmp_path / "nb.ipynb"
+    work.write_bytes((FIX_CASES / "MIG202" / "notebook.ipynb").read_bytes())
+    assert main(["fix", "--diff", str(work)]) == 1
+    out = capsys.readouterr().out
+    assert "--- a/" in out and "nb.ipynb:cell 3\n" in out
+    assert "-model.save('model.h5', save_format='h5')  # HDF5" in out
+    assert work.read_bytes() == (FIX_CASES / "MIG202" / "notebook.ipynb").read_bytes()

@@ -93,6 +93,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for result in results:
         for message in result.errors:
             err.write(f"migrator: {result.rel}: {message}\n")
+        for message in result.notes:
+            err.write(f"migrator: {result.rel}: {message}\n")
         applied.update(result.applied)
         held.update(result.unsafe_skipped)
         if not result.changed:

@@ -30,10 +30,12 @@ class Outcome:
     text: str
     applied: Counter[str] = field(default_factory=Counter)
     unsafe_skipped: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
 
 
-def propose(source: Source, rules: Sequence[Rule]) -> list[Fix]:
-    """Every fix the fixers offer for what `rules` flag in `source`, in source order."""
+def propose(source: Source, rules: Sequence[Rule], errors: list[str] | None = None) -> list[Fix]:
+    """Every fix the fixers offer for what `rules` flag in `source`, in source order. A fixer
+    that raises offers nothing; the failure is added to `errors` (a bug to report, not a crash)."""
     ctx = FixContext(source)
     ignores = inline_ignores(source.text)
     by_type: dict[type, list[Rule]] = {}
@@ -51,7 +53,18 @@ def propose(source: Source, rules: Sequence[Rule]) -> list[Fix]:
             if not any(not _ignored(rule, h.node or node, ignores) for h in hits):
                 continue
             for entry in fixers_for(rule.id):
-                fix = entry.func(node, ctx)
+                try:
+                    fix = entry.func(node, ctx)
+                except Exception as exc:
+                    if errors is not None:
+                        cell, line = source.where(getattr(node, "lineno", 0))
+                        where = f"cell {cell}, line {line}" if cell else f"line {line}"
+                        errors.append(
+                            f"internal error in fixer {entry.name} ({rule.id}) at {where} "
+                            f"({type(exc).__name__}: {exc}); that call was left unchanged, "
+                            "please report it"
+                        )
+                    continue
                 if fix is not None and fix.edits:
                     fixes.append(fix)
     return sorted(fixes, key=lambda f: (min(f.edits).start, f.rule, f.name))
@@ -108,7 +121,9 @@ def fix_unit(
     outcome = Outcome(source.text)
     for _ in range(MAX_ROUNDS):
         skipped: Counter[str] = Counter()
-        chosen = choose(propose(source, rules), unsafe, skipped)
+        errors: list[str] = []
+        chosen = choose(propose(source, rules, errors), unsafe, skipped)
+        outcome.errors = sorted(set(outcome.errors) | set(errors))
         outcome.unsafe_skipped = skipped
         if not chosen:
             break

@@ -40,6 +40,7 @@ class FileResult:
     applied: Counter[str] = field(default_factory=Counter)
     unsafe_skipped: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     pieces: list[tuple[str, str, str]] = field(default_factory=list)
     new_bytes: bytes | None = None  # None: nothing to write
 
@@ -88,6 +89,7 @@ def _fix_python(
     data = path.read_bytes()
     _, outcome = fix_unit(source, rules, unsafe=unsafe, reparse=_reparse_text)
     result.applied, result.unsafe_skipped = outcome.applied, outcome.unsafe_skipped
+    result.errors.extend(outcome.errors)
     if outcome.text != source.text:
         result.pieces.append((result.rel, source.text, outcome.text))
         result.new_bytes = outcome.text.encode(_encoding(data))
@@ -197,9 +199,12 @@ def _fix_notebook(
 ) -> None:
     notebook = _Notebook(path.read_bytes())
     if not notebook.cells:
+        if notebook.nb.get("worksheets"):
+            result.notes.append("nbformat 3 notebook: not rewritten (open and save it in Jupyter)")
         return
     _, outcome = fix_unit(source, rules, unsafe=unsafe, reparse=notebook.reparse)
     result.applied, result.unsafe_skipped = outcome.applied, outcome.unsafe_skipped
+    result.errors.extend(outcome.errors)
     for number, (before, after) in enumerate(
         zip(notebook.original, notebook.current, strict=True), start=1
     ):
