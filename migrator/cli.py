@@ -13,16 +13,15 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from migrator import __version__
 from migrator.errors import Interrupted, MigratorError
 
 if TYPE_CHECKING:
-    from migrator.model import Artifact, Report
     from migrator.rules.config import Config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERRORS = 0, 1, 2
@@ -114,19 +113,6 @@ def _parser() -> argparse.ArgumentParser:
     add_plan_arguments(sub.choices["convert"])
     add_runtimes_parser(sub)
     return p
-
-
-# Report formats inferred from the name given to `-o`, longest suffix first.
-FORMAT_BY_SUFFIX: tuple[tuple[str, str], ...] = (
-    (".cdx.json", "cyclonedx"),
-    (".sarif.json", "sarif"),
-    (".sarif", "sarif"),
-    (".json", "json"),
-    (".markdown", "markdown"),
-    (".md", "markdown"),
-    (".html", "html"),
-    (".htm", "html"),
-)
 
 
 def _count(text: str) -> int:
@@ -323,10 +309,11 @@ def _audit(args: argparse.Namespace) -> int:
 
     from migrator import loadability
     from migrator.audit import audit
+    from migrator.cli_audit import AuditProgress, exit_code, format_for, readable_paths
     from migrator.report import RENDERERS, renderer
     from migrator.rules import check_artifact, check_source
 
-    fmt = "statistics" if args.statistics else args.format or _format_for(args.output)
+    fmt = "statistics" if args.statistics else args.format or format_for(args.output)
     if fmt not in RENDERERS:
         _say(f"unknown --format {fmt!r}; choose one of {', '.join(RENDERERS)}")
         return EXIT_ERRORS
@@ -335,13 +322,13 @@ def _audit(args: argparse.Namespace) -> int:
             f"{args.output}: -o names a folder; give a file name such as {args.output}/report.json"
         )
         return EXIT_ERRORS
-    paths, bad = _readable_paths(args.paths)
+    paths, bad = readable_paths(args.paths)
     if not paths:
         for line in bad:
             _say(line)
         return EXIT_ERRORS
     config = _config(args)
-    with _AuditProgress() as progress:
+    with AuditProgress() as progress:
         report = audit(
             paths,
             judges=progress.judges([loadability.judge, partial(check_artifact, config=config)]),
@@ -370,150 +357,7 @@ def _audit(args: argparse.Namespace) -> int:
     if not shown:
         for line in _error_lines(report):
             _say(line)
-    return _exit_code(report, config, exit_zero=args.exit_zero)
-
-
-def _format_for(output: Path | None) -> str:
-    """The report format `-o NAME` implies by its extension (table when none matches)."""
-    name = output.name.lower() if output is not None else ""
-    for suffix, fmt in FORMAT_BY_SUFFIX:
-        if name.endswith(suffix):
-            return fmt
-    return "table"
-
-
-def _readable_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
-    """Split the path arguments into those the audit can walk and one error line for each other.
-
-    Missing paths go through (discovery reports them); a path that is not a file or folder
-    (FIFO, socket, device: opening one could block forever) or that cannot be opened is an
-    error here, so the audit never trips over it.
-    """
-    import stat
-
-    good: list[Path] = []
-    bad: list[str] = []
-    for path in paths:
-        try:
-            mode = os.stat(path).st_mode
-        except FileNotFoundError:
-            good.append(path)
-            continue
-        except (OSError, ValueError) as exc:
-            bad.append(f"{path}: cannot be read ({_reason(exc)}); check the path and permissions")
-            continue
-        try:
-            if stat.S_ISDIR(mode):
-                with os.scandir(path):
-                    pass
-            elif stat.S_ISREG(mode):
-                with open(path, "rb"):
-                    pass
-            else:
-                bad.append(
-                    f"{path}: not a regular file or folder (a FIFO, socket or device); "
-                    "give a model file or a folder"
-                )
-                continue
-        except OSError as exc:
-            bad.append(f"{path}: cannot be read ({_reason(exc)}); check its permissions")
-            continue
-        good.append(path)
-    return good, bad
-
-
-def _reason(exc: BaseException) -> str:
-    return str(getattr(exc, "strerror", None) or exc)
-
-
-def _exit_code(report: Report, config: Config, *, exit_zero: bool) -> int:
-    """2 on errors; else 1 when an artifact carries content that runs on load, or a finding
-    reaches `--fail-on`; `--exit-zero` turns both of those into 0."""
-    from migrator.report.common import executes_on_load
-
-    if report.has_errors:
-        return EXIT_ERRORS
-    if exit_zero:
-        return EXIT_OK
-    if any(executes_on_load(f) for a in report.artifacts for f in a.findings):
-        return EXIT_FINDINGS
-    findings = [f for a in report.artifacts for f in a.findings]
-    findings += [f for s in report.sources for f in s.findings]
-    return EXIT_FINDINGS if any(config.fails(f.severity) for f in findings) else EXIT_OK
-
-
-class _Count:
-    """A judge that judges nothing: it adds one to a counter shared with the parent process.
-
-    Judges run in the forked reader workers, so the count lives in shared memory
-    (`multiprocessing.Value`), which the workers inherit."""
-
-    def __init__(self, counter: Any) -> None:
-        self.counter = counter
-
-    def __call__(self, artifact: Artifact) -> Artifact:
-        with self.counter.get_lock():
-            self.counter.value += 1
-        return artifact
-
-
-class _AuditProgress:
-    """`auditing: N artifact(s) judged, M source file(s)` on stderr, only when stderr is a
-    terminal. Transient: the line disappears when the audit ends, so nothing of it reaches logs
-    or the report. `judges` and `code_rules` are what to hand `audit()` so the count advances."""
-
-    def __init__(self) -> None:
-        self._progress: Any = None
-        self._artifacts: Any = None
-        self._sources = 0
-
-    def __enter__(self) -> _AuditProgress:
-        if not sys.stderr.isatty():
-            return self
-        import multiprocessing
-
-        from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        self._artifacts = multiprocessing.Value("q", 0)
-        outer = self
-
-        class Counts(TextColumn):
-            def render(self, task: Any) -> Any:
-                from rich.text import Text
-
-                return Text(
-                    f"auditing: {outer._artifacts.value} artifact(s) judged, "
-                    f"{outer._sources} source file(s)"
-                )
-
-        self._progress = Progress(
-            SpinnerColumn(),
-            Counts(""),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self._progress.start()
-        self._progress.add_task("", total=None)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-    def judges(self, judges: list[Callable[[Artifact], Artifact]]) -> list[Any]:
-        return judges if self._artifacts is None else [*judges, _Count(self._artifacts)]
-
-    def code_rules(self, code_rules: Callable[[str, Path], Any]) -> Callable[[str, Path], Any]:
-        if self._progress is None:
-            return code_rules
-
-        def counted(rel: str, location: Path) -> Any:
-            self._sources += 1
-            return code_rules(rel, location)
-
-        return counted
+    return exit_code(report, config, exit_zero=args.exit_zero)
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -579,11 +423,12 @@ def _rules(args: argparse.Namespace) -> int:
 def _inspect(args: argparse.Namespace) -> int:
     from migrator import loadability
     from migrator.audit import audit
+    from migrator.cli_audit import readable_paths
     from migrator.report.inspect import render
     from migrator.rules import check_artifact
     from migrator.rules.config import load_config
 
-    paths, bad = _readable_paths([args.path])
+    paths, bad = readable_paths([args.path])
     if bad:
         _say(bad[0])
         return EXIT_ERRORS
