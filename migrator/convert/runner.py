@@ -386,7 +386,7 @@ def run_saved_model(
         names = list(input_names or [s["name"] for s in sig_inputs])
         feed = {n: tf.constant(a) for n, a in zip(names, x, strict=False)}
         result = fn(**feed)
-        outputs = [result[k].numpy() for k in sig_outputs]
+        outputs = [_plain_array(result[k].numpy()) for k in sig_outputs]
         _save_npz(out + ".outputs.npz", outputs, "out_")
         info["output_shapes"] = [list(o.shape) for o in outputs]
         info["output_dtypes"] = [str(o.dtype) for o in outputs]
@@ -452,10 +452,10 @@ def run_graph_def(
     """Import a frozen GraphDef (binary or text) and run it in a tf.compat.v1 Session."""
     import tensorflow as tf
 
-    from migrator.convert.steps.graphdef_to_sm import read_graph_def
+    from migrator.convert.steps.graphdef_to_sm import prune_to_outputs, read_graph_def
 
     v1 = tf.compat.v1
-    graph_def = read_graph_def(Path(path))
+    graph_def = prune_to_outputs(read_graph_def(Path(path)), output_tensors, input_tensors)
     graph = tf.Graph()
     with graph.as_default():
         tf.graph_util.import_graph_def(graph_def, name="")

@@ -55,12 +55,38 @@ _NOT_OUTPUTS = frozenset({
 
 
 def unconsumed(graph_def: Any) -> list[str]:
-    """Nodes no other node reads (data or control input) that compute something: the outputs."""
+    """Nodes no other node reads (data or control input) that compute something from the
+    graph's inputs: the outputs. A node no Placeholder reaches (a leftover `save/` string, a
+    constant expression) computes nothing from the inputs and is not a model output."""
     consumed = set()
+    readers: dict[str, list[str]] = {}
     for node in graph_def.node:
         for name in node.input:
-            consumed.add(name.lstrip("^").split(":")[0])
-    return [n.name for n in graph_def.node if n.name not in consumed and n.op not in _NOT_OUTPUTS]
+            source = name.lstrip("^").split(":")[0]
+            consumed.add(source)
+            readers.setdefault(source, []).append(node.name)
+    reached = {n.name for n in graph_def.node if n.op in ("Placeholder", "PlaceholderWithDefault")}
+    todo = list(reached)
+    while todo:
+        for reader in readers.get(todo.pop(), []):
+            if reader not in reached:
+                reached.add(reader)
+                todo.append(reader)
+    return [
+        n.name
+        for n in graph_def.node
+        if n.name not in consumed
+        and n.op not in _NOT_OUTPUTS
+        and (n.name in reached or not reached)
+    ]
+
+
+def prune_to_outputs(graph_def: Any, outputs: Sequence[str], inputs: Sequence[str] = ()) -> Any:
+    """The subgraph `outputs` depend on (and the named inputs, kept even when unused)."""
+    import tensorflow as tf
+
+    wanted = sorted({n.split(":")[0].lstrip("^") for n in list(outputs) + list(inputs)})
+    return tf.compat.v1.graph_util.extract_sub_graph(graph_def, wanted)
 
 
 def _clean(name: str) -> str:
@@ -278,16 +304,6 @@ def run(
 
     facts = facts or {}
     graph_def = read_graph_def(Path(src))
-    variable_nodes = [n.name for n in graph_def.node if n.op in VARIABLE_OPS]
-    if variable_nodes:
-        raise NoFaithfulMapping(
-            src,
-            f"the graph is not frozen: {len(variable_nodes)} variable op(s) (e.g. "
-            f"{variable_nodes[0]!r}) keep their values in a checkpoint that a GraphDef does not "
-            "carry",
-            "freeze it with the checkpoint (tf.compat.v1.graph_util.convert_variables_to_"
-            "constants) or convert the SavedModel it came from",
-        )
     nodes = {n.name: n for n in graph_def.node}
     names_in = list(input_tensors) or [n.name for n in graph_def.node if n.op == "Placeholder"]
     names_out = (
@@ -299,6 +315,20 @@ def run(
             "cannot tell the graph's inputs and outputs (no Placeholder or no unconsumed node)",
             "name them: --input-tensor NAME and --output-tensor NAME",
         )
+    # Only what the outputs compute: a "frozen" graph often keeps its training leftovers
+    # (Assign/init/save ops on variables turned into constants), which no longer import.
+    graph_def = prune_to_outputs(graph_def, names_out, names_in)
+    variable_nodes = [n.name for n in graph_def.node if n.op in VARIABLE_OPS]
+    if variable_nodes:
+        raise NoFaithfulMapping(
+            src,
+            f"the graph is not frozen: {len(variable_nodes)} variable op(s) (e.g. "
+            f"{variable_nodes[0]!r}) keep their values in a checkpoint that a GraphDef does not "
+            "carry",
+            "freeze it with the checkpoint (tf.compat.v1.graph_util.convert_variables_to_"
+            "constants) or convert the SavedModel it came from",
+        )
+    nodes = {n.name: n for n in graph_def.node}
     missing = [n for n in names_in if n.split(":")[0] not in nodes]
     if missing:
         raise ConversionError(src, f"no node {missing[0]!r} in the graph", "check the tensor names")
