@@ -1,6 +1,11 @@
-"""Conversion time per model against a bare `load_model` + `save` of the same model.
+"""Conversion time per model against what a careful user runs by hand, and a bare load + save.
 
 For each model, measured in one run on this machine:
+
+- careful (Keras 2 HDF5 models): what a careful user does for one model: in a process of the
+  model's era (tf.keras 2.15) load it, run it on fixed inputs and save it; in a process of the
+  newest runtime load the result, run it on the same inputs and compare the outputs. Both
+  processes are started (TensorFlow imported) before the clock starts, as migrator's workers are;
 
 - bare: in ONE latest-TF process, the time to load the model the plain way (Keras 3
   `keras.models.load_model` for HDF5, tf-keras for a Keras SavedModel, `tf.saved_model.load` for
@@ -13,8 +18,9 @@ For each model, measured in one run on this machine:
 
     python benchmarks/convert_bench.py [--workdir DIR] [--big-mb 200]
 
-Models: a generated large Dense HDF5 (`--big-mb` of float32 weights, written by tf.keras 2.15),
-and the real-world files (../shared/realworld) of each kind when present.
+Models: the generated corpus' small tf.keras 2.15 Sequential HDF5, a generated large Dense HDF5
+(`--big-mb` of float32 weights, written by tf.keras 2.15), and the real-world files
+(../shared/realworld) of each kind when present.
 """
 
 from __future__ import annotations
@@ -94,6 +100,90 @@ print("@@" + json.dumps(out))
 """
 
 
+# The careful user's two processes: each reads job lines on stdin and answers one JSON line.
+CAREFUL_ERA = r"""
+import json, sys, time, warnings
+warnings.filterwarnings("ignore")
+import numpy as np, tensorflow as tf
+print("@@ready", flush=True)
+for line in sys.stdin:
+    path, saved, inputs = json.loads(line)
+    start = time.perf_counter()
+    model = tf.keras.models.load_model(path, compile=False)
+    shapes = [[2] + [d or 1 for d in t.shape[1:]] for t in model.inputs]
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal(s).astype("float32") for s in shapes]
+    np.savez(inputs + ".npz", *xs, out=model.predict(xs, verbose=0))
+    model.save(saved)
+    print("@@" + json.dumps(time.perf_counter() - start), flush=True)
+"""
+CAREFUL_NEW = r"""
+import json, sys, time, warnings
+warnings.filterwarnings("ignore")
+import numpy as np, keras
+print("@@ready", flush=True)
+for line in sys.stdin:
+    saved, inputs = json.loads(line)
+    start = time.perf_counter()
+    model = keras.models.load_model(saved, compile=False)
+    data = np.load(inputs + ".npz")
+    xs = [data[f"arr_{i}"] for i in range(len(data.files) - 1)]
+    diff = float(np.max(np.abs(model.predict(xs, verbose=0) - data["out"])))
+    print("@@" + json.dumps([time.perf_counter() - start, diff]), flush=True)
+"""
+
+
+class _Warm:
+    """A started interpreter that runs one of the scripts above (TF imported before timing)."""
+
+    def __init__(self, python: Path, script: str) -> None:
+        self.proc = subprocess.Popen(
+            [str(python), "-c", script],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"},
+        )
+        self._reply()
+
+    def _reply(self):  # type: ignore[no-untyped-def]
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.startswith("@@"):
+                return json.loads(line[2:]) if line[2:].strip() != "ready" else None
+        raise RuntimeError("benchmark process died")
+
+    def ask(self, *args: str):  # type: ignore[no-untyped-def]
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(args) + "\n")
+        self.proc.stdin.flush()
+        return self._reply()
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait()
+
+
+def careful(sources: list, era: runtimes.Runtime, latest: runtimes.Runtime, work: Path) -> dict:
+    """Seconds per Keras 2 HDF5 model of the careful user's load/run/save/load/run/compare."""
+    keras_h5 = [s for s in sources if s.kind == "keras-h5"]
+    if not keras_h5:
+        return {}
+    old, new = _Warm(era.python, CAREFUL_ERA), _Warm(latest.python, CAREFUL_NEW)
+    out = {}
+    try:
+        for i, source in enumerate(keras_h5):
+            saved, inputs = str(work / f"careful{i}.h5"), str(work / f"careful{i}")
+            first = old.ask(str(source.location), saved, inputs)
+            second, diff = new.ask(saved, inputs)
+            out[str(source.location)] = {"seconds": first + second, "diff": diff}
+    finally:
+        old.close()
+        new.close()
+    return out
+
+
 def _size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
@@ -120,6 +210,11 @@ def main() -> int:
     keras2 = [r for r in runtimes.available() if r.keras_major == 2]
 
     models: list[Path] = []
+    small = (
+        REPO / "corpus" / "generated" / "tf215" / "keras" / "sequential" / "save-h5" / "model.h5"
+    )
+    if small.is_file():
+        models.append(small)
     if keras2:
         big = work / "big_dense.h5"
         if not big.exists():
@@ -153,6 +248,7 @@ def main() -> int:
     )
     bare_process = time.perf_counter() - started
     bare = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("@@"))[2:])
+    by_hand = careful(sources, keras2[-1], latest, work) if keras2 else {}
 
     converter = Converter(Path(tempfile.mkdtemp(prefix="out-", dir=work)), options)
     try:
@@ -178,12 +274,18 @@ def main() -> int:
         f"migrator worker start-up, once per batch ({len({latest, *keras2})} runtimes): "
         f"{startup:.1f} s"
     )
-    header = f"{'model':<62} {'kind':<17} {'MB':>7} {'bare s':>8} {'migrator s':>10} {'ratio':>6}  result"
+    header = (
+        f"{'model':<50} {'kind':<17} {'MB':>7} {'bare s':>7} {'careful s':>9} {'migrator s':>10}"
+        f" {'vs bare':>7} {'vs careful':>10}  result"
+    )
     print(header)
     print("-" * len(header))
     for source, outcome, seconds in rows:
         b = bare[str(source.location)]
-        name = str(source.location).replace(str(REALWORLD / "artifacts") + "/", "")[-62:]
+        name = str(source.location).replace(str(REALWORLD / "artifacts") + "/", "")[-50:]
+        c = by_hand.get(str(source.location))
+        careful_s = f"{c['seconds']:.2f}" if c else "-"
+        vs_careful = f"{seconds / c['seconds']:.2f}x" if c else "-"
         if outcome.status == "converted":
             diffs = [o.get("max_abs_diff") for o in outcome.outputs]
             result = f"converted, validated (max diff {max(d or 0 for d in diffs):.1e})"
@@ -192,8 +294,8 @@ def main() -> int:
         bare_s = f"{b['seconds']:.2f}" + ("*" if "error" in b or "broken" in b else "")
         ratio = f"{seconds / b['seconds']:.1f}x" if "error" not in b else "-"
         print(
-            f"{name:<62} {source.kind:<17} {_size(source.location) / 1e6:>7.1f} {bare_s:>8} "
-            f"{seconds:>10.2f} {ratio:>6}  {result}"
+            f"{name:<50} {source.kind:<17} {_size(source.location) / 1e6:>7.1f} {bare_s:>7} "
+            f"{careful_s:>9} {seconds:>10.2f} {ratio:>7} {vs_careful:>10}  {result}"
         )
     for source in sources:
         b = bare[str(source.location)]

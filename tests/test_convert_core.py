@@ -1075,3 +1075,14 @@ def test_unknown_class_errors_name_the_class_and_are_skips():
     error = explain_build_error(ValueError(text), "m.h5", False)
     assert isinstance(error, NeedsUserClasses) and error.status == "skipped"
     assert "class 'ScaleShift'" in error.problem
+
+
+def test_counter_generated_output_names_do_not_reach_the_record():
+    """The same model converted after others (a reused worker, --jobs 2) gets the same record."""
+    from migrator.convert.validate import stable_output_names
+
+    assert stable_output_names(["keras_tensor_21", "probs", "keras_tensor"]) == [
+        "output_0",
+        "probs",
+        "output_2",
+    ]

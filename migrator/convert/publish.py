@@ -156,11 +156,13 @@ def publish(
     stage = staging_dir(out_root)
     try:
         payload = Path(payload)
-        # Copied, not moved: a later step of the same conversion may still read the payload.
+        # Linked, not moved: a later step of the same conversion may still read the payload, and
+        # nothing writes to a file once a step made it. A hard link costs nothing where a copy of
+        # a 200 MB model costs a second or more; across filesystems it falls back to a copy.
         if payload.is_dir():
-            shutil.copytree(payload, stage, dirs_exist_ok=True)
+            shutil.copytree(payload, stage, dirs_exist_ok=True, copy_function=_link_or_copy)
         else:
-            shutil.copy2(payload, stage / (payload_name or payload.name))
+            _link_or_copy(payload, stage / (payload_name or payload.name))
         files = file_list(stage)
         number = _next_number(base)
         for _ in range(1000):
@@ -187,6 +189,13 @@ def publish(
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
         cleanup_staging(out_root)
+
+
+def _link_or_copy(src: str | Path, dst: str | Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def cleanup_staging(out_root: Path) -> None:

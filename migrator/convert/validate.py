@@ -279,6 +279,17 @@ def is_bookkeeping(name: str) -> bool:
     return parts[-1] in _BOOKKEEPING_LAST or (len(parts) > 1 and first in _BOOKKEEPING_SCOPES)
 
 
+# Keras 3 names an unnamed output tensor from a process-wide counter (`keras_tensor_21`): the
+# number depends on how many models the worker built before, so it is not a fact of the model.
+_AUTO_TENSOR = re.compile(r"^keras_tensor(_\d+)?$")
+
+
+def stable_output_names(names: Sequence[str]) -> list[str]:
+    """Output names with counter-generated ones replaced by `output_<i>`, so the same model
+    gets the same validation record whatever the worker converted before it (and any --jobs)."""
+    return [f"output_{i}" if _AUTO_TENSOR.match(str(n)) else str(n) for i, n in enumerate(names)]
+
+
 def compare_weights(
     src_names: Sequence[str],
     src_values: list[np.ndarray],
@@ -480,7 +491,7 @@ def validate(
             "install the runtime the source needs, or pass the model's custom objects",
         )
 
-    names = list(out_info.get("outputs") or [])
+    names = stable_output_names(list(out_info.get("outputs") or []))
     check.outputs, problems = compare_outputs(src_outputs, out_outputs, options.tolerance, names)
     check.weights, weight_problems = compare_weights(
         src_info.get("weights", []),

@@ -1,0 +1,184 @@
+"""Throughput of `migrator convert` on a tree of small legacy models, at --jobs 1 and --jobs 2.
+
+Builds (once, in --workdir) a tree of `--models` small Keras 2 HDF5 models written by the TF
+lines available (tf.keras 2.12, tf.keras 2.15, tf_keras 2.16, tf_keras 2.21: each runtime writes
+its share, Sequential and functional shapes with seeded weights), then converts the whole tree
+with the real command line, once per --jobs value, into a fresh output folder, and prints:
+
+- wall time and models per minute, and the speed-up of --jobs 2 over --jobs 1;
+- runtime start-ups: how many worker processes of each runtime the batch started (sampled from
+  /proc; one per runtime per job slot when workers are reused across artifacts);
+- peak RSS of the whole batch: the largest sum, over one sample, of the resident memory of the
+  command and all its descendants (workers and readers), sampled every 0.2 s.
+
+    python benchmarks/convert_tree_bench.py [--workdir DIR] [--models 210] [--jobs 1 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from migrator.convert import runtimes  # noqa: E402
+
+MAKE = r"""
+import os, sys, numpy as np
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+flavour, folder, count, offset = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+if flavour == "tf_keras":
+    import tf_keras as k
+else:
+    from tensorflow import keras as k
+L = k.layers
+os.makedirs(folder, exist_ok=True)
+for i in range(count):
+    rng = np.random.default_rng(offset + i)
+    width = 4 + i % 5
+    if i % 2:
+        inp = k.Input((6,), name="x")
+        h = L.Dense(width, activation="relu", name="h")(inp)
+        model = k.Model(inp, L.Dense(3, name="out")(L.Concatenate(name="c")([h, inp])))
+    else:
+        model = k.Sequential([k.Input((6,), name="x"), L.Dense(width, activation="tanh",
+                              name="h"), L.Dense(3, name="out")])
+    model.set_weights([rng.standard_normal(w.shape).astype("float32") for w in model.weights])
+    model.save(os.path.join(folder, f"m{i:03d}.h5"))
+"""
+
+
+def build_tree(tree: Path, count: int) -> list[str]:
+    """Write `count` models split across the available Keras 2 writers; returns their names."""
+    writers = []
+    for rt in runtimes.available():
+        if rt.keras_major == 2:
+            writers.append((rt, "tf.keras"))
+        elif rt.has_tf_keras:
+            writers.append((rt, "tf_keras"))
+    if len(writers) < 3:
+        raise SystemExit("needs at least three TF lines with a Keras 2 writer")
+    per = -(-count // len(writers))
+    names = []
+    for index, (rt, flavour) in enumerate(writers):
+        folder = tree / f"{rt.name}_{flavour.replace('.', '_')}"
+        names.append(f"{rt.name} ({flavour}): {per}")
+        if folder.is_dir() and len(list(folder.glob("*.h5"))) == per:
+            continue
+        subprocess.run(
+            [str(rt.python), "-c", MAKE, flavour, str(folder), str(per), str(index * 1000)],
+            check=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ""},
+        )
+    return names
+
+
+def _tree_of(root: int) -> list[int]:
+    """The process `root` and all its descendants (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _worker_runtime(pid: int, pythons: dict[str, str]) -> str | None:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = fh.read().split(b"\0")
+    except OSError:
+        return None
+    if b"migrator.convert.worker" not in argv:
+        return None
+    return pythons.get(argv[0].decode(), argv[0].decode())
+
+
+def run_batch(tree: Path, out: Path, jobs: int) -> dict[str, object]:
+    pythons = {str(rt.python): rt.name for rt in runtimes.available()}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "migrator", "convert", str(tree), "-o", str(out), "--jobs",
+         str(jobs), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )  # fmt: skip
+    peak, workers = 0, {}
+    while proc.poll() is None:
+        pids = _tree_of(proc.pid)
+        peak = max(peak, sum(_rss_kb(p) for p in pids))
+        for pid in pids:
+            name = _worker_runtime(pid, pythons)
+            if name:
+                workers.setdefault(name, set()).add(pid)
+        time.sleep(0.2)
+    seconds = time.perf_counter() - start
+    import json
+
+    report = json.loads(proc.stdout.read() if proc.stdout else b"{}")
+    return {
+        "seconds": seconds,
+        "summary": report.get("summary"),
+        "peak_rss_mb": peak / 1024,
+        "worker_starts": {k: len(v) for k, v in sorted(workers.items())},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--models", type=int, default=210)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="convert-tree-bench-"))
+    tree = work / "tree"
+    writers = build_tree(tree, args.models)
+    total = len(list(tree.rglob("*.h5")))
+    print(f"tree: {total} models; writers: {', '.join(writers)}; {os.cpu_count()} CPUs")
+    results = {}
+    for jobs in args.jobs:
+        out = Path(tempfile.mkdtemp(prefix=f"out-j{jobs}-", dir=work))
+        result = run_batch(tree, out, jobs)
+        results[jobs] = result
+        per_min = total / result["seconds"] * 60
+        print(
+            f"--jobs {jobs}: {result['seconds']:.1f} s, {per_min:.1f} models/min, "
+            f"{result['summary']}, peak RSS of the batch {result['peak_rss_mb']:.0f} MB, "
+            f"worker starts per runtime {result['worker_starts']}"
+        )
+    if 1 in results and 2 in results:
+        print(f"speed-up --jobs 2 / --jobs 1: {results[1]['seconds'] / results[2]['seconds']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
