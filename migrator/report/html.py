@@ -149,8 +149,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 @media (max-width: 640px) { body { padding: 12px 10px 32px; }
   .artifact { padding: 10px 8px; } .grid td, .grid th { padding: 4px; font-size: 12px; }
   .card { min-width: 0; flex: 1 1 40%; } }
-@media print { body { padding: 0; } .artifact { break-inside: avoid; } #filter { display: none; }
-  details.artifact > *:not(summary) { display: block; } }
+@media print { body { padding: 0; } .artifact { break-inside: avoid; } #filter { display: none; } }
 """
 
 
