@@ -292,3 +292,14 @@ def test_progress_never_reaches_a_log(tmp_path):
     write_keras_h5(tmp_path / "m.h5")
     done = run("audit", str(tmp_path))
     assert "auditing:" not in done.stderr + done.stdout
+
+
+def test_a_path_argument_that_cannot_be_read_is_one_line(tmp_path, capsys):
+    """Root reads any file, so the unreadable path here is one under a file (ENOTDIR)."""
+    write_keras_h5(tmp_path / "m.h5")
+    assert main(["audit", str(tmp_path / "m.h5" / "inside.h5"), str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert "inside.h5: cannot be read (Not a directory)" in captured.err
+    assert "m.h5" in captured.out  # the readable path was audited all the same
+    assert main(["inspect", str(tmp_path / "m.h5" / "inside.h5")]) == 2
+    assert "cannot be read" in one_line(capsys.readouterr().err)
