@@ -12,7 +12,7 @@ import ast
 
 from migrator.fix import Fix, fixer
 from migrator.fix.context import FixContext
-from migrator.fix.cst_edits import drop_keywords, rename_method
+from migrator.fix.cst_edits import drop_keywords, recall, rename_method
 from migrator.fix.fixers._shared import SAVE_MODEL
 from migrator.rules.code._helpers import _arg, _const, _kw
 
@@ -35,8 +35,9 @@ def save_to_export(node: ast.AST, ctx: FixContext) -> Fix | None:
             return None
         if len(node.args) > 2:
             return None
-        text = f"{ctx.segment(model)}.export({ctx.segment(path)})"
-        return Fix("MIG201", "save-folder-to-export", False, (ctx.replace(node, text),))
+        export = f"{ctx.segment(model)}.export"
+        edit = ctx.rewrite(node, lambda call: recall(call, export, (1, "filepath")))
+        return Fix("MIG201", "save-folder-to-export", False, (edit,)) if edit else None
     if not isinstance(node.func, ast.Attribute) or len(node.args) > 1:
         return None
 
