@@ -118,6 +118,7 @@ class _Notebook:
         self.nb = json.loads(self.raw)
         self.cells: list[dict[str, Any]] = self.nb.get("cells") or []
         self.original = [_cell_source(c) if isinstance(c, dict) else "" for c in self.cells]
+        self.values = [c.get("source") if isinstance(c, dict) else None for c in self.cells]
         self.current = list(self.original)
 
     def reparse(self, source: Source, edits: list[Edit]) -> Source | None:
@@ -160,11 +161,17 @@ class _Notebook:
         return number, cell_starts[cell_line - 1] + col
 
     def dumps(self) -> str:
-        for cell, text in zip(self.cells, self.current, strict=True):
-            if isinstance(cell, dict) and _cell_source(cell) != text:
-                was_list = isinstance(cell.get("source"), list)
-                cell["source"] = text.splitlines(keepends=True) if was_list else text
-        return _serialise(self.nb, self.raw)
+        swaps: list[tuple[object, object]] = []
+        for cell, text, before, value in zip(
+            self.cells, self.current, self.original, self.values, strict=True
+        ):
+            if not isinstance(cell, dict):
+                continue
+            cell["source"] = value
+            if text != before:
+                swaps.append((value, text))
+                cell["source"] = text.splitlines(keepends=True) if isinstance(value, list) else text
+        return _serialise(self.nb, self.raw, swaps)
 
 
 def _parses(cell: str) -> bool:
@@ -178,8 +185,15 @@ def _parses(cell: str) -> bool:
     return False
 
 
-def _serialise(nb: dict[str, Any], like: str) -> str:
-    """`nb` as JSON in the layout of `like` (nbformat writes indent=1, sorted keys, UTF-8)."""
+def _serialise(nb: dict[str, Any], like: str, swaps: list[tuple[object, object]]) -> str:
+    """`nb` as JSON in the layout of `like` (nbformat writes indent=1, sorted keys, UTF-8).
+
+    A hand-laid-out notebook that no `json.dumps` layout reproduces keeps its bytes: each changed
+    cell's `source` value is replaced where it is written on one line (`swaps`: old value, new
+    text), and only when that fails is the whole notebook written in nbformat's layout."""
+    patched = _patch_sources(like, swaps)
+    if patched is not None and json.loads(patched) == nb:
+        return patched
     original = json.loads(like)
     for indent in (1, 2, 4, None):
         for sort_keys in (True, False):
@@ -192,6 +206,26 @@ def _serialise(nb: dict[str, Any], like: str) -> str:
                             + end
                         )
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _patch_sources(like: str, swaps: list[tuple[object, object]]) -> str | None:
+    text = like
+    for old, new_text in swaps:
+        for ascii_ in (False, True):
+            for separators in ((", ", ": "), (",", ":")):
+                written = json.dumps(old, ensure_ascii=ascii_, separators=separators)
+                if text.count(written) == 1:
+                    new = new_text.splitlines(keepends=True) if isinstance(old, list) else new_text
+                    text = text.replace(
+                        written, json.dumps(new, ensure_ascii=ascii_, separators=separators)
+                    )
+                    break
+            else:
+                continue
+            break
+        else:
+            return None
+    return text if swaps else None
 
 
 def _fix_notebook(
