@@ -99,10 +99,10 @@ def rename_variable_literal(
     methods: Iterable[str],
     funcs: Iterable[str] = (),
 ) -> list[Edit] | None:
-    """Edits renaming the string a variable holds, at its one assignment (`path = "m.h5"`), when
-    every read of the variable is the path argument of one of `methods`/`funcs`, or
-    `os.path.dirname(...)` (the folder does not change). None otherwise: two assignments, a value
-    that is not a literal, or a read by anything else."""
+    """Edits renaming the string a variable holds, at its one assignment (`path = "m.h5"`,
+    `path = Path(d) / "m.h5"`, `os.path.join(d, "m.h5")`), when every read of the variable is the
+    path argument of one of `methods`/`funcs`, `os.path.dirname(...)` or `.parent` (the folder
+    does not change). None otherwise: two assignments, no literal end, a read by anything else."""
     assigned: list[ast.Constant] = []
     for node in ast.walk(ctx.source.tree):
         if isinstance(node, ast.arg) and node.arg == name.id:
@@ -112,14 +112,13 @@ def rename_variable_literal(
         if isinstance(node.ctx, ast.Load):
             continue
         parent = ctx.parent(node)
-        if not (
-            isinstance(parent, ast.Assign)
-            and parent.targets == [node]
-            and isinstance(parent.value, ast.Constant)
-        ):
-            return None  # bound by a loop, a tuple unpacking, `with ... as`, a computed value
-        assigned.append(parent.value)
-    if len(assigned) != 1 or not isinstance(assigned[0].value, str):
+        if not (isinstance(parent, ast.Assign) and parent.targets == [node]):
+            return None  # bound by a loop, a tuple unpacking, `with ... as`
+        literal = _last_literal(parent.value, ctx)
+        if literal is None:
+            return None  # a computed value: no literal to rename
+        assigned.append(literal)
+    if len(assigned) != 1:
         return None
     methods, funcs = tuple(methods), tuple(funcs)
     allowed: set[int] = set()
@@ -132,11 +131,29 @@ def rename_variable_literal(
             allowed.add(id(call.args[0]))
     for node in ast.walk(ctx.source.tree):
         if isinstance(node, ast.Name) and node.id == name.id and isinstance(node.ctx, ast.Load):
-            if id(node) not in allowed:
+            up = ctx.parent(node)
+            folder = isinstance(up, ast.Attribute) and up.attr == "parent"  # `p.parent.mkdir()`
+            if id(node) not in allowed and not folder:
                 return None
     literal = assigned[0]
+    if not isinstance(literal.value, str):
+        return None
     renamed = swap_suffix(literal.value, old, new)
     if renamed is None or ctx.string_constants(renamed):
         return None
     edit = ctx.rewrite(literal, lambda e: replace_suffix(e, old, new))
     return [edit] if edit is not None else None
+
+
+def _last_literal(value: ast.expr, ctx: FixContext) -> ast.Constant | None:
+    """The string literal that ends a path value: the value itself, the right side of a
+    `pathlib` join (`Path("runs") / "model.h5"`), or the last part of `os.path.join(...)`."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div):
+        right = value.right
+        return right if isinstance(right, ast.Constant) and isinstance(right.value, str) else None
+    if isinstance(value, ast.Call) and ctx.code.qualname(value.func) == "os.path.join":
+        last = value.args[-1] if value.args and not value.keywords else None
+        return last if isinstance(last, ast.Constant) and isinstance(last.value, str) else None
+    return None
