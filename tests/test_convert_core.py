@@ -1086,3 +1086,27 @@ def test_counter_generated_output_names_do_not_reach_the_record():
         "probs",
         "output_2",
     ]
+
+
+def test_metadata_keeps_the_sources_training_config():
+    """The converted model is saved uncompiled: metadata.json keeps what to re-compile it with."""
+    from migrator.convert.converter import source_training_config
+
+    compile_config = {"optimizer": "adam", "loss": "mse", "metrics": ["mae"]}
+    keras = Convertible(
+        Path("m.keras"),
+        "m.keras",
+        "keras-v3",
+        ("tf-keras-v3",),
+        raw={"compile_config": compile_config},
+    )
+    assert source_training_config(keras) == compile_config
+    h5 = Convertible(
+        Path("m.h5"),
+        "m.h5",
+        "keras-h5",
+        ("keras-h5",),
+        raw={"training_config": {"loss": "mse"}, "compile_config": None},
+    )
+    assert source_training_config(h5) == {"loss": "mse"}
+    assert source_training_config(Convertible(Path("m.h5"), "m.h5", "keras-h5", ())) is None

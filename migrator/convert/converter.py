@@ -296,11 +296,21 @@ class Converter:
                 "weight_transforms": dict(first.weight_transforms),
                 "unsafe": self.options.unsafe,
                 "custom_objects": list(self.options.custom_objects),
-                "training_config": first.training_config,
+                "training_config": first.training_config or source_training_config(source),
             },
             "input_signature": list(final.signature or first.signature),
             "validation": check.to_json(),
         }
+
+
+def source_training_config(source: Convertible) -> Any:
+    """The training configuration the source recorded (HDF5 `training_config`, `.keras`
+    `compile_config`), kept in metadata.json so the user can re-compile the uncompiled output."""
+    for key in ("training_config", "compile_config"):
+        value = source.raw.get(key)
+        if value:
+            return value
+    return None
 
 
 # The Reading.raw entries a step may use, per source kind (JSON-shaped, sent to the worker).
