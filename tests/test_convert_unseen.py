@@ -281,3 +281,51 @@ def test_keras1_time_distributed_dense_converts_to_time_distributed_dense(tmp_pa
     x = np.random.default_rng(0).uniform(-1, 1, (2, 6, 4)).astype("float32")
     expected = np.tanh(x @ w + b)
     assert np.max(np.abs(np.asarray(model(x)) - expected)) <= 1e-5
+
+
+def _write_session_bundle(folder: Path) -> np.ndarray:
+    """A SessionBundle as session_bundle's Exporter wrote it: reference variables, a sharded
+    Saver checkpoint with prefix `export`, and `serving_signatures` in export.meta."""
+    import tensorflow as tf
+    from google.protobuf import any_pb2
+
+    from migrator.formats import protos
+
+    v1 = tf.compat.v1
+    folder.mkdir(parents=True)
+    weights = np.arange(6, dtype="float32").reshape(3, 2) / 10
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, [None, 3], name="x")
+        w = v1.Variable(weights, name="w", use_resource=False)
+        y = tf.identity(tf.matmul(x, w), name="y")
+        saver = v1.train.Saver(sharded=True)
+        with v1.Session() as sess:
+            sess.run(v1.global_variables_initializer())
+            saver.save(sess, str(folder / "export"), write_meta_graph=False)
+            meta = v1.train.export_meta_graph(saver_def=saver.as_saver_def())
+    sigs = protos.message_class("ServingSignatures")()
+    sigs.default_signature.regression_signature.input.tensor_name = x.name
+    sigs.default_signature.regression_signature.output.tensor_name = y.name
+    sigs.named_signatures["inputs"].generic_signature.map["x"].tensor_name = x.name
+    sigs.named_signatures["outputs"].generic_signature.map["y"].tensor_name = y.name
+    packed = any_pb2.Any(
+        type_url="type.googleapis.com/tensorflow.serving.Signatures",
+        value=sigs.SerializeToString(),
+    )
+    meta.collection_def["serving_signatures"].any_list.value.append(packed)
+    (folder / "export.meta").write_bytes(meta.SerializeToString())
+    return weights
+
+
+def test_session_bundle_with_serving_signatures_becomes_a_savedmodel(tmp_path):
+    weights = _write_session_bundle(tmp_path / "bundle" / "00000001")
+    results = _convert_and_check(tmp_path / "bundle", tmp_path, "session-bundle")
+    (ran,) = results.values()
+    assert ran == ["predict", "serving_default"]
+    import tensorflow as tf
+
+    (pb,) = sorted((tmp_path / "out").rglob("saved_model.pb"))
+    fn = tf.saved_model.load(str(pb.parent)).signatures["predict"]
+    x = np.ones((2, 3), "float32")
+    got = fn(x=tf.constant(x))["y"].numpy()
+    assert np.max(np.abs(got - x @ weights)) <= 1e-6

@@ -68,6 +68,7 @@ KINDS: dict[str, str] = {
     "tf1-keras-export": "graph-mode SavedModel carrying a Keras config in assets/saved_model.json",
     "graph-def": "frozen GraphDef",
     "tfjs-layers": "TF.js layers model (model.json with a Keras topology + weight shards)",
+    "session-bundle": "SessionBundle export (export.meta with serving_signatures + checkpoint)",
     "keras-v3": "Keras 3 .keras file",
     "saved-model": "TF2 SavedModel with a serving_default signature",
     "keras-v3-weights": "Keras 3 .weights.h5 file",
@@ -198,7 +199,7 @@ def default_targets(source: Convertible) -> tuple[str, ...]:
         return ("keras", "weights")
     if kind == "tf1-keras-export":
         return ("saved-model", "keras")
-    if kind in ("tf1-saved-model", "graph-def", "saved-model"):
+    if kind in ("tf1-saved-model", "graph-def", "saved-model", "session-bundle"):
         return ("saved-model",)
     return ("keras",)
 

@@ -252,6 +252,9 @@ def classify(
         else:
             kinds = ["graph-def"]
             facts["likely_outputs"] = list(d.get("likely_outputs") or [])
+    elif fmt == "session-bundle" and d.get("signatures"):
+        kinds = ["session-bundle"]
+        facts["bundle_signatures"] = d.get("signatures")
     elif fmt == "tfjs-layers":
         if d.get("model_class"):
             kinds = ["tfjs-layers"]

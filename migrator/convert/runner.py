@@ -471,3 +471,35 @@ def run_graph_def(
             info["output_dtypes"] = [str(o.dtype) for o in outputs]
     info["runtime"] = versions()
     return info
+
+
+def run_session_bundle(
+    path: str,
+    inputs: str | None,
+    out: str,
+    *,
+    input_tensors: Sequence[str],
+    output_tensors: Sequence[str],
+) -> dict[str, Any]:
+    """Import a SessionBundle's export.meta, restore its checkpoint and run tensors in a Session."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    graph = tf.Graph()
+    info: dict[str, Any] = {"outputs": list(output_tensors)}
+    with v1.Session(graph=graph) as sess:
+        saver = v1.train.import_meta_graph(str(Path(path) / "export.meta"), clear_devices=True)
+        if saver is not None:
+            saver.restore(sess, str(Path(path) / "export"))
+        variables = sorted(v1.global_variables(), key=lambda v: v.name)
+        _save_npz(out + ".weights.npz", sess.run(variables) if variables else [], "w_")
+        info["weights"] = [v.name.split(":")[0] for v in variables]
+        if inputs is not None:
+            x = _load_inputs(inputs)
+            feed = {graph.get_tensor_by_name(n): a for n, a in zip(input_tensors, x, strict=False)}
+            outputs = sess.run([graph.get_tensor_by_name(n) for n in output_tensors], feed)
+            _save_npz(out + ".outputs.npz", outputs, "out_")
+            info["output_shapes"] = [list(o.shape) for o in outputs]
+            info["output_dtypes"] = [str(o.dtype) for o in outputs]
+    info["runtime"] = versions()
+    return info

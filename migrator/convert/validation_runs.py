@@ -203,6 +203,19 @@ def source_runs(
                 "tf.compat.v1 Session + import_graph_def",
             )
         ]
+    if "newest" in first.validate_with and kind == "session-bundle":
+        return [
+            Run(
+                latest,
+                "run_session_bundle",
+                {
+                    "path": str(source.location),
+                    "input_tensors": info.input_tensors,
+                    "output_tensors": info.output_tensors,
+                },
+                "tf.compat.v1 Session + import_meta_graph + restore",
+            )
+        ]
     if "newest" in first.validate_with and kind == "keras-v3":
         return [
             Run(

@@ -22,6 +22,7 @@ OPS: dict[str, tuple[str, str]] = {
     "run_saved_model": ("migrator.convert.runner", "run_saved_model"),
     "run_tf1_saved_model": ("migrator.convert.runner", "run_tf1_saved_model"),
     "run_graph_def": ("migrator.convert.runner", "run_graph_def"),
+    "run_session_bundle": ("migrator.convert.runner", "run_session_bundle"),
     "versions": ("migrator.convert.runner", "versions"),
 }
 

@@ -215,13 +215,24 @@ def _serving(
     no-op in TensorFlow's InitializableLookupTable.
     """
     in_keys, out_keys = sorted(inputs), sorted(outputs)
+    handles: dict[str, list[str]] = {}
+    for node in graph_def.node:
+        if node.op == "VarHandleOp" and node.name in tf_vars:
+            handles.setdefault(node.name, [])
+    for node in graph_def.node:
+        if node.op == "ReadVariableOp" and node.input[0].split(":")[0] in handles:
+            handles[node.input[0].split(":")[0]].append(node.name)
 
     def imported(*args: Any) -> Any:
         import tensorflow as tf
 
         feed = {inputs[k][0]: a for k, a in zip(in_keys, args, strict=False)}
         for name, var in tf_vars.items():
-            feed[f"{name}:0"] = var.read_value()
+            if name in handles:  # a resource variable: its reads get the value
+                for read in handles[name]:
+                    feed[f"{read}:0"] = var.read_value()
+            else:  # a reference variable: its output is the value
+                feed[f"{name}:0"] = var.read_value()
         found = v1.import_graph_def(
             graph_def,
             input_map=feed,
