@@ -97,3 +97,16 @@ def test_keras2_form_runs_cudnn_layers_as_their_portable_twins() -> None:
     assert bi["config"]["layer"]["config"]["reset_after"] is True
     assert lstm["class_name"] == "LSTM"
     assert lstm["config"]["recurrent_activation"] == "sigmoid"
+
+
+def test_tf_keras_layers_keras3_lacks_are_refused_naming_layer_and_remedy() -> None:
+    config = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "s",
+            "layers": [{"class_name": "DenseFeatures", "config": {"name": "features"}}],
+        },
+    }
+    with pytest.raises(NoFaithfulMapping) as info:
+        rewrite(config, keras_version="2.8.0")
+    assert "'features'" in str(info.value) and "DenseFeatures" in str(info.value)

@@ -174,3 +174,15 @@ INITIAL_STATE_LAYERS: frozenset[str] = fact(
     "full_input = [inputs] + additional_inputs); keras 3.15.1 keras/src/layers/rnn/rnn.py "
     "RNN.call(sequences, initial_state=None, mask=None, training=False)",
 )
+
+# tf.keras augmentation layers Keras 3 dropped that return their input unchanged at inference
+# (`call(inputs, training)`: augment only when training), so `Identity` computes the same
+# inference function; the converted model no longer augments when trained.
+INFERENCE_IDENTITY_CLASSES: frozenset[str] = fact(
+    "tf_keras_inference_identity_classes",
+    frozenset({"RandomHeight", "RandomWidth"}),
+    since="keras 3.0",
+    checked="tf.keras 2.15 keras/layers/preprocessing/image_preprocessing.py RandomHeight.call, "
+    "RandomWidth.call (training=False returns inputs); keras 3.15.1 keras/src/layers/core/"
+    "identity.py",
+)

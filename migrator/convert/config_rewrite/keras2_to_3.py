@@ -21,12 +21,14 @@ from migrator.errors import NoFaithfulMapping
 from migrator.formats.keras_config import MODEL_CLASSES
 from migrator.knowledge.keras2_to_3 import (
     DROPPABLE_ARGS,
+    INFERENCE_IDENTITY_CLASSES,
     INITIAL_STATE_LAYERS,
     RENAMED_ARGS,
     RENAMED_CLASSES,
     TF_OP_LAYER_CLASSES,
     UNNEST_SINGLE_ENDPOINTS,
 )
+from migrator.knowledge.keras3 import REMOVED_LAYER_CLASSES
 
 # The values `DROPPABLE_ARGS` names, as predicates on the argument's value.
 _CONDITIONS: dict[str, Callable[[Any], bool]] = {
@@ -175,6 +177,25 @@ def _keras3_layer(layer: Config, rw: Rewrite) -> Config:
             f"{cfg.get('function', '?')!r} called in the functional API); Keras 3 has no such "
             "layer (no faithful mapping)",
             "rebuild the model with keras.ops or a custom layer and pass --model-factory",
+        )
+    if cls in INFERENCE_IDENTITY_CLASSES:
+        rw.note(f"{name}: {cls} (training-only augmentation) -> Identity at inference")
+        kept = {
+            k: cfg[k] for k in ("name", "trainable", "dtype") if isinstance(cfg.get(k), (str, bool))
+        }
+        return {
+            **{k: v for k, v in layer.items() if k != "config"},
+            "class_name": "Identity",
+            "config": kept,
+        }
+    if cls in REMOVED_LAYER_CLASSES and cls not in RENAMED_CLASSES and cls != "ThresholdedReLU":
+        raise NoFaithfulMapping(
+            name,
+            f"layer {name!r} is a tf.keras {cls}, which Keras 3 does not have and no Keras 3 "
+            f"layer computes the same function with the same weights (no faithful mapping for "
+            f"{cls})",
+            "rebuild that part of the model with Keras 3 layers (feature columns: "
+            "keras.utils.FeatureSpace or preprocessing layers) and pass --model-factory",
         )
     if cls in RENAMED_CLASSES:
         new = RENAMED_CLASSES[cls]
