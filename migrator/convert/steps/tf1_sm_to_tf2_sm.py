@@ -112,9 +112,10 @@ def _exercise(tf: Any, target: Path, keys: Sequence[str], examples: Mapping[str,
                     break
                 feed[name] = tf.constant(examples[name])
                 continue
-            dims = [2 if d is None else d for d in (spec.shape.as_list() or [])]
             if spec.shape.rank is None:
                 dims = [2]
+            else:
+                dims = [2 if d is None else d for d in spec.shape.as_list()]
             value = np.ones(dims, dtype=spec.dtype.as_numpy_dtype)
             feed[name] = tf.constant(value)
         else:
