@@ -21,6 +21,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# pre-commit builds a fresh hook environment on every try-repo call (~50 s): tox -e integration.
+pytestmark = pytest.mark.slow
+
 LEGACY = """\
 import tensorflow as tf
 
