@@ -97,7 +97,41 @@ def _tensor_io(tf: Any, sig: Any) -> tuple[dict[str, Any], dict[str, str], list[
     return inputs, outputs, composite
 
 
-def _exercise(tf: Any, target: Path, keys: Sequence[str], examples: Mapping[str, Any]) -> list[str]:
+def refine_shapes(graph: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Signature inputs with their unknown dimensions filled in from the ops consuming them
+    (through Identity/Cast): a Conv2D fixes the channels, a MatMul the features, so derived
+    test inputs fit the graph. Unknown batch dimensions stay unknown."""
+    from migrator.convert.steps.graphdef_to_sm import _consumed_shape
+
+    out = dict(inputs)
+    for key, (name, shape, dtype) in inputs.items():
+        if shape is None or all(d is not None for d in shape[1:]):
+            continue
+        frontier, implied = [graph.get_tensor_by_name(name)], None
+        while frontier and implied is None:
+            tensor = frontier.pop()
+            for op in tensor.consumers():
+                if op.type in ("Identity", "Cast") and op.outputs:
+                    frontier.append(op.outputs[0])
+                    continue
+                index = [i for i, x in enumerate(op.inputs) if x is tensor]
+                found = _consumed_shape(op, index[0]) if index else None
+                if found is not None and len(found) == len(shape):
+                    implied = found
+                    break
+        if implied is not None:
+            merged = [d if d is not None else i for d, i in zip(shape, implied, strict=True)]
+            out[key] = (name, [None, *merged[1:]] if shape[0] is None else merged, dtype)
+    return out
+
+
+def _exercise(
+    tf: Any,
+    target: Path,
+    keys: Sequence[str],
+    examples: Mapping[str, Any],
+    shapes: Mapping[str, Any] = {},
+) -> list[str]:
     """Call every exported signature once (derived inputs) so none is published untried."""
     import numpy as np
 
@@ -115,7 +149,10 @@ def _exercise(tf: Any, target: Path, keys: Sequence[str], examples: Mapping[str,
             if spec.shape.rank is None:
                 dims = [2]
             else:
-                dims = [2 if d is None else d for d in spec.shape.as_list()]
+                known = shapes.get(name) or spec.shape.as_list()
+                if len(known) != spec.shape.rank:
+                    known = spec.shape.as_list()
+                dims = [2 if d is None else d for d in known]
             value = np.ones(dims, dtype=spec.dtype.as_numpy_dtype)
             feed[name] = tf.constant(value)
         else:
@@ -191,6 +228,7 @@ def run(
             )
         inputs, outputs = usable[key]
         examples = example_inputs(sess, graph, {k: v[0] for k, v in inputs.items()}) or {}
+        inputs = refine_shapes(graph, inputs)
         uses_ref = any(n.op in REF_VARIABLE_OPS for n in graph.as_graph_def().node)
         if uses_ref:
             fetched = {n.split(":")[0] for _, outs in usable.values() for n in outs.values()}
@@ -235,7 +273,9 @@ def run(
                 graph_signatures_to_saved_model(
                     sub, exported, target, variables=values, init_ops=table_inits
                 )
-            ran = _exercise(tf, target, sorted(exported), examples)
+            ran = _exercise(
+                tf, target, sorted(exported), examples, {k: v[1] for k, v in inputs.items()}
+            )
             break
         except ConversionError as exc:
             failure = exc
