@@ -124,11 +124,12 @@ def _worker_runtime(pid: int, pythons: dict[str, str]) -> str | None:
 def run_batch(tree: Path, out: Path, jobs: int) -> dict[str, object]:
     pythons = {str(rt.python): rt.name for rt in runtimes.available()}
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    report_file = out.parent / f"{out.name}.json"
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "migrator", "convert", str(tree), "-o", str(out), "--jobs",
-         str(jobs), "--json"],
-        stdout=subprocess.PIPE,
+         str(jobs), "--report", str(report_file)],
+        stdout=subprocess.DEVNULL,  # the report goes to a file: a pipe would fill and block
         stderr=subprocess.DEVNULL,
         env=env,
     )  # fmt: skip
@@ -144,7 +145,7 @@ def run_batch(tree: Path, out: Path, jobs: int) -> dict[str, object]:
     seconds = time.perf_counter() - start
     import json
 
-    report = json.loads(proc.stdout.read() if proc.stdout else b"{}")
+    report = json.loads(report_file.read_text()) if report_file.is_file() else {}
     return {
         "seconds": seconds,
         "summary": report.get("summary"),
