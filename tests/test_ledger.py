@@ -181,3 +181,17 @@ def test_sqlite_is_in_wal_mode(tmp_path):
     db = sqlite3.connect(tmp_path / ld.FILENAME)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
+
+
+def test_single_artifacts_with_the_same_bytes_are_two_conversions(tmp_path, no_runtimes):
+    _tree(tmp_path)
+    out = tmp_path / "out"
+    first, second = tmp_path / "a" / "m.h5", tmp_path / "b" / "m.h5"
+    for copy in (first, second):
+        copy.parent.mkdir()
+        shutil.copy(KERAS2_H5, copy)
+    convert_path(first, out, Options())
+    (outcome,) = convert_path(second, out, Options()).outcomes
+    assert not outcome.reason.startswith("failed in an earlier run")  # not taken for the first
+    (again,) = convert_path(first, out, Options()).outcomes
+    assert again.reason.startswith("failed in an earlier run")

@@ -132,11 +132,15 @@ class Batch:
                 kind,
                 reason=f"cannot read the source ({exc.strerror or exc}); check it",
             )
-        entry = self.ledger.get(source.rel, sha)
+        # A tree's sources are known by their path in the tree; a single artifact (rel ".") by
+        # its absolute path, so two files with the same bytes converted one by one into the same
+        # OUT are two conversions.
+        ident = source.rel if source.rel != "." else str(source.location.resolve())
+        entry = self.ledger.get(ident, sha)
         if entry is not None and entry.status != "running":
             if entry.status != "failed" or not retry_failed:
                 return _previous(entry)
-        self.ledger.start(source.rel, sha)
+        self.ledger.start(ident, sha)
         try:
             outcome = self._converter().convert(source, single=self.single, sha256=sha)
         except Exception as exc:  # a bug must not stop a ten-thousand-model batch
@@ -150,7 +154,7 @@ class Batch:
             )
         if self._stopping.is_set():
             return outcome  # stopped half-way by an interrupt: left `running`, redone next run
-        self.ledger.finish(source.rel, sha, outcome.status, outcome.to_record())
+        self.ledger.finish(ident, sha, outcome.status, outcome.to_record())
         return outcome
 
 
