@@ -39,6 +39,7 @@ CONVERTIBLE = {
     "guoliufang_serving": "tf1-saved-model",  # tf.Example input, lookup table, 2 signatures
     "shawpan_tf114_estimator_3sigs": "tf1-saved-model",  # estimator, 3 signatures
     "iris_keras_serving_tf1": "tf1-saved-model",
+    "octf_serving_sm": "tf1-saved-model",  # input channels known only from the Conv2D kernel
     "neuralenc_frozen_pb": "graph-def",  # Placeholder with an empty shape attr
     "charrnn_frozen_pb": "graph-def",
 }
