@@ -73,6 +73,7 @@ _FRESH = r"""
 import json, sys
 import numpy as np
 paths = json.loads(sys.argv[1])
+known = json.loads(sys.argv[2])  # input name -> shape, from each output's metadata.json
 out = {}
 for kind, path in paths:
     try:
@@ -97,7 +98,8 @@ for kind, path in paths:
                     if spec.dtype == tf.string:
                         args = None
                         break
-                    shape = [2 if d is None else d for d in (spec.shape.as_list() or [])]
+                    shape = known.get(path, {}).get(name) or spec.shape.as_list() or []
+                    shape = [2 if d is None else d for d in shape]
                     args[name] = tf.ones(shape if spec.shape.rank is not None else [2], spec.dtype)
                 if args is not None:
                     fn(**args)
@@ -121,11 +123,24 @@ def _published(outcome: object) -> list[tuple[str, str]]:
     return found
 
 
+def _signature_shapes(items: list[tuple[str, str]]) -> dict[str, dict[str, list]]:
+    """The input shapes each published output's metadata.json records (derived dimensions)."""
+    shapes: dict[str, dict[str, list]] = {}
+    for _, path in items:
+        for folder in (Path(path), *Path(path).parents):
+            meta = folder / "metadata.json"
+            if meta.is_file():
+                sig = json.loads(meta.read_text()).get("input_signature") or []
+                shapes[path] = {str(s.get("name")): s.get("shape") for s in sig if s.get("shape")}
+                break
+    return shapes
+
+
 def _load_fresh(items: list[tuple[str, str]], tmp: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     done = subprocess.run(
-        [sys.executable, "-c", _FRESH, json.dumps(items)],
+        [sys.executable, "-c", _FRESH, json.dumps(items), json.dumps(_signature_shapes(items))],
         capture_output=True,
         text=True,
         env=env,
