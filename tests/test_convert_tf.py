@@ -266,7 +266,7 @@ LEGACY_EXPECTED = {
     "serving_base/1": ("converted", ["saved-model"]),
     "serving_base/2": ("converted", ["saved-model"]),
     "contrib_keras_tf113/1554322901": ("converted", ["saved-model", "keras"]),
-    "estimator_tf18/export/latest_exporter/1533160236": ("failed", "takes strings"),
+    "estimator_tf18/export/latest_exporter/1533160236": ("converted", ["saved-model"]),
     "k122_theano_merge.json": ("skipped", "architecture used with"),
     "k208_theano_cnn_arch.yaml": ("skipped", "architecture file alone"),
 }

@@ -206,6 +206,7 @@ def _serving(
     tf_vars: Mapping[str, Any],
     specs: list[Any],
     init_ops: Sequence[str] = (),
+    assets: Mapping[str, Any] = {},
 ) -> Any:
     """A Python function feeding `inputs` (positional, sorted keys) to the imported graph and
     returning `outputs` by key; closures keep each signature's own tensors.
@@ -233,6 +234,8 @@ def _serving(
                     feed[f"{read}:0"] = var.read_value()
             else:  # a reference variable: its output is the value
                 feed[f"{name}:0"] = var.read_value()
+        for tensor, asset in assets.items():  # vocabulary files: the exported copy's path
+            feed[tensor] = tf.identity(asset.asset_path)
         found = v1.import_graph_def(
             graph_def,
             input_map=feed,
@@ -261,6 +264,7 @@ def graph_signatures_to_saved_model(
     *,
     variables: Mapping[str, Any] = {},
     init_ops: Sequence[str] = (),
+    assets: Mapping[str, str] = {},
 ) -> dict[str, dict[str, Any]]:
     """Export `graph_def` as a SavedModel with one concrete function per signature.
 
@@ -273,13 +277,15 @@ def graph_signatures_to_saved_model(
     tf_vars = {name: tf.Variable(value, name=name) for name, value in sorted(variables.items())}
     module = tf.Module()
     module.graph_variables = list(tf_vars.values())
+    tracked = {t: tf.saved_model.Asset(path) for t, path in sorted(assets.items())}
+    module.graph_assets = list(tracked.values())
     exported: dict[str, Any] = {}
     infos: dict[str, dict[str, Any]] = {}
     for key, (inputs, outputs) in signatures.items():
         in_keys, out_keys = sorted(inputs), sorted(outputs)
         specs = [tf.TensorSpec(inputs[k][1], inputs[k][2], name=k) for k in in_keys]
         function = tf.function(
-            _serving(v1, graph_def, inputs, outputs, tf_vars, specs, init_ops),
+            _serving(v1, graph_def, inputs, outputs, tf_vars, specs, init_ops, tracked),
             input_signature=specs,
         )
         setattr(module, f"signature_{len(exported)}", function)

@@ -187,6 +187,7 @@ def run(
     **_: Any,
 ) -> dict[str, Any]:
     import tensorflow as tf
+    from tensorflow.core.protobuf import meta_graph_pb2
 
     from migrator.convert.steps.graphdef_to_sm import graph_signatures_to_saved_model
     from migrator.convert.tf1_examples import example_inputs, save_examples
@@ -240,6 +241,20 @@ def run(
                 if "table_initializer" in meta.collection_def
                 else set()
             )
+            # Asset files (vocabularies) the loader fed by path: they travel with the export.
+            # (MetaGraphDef.asset_file_def since TF 1.9; the `saved_model_assets` collection of
+            # packed AssetFileDefs before.)
+            asset_defs = list(meta.asset_file_def)
+            if "saved_model_assets" in meta.collection_def:
+                for packed in meta.collection_def["saved_model_assets"].any_list.value:
+                    asset_def = meta_graph_pb2.AssetFileDef()
+                    packed.Unpack(asset_def)
+                    asset_defs.append(asset_def)
+            assets = {
+                a.tensor_info.name: str(Path(src) / "assets" / a.filename)
+                for a in asset_defs
+                if (Path(src) / "assets" / a.filename).is_file()
+            }
             sub = v1.graph_util.extract_sub_graph(
                 graph.as_graph_def(), sorted(fetched | set(table_inits))
             )
@@ -271,7 +286,7 @@ def run(
                 tf.saved_model.save(loaded, str(target), signatures=functions)
             else:
                 graph_signatures_to_saved_model(
-                    sub, exported, target, variables=values, init_ops=table_inits
+                    sub, exported, target, variables=values, init_ops=table_inits, assets=assets
                 )
             ran = _exercise(
                 tf, target, sorted(exported), examples, {k: v[1] for k, v in inputs.items()}
