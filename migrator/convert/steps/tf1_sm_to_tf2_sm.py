@@ -260,6 +260,7 @@ def run(
             )
             # A Session ran the table initializers once (legacy_init_op); inside a function
             # every lookup must come after them, so they become the lookups' control inputs.
+            kept_nodes = {node.name for node in sub.node}
             for node in sub.node:
                 if node.op.startswith(("LookupTableFind", "LookupTableSize")):
                     node.input.extend(f"^{name}" for name in table_inits)
@@ -286,7 +287,12 @@ def run(
                 tf.saved_model.save(loaded, str(target), signatures=functions)
             else:
                 graph_signatures_to_saved_model(
-                    sub, exported, target, variables=values, init_ops=table_inits, assets=assets
+                    sub,
+                    exported,
+                    target,
+                    variables=values,
+                    init_ops=table_inits,
+                    assets={t: a for t, a in assets.items() if t.split(":")[0] in kept_nodes},
                 )
             ran = _exercise(
                 tf, target, sorted(exported), examples, {k: v[1] for k, v in inputs.items()}
