@@ -357,9 +357,10 @@ RW_FAILED = {
     "tfx_keras_sm_tf231_nometadata/Format-Serving": "revived without their Python class",
     "tfx_transform_fn_tag_transform_tf215/transform_fn": "sparse or composite tensors",
     "uvex_decoy_labelmap_named_saved_model_pbtxt": "label map",
-    "vae_dotkeras_tfk214_subclassed/model.keras": "needs custom classes (VAE)",
 }
 RW_SKIPPED = {
+    # needing the user's classes is a skip (issue 9), with the classes named
+    "vae_dotkeras_tfk214_subclassed/model.keras": "needs custom classes (VAE)",
     "daviesx_tf15_ckpt_v2/fc2.ckpt": "tf.train.Saver checkpoint",
     "dl4j_tf_ckpt_abs_path_simple_graph/simple_graph/data-all-1000": "tf.train.Saver checkpoint",
     "tfx_estimator_model_dir_ckpt/model.ckpt-1000": "tf.train.Saver checkpoint",
