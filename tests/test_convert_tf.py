@@ -341,6 +341,9 @@ RW_CONVERTED = {
     "serving_matrix_hp2_tf12/matrix_half_plus_two/1": ["saved-model"],
     "tetrisdqn_tf212_keras_sm_fingerprint/agent_no_conv_big_delta_state+1000": ["keras"],
     "yt_tfk212_lstm_h5/lstm_sentiment_model.h5": ["keras"],
+    # issue 14: tf.Example inputs derived from the graph's parse ops; TF.js layers -> .keras
+    "tfx_estimator_export_ts_tf29/export/chicago-taxi/1646034756": ["saved-model"],
+    "tfjs_celsius_layers_k212/model.json": ["keras"],
 }
 # Convertible formats that cannot be converted, each with the reason the outcome must state.
 RW_FAILED = {
@@ -353,7 +356,6 @@ RW_FAILED = {
     "petar_tf12_estimator_pbtxt": "variables/ folder is missing",
     "serving_bad_hp2_sessionbundle/bad_half_plus_two/00000123": "no 'serving_signatures'",
     "tfjs_graph_model_from_tf231_sm/checkpoint": "subclassed model",
-    "tfx_estimator_export_ts_tf29/export/chicago-taxi/1646034756": "takes strings",
     "tfx_keras_sm_tf231_nometadata/Format-Serving": "revived without their Python class",
     "tfx_transform_fn_tag_transform_tf215/transform_fn": "sparse or composite tensors",
     "uvex_decoy_labelmap_named_saved_model_pbtxt": "label map",
@@ -373,7 +375,6 @@ RW_SKIPPED = {
     "serving_hp2_tf2_tf214/saved_model_half_plus_two_tf2_cpu/00000123": "already a TF2",
     "serving_hp2_tflite/saved_model_half_plus_two_tflite/00000123/model.tflite": "TFLite",
     "serving_parse_example_tflite/parse_example_tflite/00000123/model.tflite": "TFLite",
-    "tfjs_celsius_layers_k212/model.json": "tensorflowjs_converter",
     "tfjs_graph_model_from_tf231_sm/tfjs_model/model.json": "TF.js graph model",
     "cnndemo_k215_weights_yaml/model.yaml": "architecture used with",
     "dl4j_k122_theano_lstm_trio/simple_lstm_th_keras_1_config.json": "architecture used with",

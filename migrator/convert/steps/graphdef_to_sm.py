@@ -321,6 +321,16 @@ def run(
 
     facts = facts or {}
     graph_def = read_graph_def(Path(src))
+    variable_nodes = [n.name for n in graph_def.node if n.op in VARIABLE_OPS]
+    if variable_nodes:
+        raise NoFaithfulMapping(
+            src,
+            f"the graph is not frozen: {len(variable_nodes)} variable op(s) (e.g. "
+            f"{variable_nodes[0]!r}) keep their values in a checkpoint that a GraphDef does not "
+            "carry",
+            "freeze it with the checkpoint (tf.compat.v1.graph_util.convert_variables_to_"
+            "constants) or convert the SavedModel it came from",
+        )
     nodes = {n.name: n for n in graph_def.node}
     names_in = list(input_tensors) or [n.name for n in graph_def.node if n.op == "Placeholder"]
     names_out = (
@@ -335,16 +345,6 @@ def run(
     # Only what the outputs compute: a "frozen" graph often keeps its training leftovers
     # (Assign/init/save ops on variables turned into constants), which no longer import.
     graph_def = prune_to_outputs(graph_def, names_out, names_in)
-    variable_nodes = [n.name for n in graph_def.node if n.op in VARIABLE_OPS]
-    if variable_nodes:
-        raise NoFaithfulMapping(
-            src,
-            f"the graph is not frozen: {len(variable_nodes)} variable op(s) (e.g. "
-            f"{variable_nodes[0]!r}) keep their values in a checkpoint that a GraphDef does not "
-            "carry",
-            "freeze it with the checkpoint (tf.compat.v1.graph_util.convert_variables_to_"
-            "constants) or convert the SavedModel it came from",
-        )
     nodes = {n.name: n for n in graph_def.node}
     missing = [n for n in names_in if n.split(":")[0] not in nodes]
     if missing:

@@ -221,7 +221,7 @@ def run(
         if key not in usable:
             raise ConversionError(
                 src,
-                f"signature {key!r} takes or returns sparse/ragged tensors "
+                f"signature {key!r} takes or returns sparse or composite tensors "
                 f"({', '.join(skipped.get(key, []))}), which a graph import cannot feed",
                 f"serve one of the dense signatures {sorted(usable)} with --signature"
                 if usable
@@ -274,8 +274,8 @@ def run(
     # a graph whose reference variables that loader leaves uninitialised is imported per
     # signature instead, its variables re-created as tf.Variables.
     attempts = [("loaded with tf.saved_model.load(dir, tags), as current TensorFlow loads it", 0)]
-    if uses_ref:
-        attempts.append(("graph imported per signature, reference variables -> tf.Variable", 1))
+    if uses_ref:  # variables keep their graph names this way, so validation matches weights
+        attempts.insert(0, ("graph imported per signature, reference variables -> tf.Variable", 1))
     failure: ConversionError | None = None
     for how, route in attempts:
         shutil.rmtree(target, ignore_errors=True)
