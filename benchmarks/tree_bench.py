@@ -3,10 +3,14 @@
 Builds a synthetic tree of N small real artifacts, hard-linked from the corpus (a quarter each:
 Keras `.h5`, `.keras` zip, SavedModel folder, `to_json()` architecture), then audits it in a fresh
 child process the way `migrator audit --format json` does (discover, read and judge in the worker
-pool, render the JSON report) and prints wall time, artifacts per second and the child's peak
-RSS (`VmHWM`) before and after rendering. Run it at two sizes to compare:
+pool, each artifact written to the report's temporary file as it is judged: `audit_stream` +
+`json_report.write_stream`) and prints wall time, artifacts per second and the child's peak RSS
+(`VmHWM`) once the report is written. `--in-memory` measures the library path instead (`audit()`
+returning a whole `Report`, then the JSON text of it), with the peak before and after rendering.
+Run it at two sizes to compare; flat means the same peak at both:
 
     python benchmarks/tree_bench.py --artifacts 10000 100000
+    python benchmarks/tree_bench.py --artifacts 10000 100000 --in-memory
     python benchmarks/tree_bench.py --artifacts --big-yaml 60   # discovery of one 60 MB to_yaml()
 """
 
@@ -74,33 +78,55 @@ def _vm_hwm_mb() -> float:
     return float("nan")
 
 
-def run(root: Path, jobs: int) -> None:
+def run(root: Path, jobs: int, in_memory: bool = False) -> None:
     """In the child: audit like the command line, print one JSON line of figures."""
     from functools import partial
 
     from migrator import loadability
-    from migrator.audit import audit
+    from migrator.audit import audit, audit_stream
     from migrator.report import renderer
+    from migrator.report.json_report import write_stream
     from migrator.rules import check_artifact, check_source
 
+    options = {
+        "judges": [loadability.judge, check_artifact],
+        "code_rules": partial(check_source),
+        "jobs": jobs,
+    }
     started = time.monotonic()
-    report = audit(
-        [root],
-        judges=[loadability.judge, check_artifact],
-        code_rules=partial(check_source),
-        jobs=jobs,
-    )
-    audited = time.monotonic() - started
-    after_audit = _vm_hwm_mb()
-    text = renderer("json")(report)
+    if in_memory:
+        report = audit([root], **options)
+        audited = time.monotonic() - started
+        after_audit = _vm_hwm_mb()
+        text = renderer("json")(report)
+        count = len(report.artifacts)
+        errors = sum(1 for a in report.artifacts if a.errors) + len(report.errors)
+        size = len(text)
+    else:
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as fh:
+            with audit_stream([root], **options) as stream:
+                summary = write_stream(
+                    fh.write,
+                    root=stream.root,
+                    artifacts=stream.artifacts,
+                    errors=stream.errors,
+                    sources=stream.sources,
+                    skipped=stream.skipped,
+                )
+            size = fh.tell()
+        audited = time.monotonic() - started
+        after_audit = None  # audit and report are one pass
+        count = summary.artifacts
+        errors = summary.artifacts_with_errors + len(stream.errors)
     figures = {
-        "artifacts": len(report.artifacts),
-        "errors": sum(1 for a in report.artifacts if a.errors) + len(report.errors),
+        "mode": "in-memory" if in_memory else "streamed",
+        "artifacts": count,
+        "errors": errors,
         "audit_s": round(audited, 1),
-        "per_s": round(len(report.artifacts) / audited, 1),
-        "peak_rss_mb_after_audit": round(after_audit, 1),
+        "per_s": round(count / audited, 1),
+        "peak_rss_mb_after_audit": None if after_audit is None else round(after_audit, 1),
         "peak_rss_mb_after_json_report": round(_vm_hwm_mb(), 1),
-        "report_mb": round(len(text) / 2**20, 1),
+        "report_mb": round(size / 2**20, 1),
     }
     print(json.dumps(figures))
 
@@ -133,13 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--artifacts", type=int, nargs="*", default=[10_000, 100_000])
     p.add_argument("--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)))
     p.add_argument("--big-yaml", type=int, metavar="MB", help="time discovery of one big YAML")
+    p.add_argument("--in-memory", action="store_true", help="measure audit() + render() instead")
     p.add_argument("--run", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.run and args.big_yaml:
         big_yaml(args.run, args.big_yaml)
         return 0
     if args.run:
-        run(args.run, args.jobs)
+        run(args.run, args.jobs, args.in_memory)
         return 0
     if args.big_yaml:
         with tempfile.TemporaryDirectory(prefix="migrator-yaml-") as tmp:
@@ -151,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
             build(Path(tmp), count)
             built = time.monotonic() - started
             child = subprocess.run(
-                [sys.executable, __file__, "--run", tmp, "--jobs", str(args.jobs)],
+                [sys.executable, __file__, "--run", tmp, "--jobs", str(args.jobs)]
+                + (["--in-memory"] if args.in_memory else []),
                 capture_output=True,
                 text=True,
                 check=False,

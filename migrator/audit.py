@@ -5,7 +5,10 @@ deadline and memory limit: rules walk whatever a reader parsed, and a hostile fi
 bomb, a config nested a million deep) must cost one error line, not the main process. The main
 process keeps only what the report shows: once judged, an artifact's `raw` (the parsed configs
 and op lists the rules walked) is dropped in the worker and never crosses the pipe, so the
-main process grows with the number of artifacts, not with their contents.
+main process grows with the number of artifacts, not with their contents. `audit_stream` hands
+the judged artifacts out one at a time in report order, so a caller that writes each one out as
+it comes (the JSON report of `migrator audit`) does not grow with their number either; `audit()`
+collects them into a `Report` for library users and the renderers that need everything at once.
 
 SIGTERM and SIGINT end an audit with `Interrupted` (the command line turns it into exit 143/130
 and writes no report): the pool stops its workers on the way out, and workers die with their
@@ -18,9 +21,9 @@ import json
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -29,7 +32,7 @@ from typing import Any
 from migrator.discover import Discovery, discover, read_head
 from migrator.errors import ArtifactError, Interrupted
 from migrator.formats import reader
-from migrator.model import Artifact, Candidate, Reading, Report
+from migrator.model import Artifact, Candidate, Reading, Report, SourceFile
 from migrator.workers import DEFAULT_TIMEOUT, ReaderPool, default_jobs, hdf5_deadline
 
 # Readers whose work is HDF5 metadata, which gets a deadline scaled by file size (workers.py).
@@ -116,6 +119,24 @@ def _deadline(timeout: float, item: tuple[str, Candidate]) -> float:
     return timeout
 
 
+@dataclass
+class AuditStream:
+    """An audit as it runs: what discovery found, then the judged artifacts one at a time.
+
+    `root`, `errors`, `skipped` and `sources` are known before any artifact is read (they are
+    small: one line or one source file each); `artifacts` yields each judged artifact in path
+    order, as the report lists them, and holds none of them after handing it out. A caller that
+    writes each one out as it comes (the JSON report) holds only what it keeps itself, so its
+    memory does not grow with the number of artifacts.
+    """
+
+    root: str
+    errors: tuple[str, ...]
+    skipped: tuple[str, ...]
+    sources: tuple[SourceFile, ...]
+    artifacts: Iterator[Artifact]
+
+
 def audit(
     paths: Sequence[Path],
     *,
@@ -135,24 +156,71 @@ def audit(
     C library costs one error line. `jobs=0` reads in this process, without that protection.
     When judges are given, `raw` is dropped from each reading once they have run: the report
     does not carry it. `exclude`/`include` are globs on the reported paths (discover.py).
-    Raises `Interrupted` on SIGTERM or SIGINT.
+    Raises `Interrupted` on SIGTERM or SIGINT. `audit_stream` is the same audit without holding
+    every artifact at once.
     """
-    with _signals_interrupt():
-        return _audit(
-            paths, judges, code_rules, jobs, timeout, memory_limit, tuple(exclude), tuple(include)
+    with audit_stream(
+        paths,
+        judges=judges,
+        code_rules=code_rules,
+        jobs=jobs,
+        timeout=timeout,
+        memory_limit=memory_limit,
+        exclude=exclude,
+        include=include,
+    ) as stream:
+        shared: dict[object, object] = {}
+        compact = jobs is None or jobs > 0
+        artifacts = tuple(_compact(a, shared) if compact else a for a in stream.artifacts)
+        return Report(
+            root=stream.root,
+            artifacts=artifacts,
+            errors=stream.errors,
+            sources=stream.sources,
+            skipped=stream.skipped,
         )
 
 
-def _audit(
+@contextmanager
+def audit_stream(
     paths: Sequence[Path],
-    judges: Sequence[Judge],
+    *,
+    judges: Sequence[Judge] = (),
+    code_rules: Callable[[str, Path], object] | None = None,
+    jobs: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_limit: int | None = None,
+    exclude: Sequence[str] = (),
+    include: Sequence[str] = (),
+) -> Iterator[AuditStream]:
+    """`audit()` as an `AuditStream`, for writing a report as the artifacts are judged.
+
+    Discovery runs on entry; the candidates (small: a path and a file list each) are sorted by
+    the path their artifact will be reported under, and the pool yields results in input order,
+    so artifacts come out in report order without the main process sorting the judged artifacts.
+    SIGTERM and SIGINT raise `Interrupted` anywhere inside the `with` block; leaving it stops
+    the workers.
+    """
+    with _signals_interrupt():
+        stream = _discover_all(paths, code_rules, tuple(exclude), tuple(include))
+        root, errors, skipped, sources, todo = stream
+        jobs = default_jobs() if jobs is None else jobs
+        work = partial(judge_candidate, judges=tuple(judges), keep_raw=not judges)
+        artifacts = _artifacts(work, todo, jobs, timeout, memory_limit)
+        del todo, stream
+        try:
+            yield AuditStream(root, errors, skipped, sources, artifacts)
+        finally:
+            artifacts.close()
+
+
+def _discover_all(
+    paths: Sequence[Path],
     code_rules: Callable[[str, Path], object] | None,
-    jobs: int | None,
-    timeout: float,
-    memory_limit: int | None,
     exclude: tuple[str, ...],
     include: tuple[str, ...],
-) -> Report:
+) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[Any, ...], list[tuple[str, Candidate]]]:
+    """Walk every path: (root, errors, skipped, judged sources, candidates in report order)."""
     resolved = [Path(p) for p in paths]
     if len(resolved) == 1 and not resolved[0].is_file():
         base = resolved[0]
@@ -179,26 +247,24 @@ def _audit(
             for rel, location in found.sources:
                 sources.append(code_rules(_prefixed(prefix, rel), location))
         del found
+    # Stable, on the path each artifact is reported under: the order the report lists them in.
+    todo.sort(key=lambda item: _prefixed(item[0], item[1].rel))
+    return base.as_posix(), tuple(errors), tuple(skipped), tuple(sources), todo
 
-    jobs = default_jobs() if jobs is None else jobs
-    work = partial(judge_candidate, judges=tuple(judges), keep_raw=not judges)
-    artifacts: list[Artifact] = []
-    shared: dict[object, object] = {}
+
+def _artifacts(
+    work: Callable[[tuple[str, Candidate]], Artifact],
+    todo: list[tuple[str, Candidate]],
+    jobs: int,
+    timeout: float,
+    memory_limit: int | None,
+) -> Generator[Artifact, None, None]:
     for (prefix, candidate), result in _judged(work, todo, jobs, timeout, memory_limit):
         if isinstance(result, Reading):  # the worker died, overran or ran out of memory
             result = Artifact(candidate.rel, candidate.location, result, candidate.files)
             if prefix:
                 result = _with_prefix(result, prefix)
-        artifacts.append(_compact(result, shared) if jobs > 0 else result)
-    del todo
-    artifacts.sort(key=lambda a: a.path)
-    return Report(
-        root=base.as_posix(),
-        artifacts=tuple(artifacts),
-        errors=tuple(errors),
-        sources=tuple(sources),
-        skipped=tuple(skipped),
-    )
+        yield result
 
 
 def _judged(

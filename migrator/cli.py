@@ -329,8 +329,7 @@ def _audit(args: argparse.Namespace) -> int:
         return EXIT_ERRORS
     config = _config(args)
     with AuditProgress() as progress:
-        report = audit(
-            paths,
+        options = dict(
             judges=progress.judges([loadability.judge, partial(check_artifact, config=config)]),
             code_rules=progress.code_rules(partial(check_source, config=config)),
             jobs=args.jobs,
@@ -339,6 +338,20 @@ def _audit(args: argparse.Namespace) -> int:
             exclude=(*config.exclude, *(args.exclude or ())),
             include=(*config.include, *(args.include or ())),
         )
+        if fmt == "json":  # streamed: memory flat in the number of artifacts (issue 12)
+            from migrator.cli_audit import stream_json
+
+            tally, spool = stream_json(paths, options, config=config, bad=bad, output=args.output)
+        else:
+            report = audit(paths, **options)
+    if fmt == "json":
+        if spool is not None:
+            with spool:
+                while chunk := spool.read(1 << 20):
+                    _out(chunk)
+        for line in tally.lines():
+            _say(line)
+        return tally.exit_code(exit_zero=args.exit_zero)
     if bad:
         report = replace(report, errors=(*bad, *report.errors))
     render = renderer(fmt)

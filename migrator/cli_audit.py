@@ -11,10 +11,10 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from migrator.model import Artifact, Report
+    from migrator.model import Artifact, Finding, Report, SourceFile
     from migrator.rules.config import Config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERRORS = 0, 1, 2
@@ -99,6 +99,109 @@ def exit_code(report: Report, config: Config, *, exit_zero: bool) -> int:
     findings = [f for a in report.artifacts for f in a.findings]
     findings += [f for s in report.sources for f in s.findings]
     return EXIT_FINDINGS if any(config.fails(f.severity) for f in findings) else EXIT_OK
+
+
+class ExitTally:
+    """What the exit code and the stderr error lines need from a streamed audit, kept as it goes:
+    three flags and the error lines (one per error, not one per artifact), never the artifacts."""
+
+    def __init__(self, config: Config, errors: Sequence[str] = ()) -> None:
+        from migrator.report.common import executes_on_load
+
+        self._executes = executes_on_load
+        self._config = config
+        self.error_lines: list[str] = []
+        self.source_lines: list[str] = []
+        self.report_errors = list(errors)
+        self.executes = False
+        self.fails = False
+
+    def seen(self, artifact: Artifact) -> None:
+        self.error_lines.extend(f"{artifact.path}: {e}" for e in artifact.errors)
+        self._findings(artifact.findings)
+        self.executes = self.executes or any(self._executes(f) for f in artifact.findings)
+
+    def sources(self, sources: Sequence[SourceFile]) -> None:
+        for s in sources:
+            self.source_lines.extend(f"{s.path}: {e}" for e in s.errors)
+            self._findings(s.findings)
+
+    def _findings(self, findings: Sequence[Finding]) -> None:
+        self.fails = self.fails or any(self._config.fails(f.severity) for f in findings)
+
+    def lines(self) -> list[str]:
+        """The error lines in the order `migrator audit` prints them: artifacts, sources, report."""
+        return [*self.error_lines, *self.source_lines, *self.report_errors]
+
+    def exit_code(self, *, exit_zero: bool) -> int:
+        """As `exit_code()` gives for the whole report."""
+        if self.error_lines or self.source_lines or self.report_errors:
+            return EXIT_ERRORS
+        if exit_zero:
+            return EXIT_OK
+        return EXIT_FINDINGS if self.executes or self.fails else EXIT_OK
+
+
+def stream_json(
+    paths: Sequence[Path],
+    options: dict[str, Any],
+    *,
+    config: Config,
+    bad: Sequence[str],
+    output: Path | None,
+) -> tuple[ExitTally, IO[str] | None]:
+    """`migrator audit --format json`: audit and write the report one artifact at a time.
+
+    The main process holds the summary counters and error lines, not the artifacts. The text
+    goes to a temporary file, so an interrupted run leaves no report that looks complete: with
+    `output`, one beside it renamed over it at the end; without, an anonymous one returned
+    (rewound) for the caller to copy to stdout once the progress line is gone.
+    """
+    import tempfile
+
+    if output is None:
+        spool = tempfile.TemporaryFile("w+", encoding="utf-8", errors="backslashreplace")
+        try:
+            tally = _write_json(spool, paths, options, config, bad)
+            spool.seek(0)
+        except BaseException:
+            spool.close()
+            raise
+        return tally, spool
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
+            tally = _write_json(fh, paths, options, config, bad)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, output)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return tally, None
+
+
+def _write_json(
+    fh: IO[str], paths: Sequence[Path], options: dict[str, Any], config: Config, bad: Sequence[str]
+) -> ExitTally:
+    from migrator.audit import audit_stream
+    from migrator.report.json_report import write_stream
+
+    with audit_stream(paths, **options) as stream:
+        errors = (*bad, *stream.errors)
+        tally = ExitTally(config, errors)
+        tally.sources(stream.sources)
+        write_stream(
+            fh.write,
+            root=stream.root,
+            artifacts=stream.artifacts,
+            errors=errors,
+            sources=stream.sources,
+            skipped=stream.skipped,
+            seen=tally.seen,
+        )
+    return tally
 
 
 class _Count:

@@ -189,31 +189,76 @@ class Report:
         """Counts a CI job or dashboard reads without walking the artifacts: artifacts by format,
         findings by severity, error lines, and per TF line how many artifacts some loader loads
         (best verdict over the loaders: `loads` beats `loads-with-changes` beats `fails`)."""
-        findings = [f for a in self.artifacts for f in a.findings]
-        findings += [f for s in self.sources for f in s.findings]
-        by_severity = Counter(f.severity for f in findings)
-        loadability: dict[str, Counter[str]] = {}
+        tally = Summary()
         for a in self.artifacts:
-            best: dict[str, str] = {}
-            for key, cell in a.loadability.items():
-                env = str(key).partition("/")[0] if "/" in str(key) else "-"
-                verdict = str(cell.get("verdict", ""))
-                rank = _VERDICT_RANK.get(verdict, len(_VERDICT_RANK))
-                if env not in best or rank < _VERDICT_RANK.get(best[env], len(_VERDICT_RANK)):
-                    best[env] = verdict
-            for env, verdict in best.items():
-                loadability.setdefault(env, Counter())[verdict] += 1
-        n_errors = len(self.errors) + sum(len(a.errors) for a in self.artifacts)
-        n_errors += sum(len(s.errors) for s in self.sources)
+            tally.add_artifact(a)
+        for s in self.sources:
+            tally.add_source(s)
+        tally.add_errors(len(self.errors))
+        return tally.to_json()
+
+
+class Summary:
+    """The JSON report's `summary` block, counted one artifact at a time.
+
+    The streaming report (`migrator audit --format json`) writes each artifact out as soon as it
+    is judged and keeps only these counters, so its memory does not grow with the store; the
+    `Report.summary()` of library users counts through the same class, so both agree byte for byte.
+    """
+
+    def __init__(self) -> None:
+        self.artifacts = 0
+        self.sources = 0
+        self.formats: Counter[str] = Counter()
+        self.severities: Counter[str] = Counter()
+        self.findings = 0
+        self.errors = 0
+        self.artifacts_with_errors = 0
+        self.loadability: dict[str, Counter[str]] = {}
+
+    def add_artifact(self, a: Artifact) -> None:
+        self.artifacts += 1
+        self.formats[a.format] += 1
+        self._add_findings(a.findings)
+        self.errors += len(a.errors)
+        self.artifacts_with_errors += 1 if a.errors else 0
+        best: dict[str, str] = {}
+        for key, cell in a.loadability.items():
+            env = str(key).partition("/")[0] if "/" in str(key) else "-"
+            verdict = str(cell.get("verdict", ""))
+            rank = _VERDICT_RANK.get(verdict, len(_VERDICT_RANK))
+            if env not in best or rank < _VERDICT_RANK.get(best[env], len(_VERDICT_RANK)):
+                best[env] = verdict
+        for env, verdict in best.items():
+            self.loadability.setdefault(env, Counter())[verdict] += 1
+
+    def add_source(self, s: SourceFile) -> None:
+        self.sources += 1
+        self._add_findings(s.findings)
+        self.errors += len(s.errors)
+
+    def add_errors(self, count: int) -> None:
+        """Report-level error lines (discovery, unreadable path arguments)."""
+        self.errors += count
+
+    def _add_findings(self, findings: tuple[Finding, ...]) -> None:
+        self.findings += len(findings)
+        self.severities.update(f.severity for f in findings)
+
+    def to_json(self) -> dict[str, Any]:
         return {
-            "artifacts": len(self.artifacts),
-            "sources": len(self.sources),
-            "formats": dict(sorted(Counter(a.format for a in self.artifacts).items())),
-            "findings": len(findings),
-            "severities": {s: by_severity[s] for s in reversed(SEVERITIES) if by_severity[s]},
-            "errors": n_errors,
-            "artifacts_with_errors": sum(1 for a in self.artifacts if a.errors),
-            "loadability": {env: dict(sorted(c.items())) for env, c in sorted(loadability.items())},
+            "artifacts": self.artifacts,
+            "sources": self.sources,
+            "formats": dict(sorted(self.formats.items())),
+            "findings": self.findings,
+            "severities": {
+                s: self.severities[s] for s in reversed(SEVERITIES) if self.severities[s]
+            },
+            "errors": self.errors,
+            "artifacts_with_errors": self.artifacts_with_errors,
+            "loadability": {
+                env: dict(sorted(c.items())) for env, c in sorted(self.loadability.items())
+            },
         }
 
 
