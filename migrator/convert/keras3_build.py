@@ -87,6 +87,18 @@ def custom_objects(modules: Sequence[str]) -> dict[str, Any]:
     return import_custom_objects(modules, keras)
 
 
+def load_keras3(src: str, modules: Sequence[str], unsafe: bool) -> Any:
+    """`keras.models.load_model` of a `.keras` file the way every step loads one: uncompiled,
+    with the user's classes, and Lambda bytecode only when the user passed `--unsafe`."""
+    import keras
+
+    if unsafe:
+        keras.config.enable_unsafe_deserialization()
+    return keras.models.load_model(
+        src, compile=False, custom_objects=custom_objects(modules), safe_mode=not unsafe
+    )
+
+
 def build_model(
     config: Mapping[str, Any], *, subject: str, modules: Sequence[str] = (), unsafe: bool = False
 ) -> Any:
@@ -363,11 +375,19 @@ def from_tf_keras_model(
     model = build_model(rw.config, subject=subject, modules=modules, unsafe=unsafe)
     stored = stored_from_model(tf_model, tf_keras.__version__)
     assigned = assign_weights(model, stored, rw, subject=subject)
-    out = save_keras(model, out_dir)
+    return built_result(save_keras(model, out_dir), model, rw, assigned, [])
+
+
+def built_result(
+    path: Path, model: Any, rw: Rewrite, assigned: dict[str, Any], notes: list[str]
+) -> dict[str, Any]:
+    """What every step that builds a Keras 3 model from a rewritten config reports: the saved
+    file, the config changes and weight transforms, and what validation needs to feed the model
+    (its input signature, embedding vocabulary bounds, channels-first layout, Lambda layers)."""
     return {
-        "path": str(out),
+        "path": str(path),
         "changes": rw.changes,
-        "notes": [],
+        "notes": notes,
         "weights": assigned,
         "weight_transforms": rw.weight_transforms,
         "signature": signature(model),

@@ -91,11 +91,9 @@ def run(
     from migrator.convert.keras3_build import (
         assign_weights,
         build_model,
-        embedding_vocab,
+        built_result,
         read_h5_weights,
         save_keras,
-        signature,
-        uses_channels_first,
     )
 
     path = Path(src)
@@ -119,15 +117,7 @@ def run(
             "compiled into the .keras file"
         )
     return {
-        "path": str(out),
-        "changes": rw.changes,
-        "notes": notes,
-        "weights": assigned,
-        "weight_transforms": rw.weight_transforms,
-        "signature": signature(model),
-        "int_high": embedding_vocab(model),
-        "channels_first": uses_channels_first(rw.config),
-        "lambdas": rw.lambdas,
+        **built_result(out, model, rw, assigned, notes),
         "source_keras_major": rw.source_keras_major,
         "training_config": facts.get("training_config"),
         # How validation can load the source in an older runtime (Keras 1 needs the Keras 2 form).

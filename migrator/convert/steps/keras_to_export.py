@@ -27,17 +27,11 @@ def run(
     unsafe: bool = False,
     **_: Any,
 ) -> dict[str, Any]:
-    import keras
     import tensorflow as tf
 
-    from migrator.convert.keras3_build import custom_objects as load_objects
-    from migrator.convert.keras3_build import signature
+    from migrator.convert.keras3_build import load_keras3, signature
 
-    if unsafe:
-        keras.config.enable_unsafe_deserialization()
-    model = keras.models.load_model(
-        src, compile=False, custom_objects=load_objects(custom_objects), safe_mode=not unsafe
-    )
+    model = load_keras3(src, custom_objects, unsafe)
     target = Path(out_dir) / "saved_model"
     model.export(str(target), format="tf_saved_model", verbose=False)
     loaded = tf.saved_model.load(str(target))

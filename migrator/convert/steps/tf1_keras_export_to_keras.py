@@ -59,10 +59,8 @@ def run(
         StoredWeights,
         assign_weights,
         build_model,
-        embedding_vocab,
+        built_result,
         save_keras,
-        signature,
-        uses_channels_first,
     )
 
     folder = Path(src)
@@ -101,14 +99,10 @@ def run(
             "the export does not match its saved_model.json",
         )
     assigned = assign_weights(model, stored, rw, subject=src)
-    return {
-        "path": str(save_keras(model, Path(out_dir))),
-        "changes": rw.changes,
-        "notes": ["architecture from assets/saved_model.json, weights from variables/"],
-        "weights": assigned,
-        "weight_transforms": rw.weight_transforms,
-        "signature": signature(model),
-        "int_high": embedding_vocab(model),
-        "channels_first": uses_channels_first(rw.config),
-        "lambdas": rw.lambdas,
-    }
+    return built_result(
+        save_keras(model, Path(out_dir)),
+        model,
+        rw,
+        assigned,
+        ["architecture from assets/saved_model.json, weights from variables/"],
+    )

@@ -181,10 +181,8 @@ def run(
         StoredWeights,
         assign_weights,
         build_model,
-        embedding_vocab,
+        built_result,
         save_keras,
-        signature,
-        uses_channels_first,
     )
 
     config, version, groups, order = read_tfjs(Path(src))
@@ -208,15 +206,7 @@ def run(
             "as TF.js does (q * scale + min); the original float32 values are not recoverable"
         )
     return {
-        "path": str(save_keras(model, Path(out_dir))),
-        "changes": rw.changes,
-        "notes": notes,
-        "weights": assigned,
-        "weight_transforms": rw.weight_transforms,
-        "signature": signature(model),
-        "int_high": embedding_vocab(model),
-        "channels_first": uses_channels_first(rw.config),
-        "lambdas": rw.lambdas,
+        **built_result(save_keras(model, Path(out_dir)), model, rw, assigned, notes),
         "source_keras_major": rw.source_keras_major,
         "source_config_keras2": json.dumps(
             rewrite(config, keras_version=version, unsafe=True, target="keras2").config

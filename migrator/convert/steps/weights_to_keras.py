@@ -102,6 +102,7 @@ def run(
     from migrator.convert.keras3_build import (
         assign_weights,
         build_model,
+        built_result,
         embedding_vocab,
         from_tf_keras_model,
         read_h5_weights,
@@ -172,15 +173,13 @@ def run(
         assigned = assign_weights(model, stored, rw, subject=src)
         stored_backend = stored.backend
     return {
-        "path": str(save_keras(model, out)),
-        "changes": rw.changes,
-        "notes": [f"architecture from {Path(architecture).name}"],
-        "weights": assigned,
-        "weight_transforms": rw.weight_transforms,
-        "signature": signature(model),
-        "int_high": embedding_vocab(model),
-        "channels_first": uses_channels_first(rw.config),
-        "lambdas": rw.lambdas,
+        **built_result(
+            save_keras(model, out),
+            model,
+            rw,
+            assigned,
+            [f"architecture from {Path(architecture).name}"],
+        ),
         "weights_kind": kind,
         "source_keras_major": rw.source_keras_major,
         "source_config_keras2": json.dumps(
