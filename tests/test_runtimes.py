@@ -254,3 +254,16 @@ def test_install_runtimes_that_fails_stops_before_converting(
     assert not out.exists()
     assert [p for p in cache.iterdir() if not p.name.startswith(".")] == []
     assert managed.partial_builds() == []
+
+
+def test_install_commands_ignore_the_callers_constraints_file(monkeypatch) -> None:
+    """tox sets PIP_CONSTRAINT to its own env's pins (TF 2.21), which conflict with every other
+    line's pins: a runtime install must not inherit it (it failed with ResolutionImpossible)."""
+    from migrator.convert import managed
+
+    monkeypatch.setenv("PIP_CONSTRAINT", "/somewhere/corpus/constraints/tf221.txt")
+    monkeypatch.setenv("PIP_INDEX_URL", "http://mirror.invalid/simple")
+    env = managed._install_env()
+    assert "PIP_CONSTRAINT" not in env
+    assert env["PIP_INDEX_URL"] == "http://mirror.invalid/simple"
+    assert env["PIP_DISABLE_PIP_VERSION_CHECK"] == "1"

@@ -341,6 +341,30 @@ _PROGRESS_WORDS = (
 )
 
 
+# Settings of the calling environment that would change what a runtime gets or where it goes:
+# a runtime holds exactly its TF line's pins, so another project's constraints file (tox sets
+# PIP_CONSTRAINT to its own env's pins, which conflict with every other line) must not apply.
+_FOREIGN_INSTALL_SETTINGS = (
+    "PIP_CONSTRAINT",
+    "PIP_REQUIREMENT",
+    "PIP_TARGET",
+    "PIP_PREFIX",
+    "PIP_ROOT",
+    "PIP_USER",
+    "PIP_EDITABLE",
+    "UV_CONSTRAINT",
+    "UV_OVERRIDE",
+)
+
+
+def _install_env() -> dict[str, str]:
+    """The environment of an install command: the caller's, less the settings above (index and
+    proxy settings are kept, so a private mirror still serves the wheels)."""
+    env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_INSTALL_SETTINGS}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
 def _run(command: Sequence[str], say: Say, name: str, *, quiet: bool) -> None:
     """Run an install command, passing its progress lines on; its last lines in the error."""
     try:
@@ -349,7 +373,7 @@ def _run(command: Sequence[str], say: Say, name: str, *, quiet: bool) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+            env=_install_env(),
         )
     except OSError as exc:
         raise InstallFailed(
