@@ -108,6 +108,11 @@ class WorkerCrashed(ConversionError):
     """A conversion worker process died or hung while handling a request."""
 
 
+class InstallFailed(MigratorError):
+    """A managed runtime (`migrator runtimes install`) could not be installed; nothing was left
+    in its place. The message names the runtime, what failed and what to check."""
+
+
 class Interrupted(BaseException):
     """The run was stopped by a signal (SIGTERM from a CI cancel, SIGINT from Ctrl-C).
 

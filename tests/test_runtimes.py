@@ -20,6 +20,7 @@ import pytest
 
 from migrator.cli import main
 from migrator.convert import managed, runtimes
+from migrator.errors import InstallFailed
 from migrator.knowledge import tf_lines
 
 REPO = Path(__file__).resolve().parents[1]
@@ -167,7 +168,7 @@ def test_failed_install_leaves_nothing(cache: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("PIP_FIND_LINKS", str(cache.parent / "no-wheels-here"))
     monkeypatch.setenv("PIP_CONSTRAINT", "")
     lines: list[str] = []
-    with pytest.raises(managed.InstallFailed, match="nothing was installed"):
+    with pytest.raises(InstallFailed, match="nothing was installed"):
         managed.install("tf221", say=lines.append)
     assert any("creating the env" in line for line in lines)
     assert list(cache.iterdir()) == []
@@ -175,7 +176,7 @@ def test_failed_install_leaves_nothing(cache: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_install_refuses_a_python_that_does_not_run(cache: Path) -> None:
-    with pytest.raises(managed.InstallFailed, match="does not run"):
+    with pytest.raises(InstallFailed, match="does not run"):
         managed.install("tf221", python=Path("/nonexistent/python3"))
     assert not cache.exists() or list(cache.iterdir()) == []
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migrator.errors import MigratorError
+from migrator.errors import InstallFailed
 from migrator.knowledge import tf_lines, versions
 
 MARKER = "migrator-runtime.json"
@@ -36,10 +36,6 @@ ENV_DIR = "MIGRATOR_RUNTIMES_DIR"
 PARTIAL_PREFIX = ".partial-"  # temporary build folders: `.partial-tf215-<random>`
 
 Say = Callable[[str], None]
-
-
-class InstallFailed(MigratorError):
-    """A managed runtime could not be installed; nothing was left in its place."""
 
 
 def cache_dir() -> Path:
