@@ -364,6 +364,66 @@ def test_verdict_summary_takes_the_best_loader_in_the_newest_tf_line():
     assert common.verdict_summary(art("c", "keras-v3")) is None
 
 
+def _cells(**verdicts: str) -> dict:
+    """`loader="verdict"` keyword pairs as 2.21 cells (dots spelled `__`)."""
+    return {
+        f"2.21/{loader.replace('__', '.')}": {"verdict": verdict, "reason": f"{loader} {verdict}"}
+        for loader, verdict in verdicts.items()
+    }
+
+
+def test_a_model_that_only_loads_as_weights_is_not_shown_as_loading():
+    # a Keras 1 model: no load_model opens it, load_weights into a rebuilt model does
+    keras1 = art(
+        "k1.h5",
+        "keras-h5",
+        load=_cells(
+            keras__load_model="fails",
+            tf_keras__load_model="fails",
+            keras__load_weights="loads",
+            tf_keras__load_weights="loads",
+        ),
+    )
+    v = common.verdict_summary(keras1)
+    assert v.verdict == common.WEIGHTS_ONLY
+    assert v.loaders == ("keras.load_weights", "tf_keras.load_weights")
+    assert "only weights load" in v.text and "no model loader" in v.text
+    text = table.render(Report(root="x", artifacts=(keras1,)), color=False)
+    row = next(line for line in text.splitlines() if line.startswith("k1.h5"))
+    assert "weights only (2.21)" in row and "loads (2.21)" not in row
+    assert "only weights load" in markdown.render(Report(root="x", artifacts=(keras1,)))
+    assert "only weights load" in html.render(Report(root="x", artifacts=(keras1,)))
+
+
+def test_the_model_loader_decides_even_when_weights_load_better():
+    # a `.keras` with a pickle payload: load_model needs safe_mode=False, load_weights loads
+    pickled = art(
+        "p.keras",
+        "keras-v3",
+        load=_cells(keras__load_model="loads-with-changes", keras__load_weights="loads"),
+    )
+    v = common.verdict_summary(pickled)
+    assert (v.verdict, v.loaders) == ("loads-with-changes", ("keras.load_model",))
+    # nothing loads at all: fails, named by the model loaders
+    broken = art(
+        "b.keras", "keras-v3", load=_cells(keras__load_model="fails", keras__load_weights="fails")
+    )
+    assert (common.verdict_summary(broken).verdict, common.verdict_summary(broken).loaders) == (
+        "fails",
+        ("keras.load_model",),
+    )
+    # a weights format has only weights loaders: they are the answer
+    weights = art("w.weights.h5", "keras-v3-weights", load=_cells(keras__load_weights="loads"))
+    assert common.verdict_summary(weights).verdict == "loads"
+    # a SavedModel with no Keras model: tf.saved_model.load is its model loader
+    served = art(
+        "sm",
+        "saved-model",
+        load=_cells(keras__load_model="fails", tf__saved_model__load="loads"),
+    )
+    assert common.verdict_summary(served).loaders == ("tf.saved_model.load",)
+
+
 # --- sarif ----------------------------------------------------------------------------------
 
 

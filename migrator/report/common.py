@@ -241,11 +241,26 @@ def loadability_grid(artifact: Artifact) -> Grid:
     return Grid(envs, loaders, cells)
 
 
+# What a report shows for an artifact whose model loaders all fail while a weights loader
+# succeeds: the weights alone are no model (the architecture must be rebuilt in code).
+WEIGHTS_ONLY = "weights-only"
+
+
+def weights_loader(loader: str) -> bool:
+    """`keras.load_weights` and `tf_keras.load_weights` restore weights into a model built in
+    code; every other loader (`load_model`, `tf.saved_model.load`, `TFSMLayer`) gives a model."""
+    return loader.endswith("load_weights")
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """One line about loadability: the best verdict in the newest TF line that was assessed."""
+    """One line about loadability, as a user means "it loads": in the newest runtime assessed,
+    the best verdict of the loaders that give a model (`load_model`, `tf.saved_model.load`,
+    `TFSMLayer`); for weights formats, of the weights loaders. When no model loader succeeds
+    but `load_weights` does, the verdict is `weights-only`: a Keras 1 model no `load_model`
+    opens, or a `.keras` whose config is refused, is not a loadable model."""
 
-    verdict: str  # one of VERDICTS, or "unknown" for a verdict string this version does not know
+    verdict: str  # one of VERDICTS, WEIGHTS_ONLY, or "unknown" for a verdict string unknown here
     env: str
     loaders: tuple[str, ...]  # the loaders that reach `verdict` in `env`
 
@@ -254,25 +269,49 @@ class Verdict:
         where = (
             f"{self.env}: {', '.join(self.loaders)}" if self.env != "-" else ", ".join(self.loaders)
         )
+        if self.verdict == WEIGHTS_ONLY:
+            return f"only weights load ({where}); no model loader opens it"
         return f"{self.verdict} ({where})"
 
+    @property
+    def label(self) -> str:
+        """Short form for a table cell: `loads (2.21)`, `weights only (2.21)`."""
+        word = "weights only" if self.verdict == WEIGHTS_ONLY else self.verdict
+        return f"{word} ({self.env})" if self.env != "-" else word
 
-def verdict_summary(artifact: Artifact) -> Verdict | None:
-    """Best verdict in the newest TF line, or None when the artifact has no loadability."""
-    grid = loadability_grid(artifact)
-    if not grid.envs:
-        return None
-    env = grid.envs[-1]
+
+def _best(grid: Grid, env: str, loaders: Iterable[str]) -> tuple[str, tuple[str, ...]] | None:
     ranked: dict[str, list[str]] = {}
-    for loader in grid.loaders:
+    for loader in loaders:
         cell = grid.cell(env, loader)
         if cell is not None:
             verdict = str(cell.get("verdict", ""))
             ranked.setdefault(verdict if verdict in VERDICTS else "unknown", []).append(loader)
     for verdict in (*VERDICTS, "unknown"):
         if verdict in ranked:
-            return Verdict(verdict, env, tuple(ranked[verdict]))
+            return verdict, tuple(ranked[verdict])
     return None
+
+
+def verdict_summary(artifact: Artifact) -> Verdict | None:
+    """What "loads in the newest runtime" means to a user (see `Verdict`), or None when the
+    artifact has no loadability."""
+    grid = loadability_grid(artifact)
+    if not grid.envs:
+        return None
+    env = grid.envs[-1]
+    model = [loader for loader in grid.loaders if not weights_loader(loader)]
+    weights = [loader for loader in grid.loaders if weights_loader(loader)]
+    if not any(grid.cell(env, loader) for loader in model):
+        best = _best(grid, env, weights)  # a weights format: its loaders are the answer
+        return Verdict(best[0], env, best[1]) if best else None
+    best = _best(grid, env, model)
+    assert best is not None
+    if best[0] == "fails":
+        restored = _best(grid, env, weights)
+        if restored and restored[0] in ("loads", "loads-with-changes"):
+            return Verdict(WEIGHTS_ONLY, env, restored[1])
+    return Verdict(best[0], env, best[1])
 
 
 # --- rule metadata ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from migrator.model import SEVERITIES, Artifact, Finding, Report, SourceFile
 from migrator.report import register
 from migrator.report.common import (
     VERDICTS,
+    WEIGHTS_ONLY,
     all_errors,
     era,
     era_counts,
@@ -84,7 +85,12 @@ MIN_OPTIONS = (
     ("5", "errors only"),
 )
 PALETTE = ("#2563eb", "#0d9488", "#7c3aed", "#db2777", "#ea580c", "#65a30d", "#0891b2", "#9333ea")
-VERDICT_LABEL = {"loads": "loads", "loads-with-changes": "loads with changes", "fails": "fails"}
+VERDICT_LABEL = {
+    "loads": "loads",
+    "loads-with-changes": "loads with changes",
+    "fails": "fails",
+    WEIGHTS_ONLY: "only weights load",
+}
 
 CSS = """
 :root { --fg:#1f2937; --muted:#6b7280; --line:#e5e7eb; --bg:#ffffff; --soft:#f9fafb; }
@@ -238,7 +244,7 @@ def _sev(severity: str | None) -> str:
 
 
 def _verdict(verdict: str) -> str:
-    known = verdict if verdict in VERDICTS else "unknown"
+    known = "fails" if verdict == WEIGHTS_ONLY else verdict if verdict in VERDICTS else "unknown"
     return (
         f'<span class="v v-{known}">{esc(VERDICT_LABEL.get(verdict, verdict or "unknown"))}</span>'
     )

@@ -14,6 +14,7 @@ import re
 from migrator.model import Finding, Report
 from migrator.report import register
 from migrator.report.common import (
+    WEIGHTS_ONLY,
     all_errors,
     extra_fix,
     format_counts,
@@ -31,7 +32,7 @@ DETAILS_AFTER = 5  # an artifact with more findings than this gets a collapsed <
 NOTE_RESERVE = 400  # room kept for the truncation note
 
 BADGE = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
-VERDICT_BADGE = {"loads": "✅", "loads-with-changes": "⚠️", "fails": "❌"}
+VERDICT_BADGE = {"loads": "✅", "loads-with-changes": "⚠️", "fails": "❌", WEIGHTS_ONLY: "❌"}
 
 
 def text_length(text: str) -> int:

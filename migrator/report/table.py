@@ -22,6 +22,7 @@ from rich.text import Text
 from migrator.model import Artifact, Finding, Report
 from migrator.report import register
 from migrator.report.common import (
+    WEIGHTS_ONLY,
     all_errors,
     era,
     extra_fix,
@@ -43,7 +44,12 @@ SEVERITY_STYLE = {
     "low": "cyan",
     "info": "dim",
 }
-VERDICT_STYLE = {"loads": "green", "loads-with-changes": "yellow", "fails": "red"}
+VERDICT_STYLE = {
+    "loads": "green",
+    "loads-with-changes": "yellow",
+    "fails": "red",
+    WEIGHTS_ONLY: "red",  # the model does not load; the text says the weights do
+}
 
 # SIMPLE's layout with an ASCII rule under the header: readable in any CI log viewer.
 PLAIN_BOX = box.Box("    \n    \n -- \n    \n    \n -- \n    \n    \n", ascii=True)
@@ -126,7 +132,7 @@ def _row_facts(artifact: Artifact, with_verdicts: bool) -> tuple[str, str, str]:
     if not with_verdicts:
         return notes or "-", "", ""
     v = verdict_summary(artifact)
-    text = f"{v.verdict} ({v.env})" if v and v.env != "-" else v.verdict if v else "-"
+    text = v.label if v else "-"
     return notes or "-", text, VERDICT_STYLE.get(v.verdict, "") if v else ""
 
 
