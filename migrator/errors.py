@@ -108,6 +108,11 @@ class WorkerCrashed(ConversionError):
     """A conversion worker process died or hung while handling a request."""
 
 
+class TaskLost(ConversionError):
+    """The machine running a conversion went away (a cluster worker or node died): not the
+    model's fault, so the ledger keeps the conversion unfinished and the next run redoes it."""
+
+
 class InstallFailed(MigratorError):
     """A managed runtime (`migrator runtimes install`) could not be installed; nothing was left
     in its place. The message names the runtime, what failed and what to check."""
