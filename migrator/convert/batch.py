@@ -21,6 +21,7 @@ from migrator.convert import Convertible, Options
 from migrator.convert import publish as pub
 from migrator.convert.converter import Converter, Outcome, model_dir
 from migrator.convert.ledger import Entry, Ledger
+from migrator.errors import TaskLost
 
 Progress = Callable[[str, int, int], None]
 
@@ -38,12 +39,15 @@ class Batch:
         *,
         single: bool,
         converter: Converter | None = None,
+        make_converter: Callable[[], Converter] | None = None,
     ) -> None:
         self.out_root = out_root
         self.options = options
         self.ledger = ledger
         self.single = single
         self._given = converter
+        # What each thread converts with (the backend's: a local Converter, or a cluster's).
+        self._make = make_converter or (lambda: Converter(self.out_root, self.options))
         self._converters: dict[int, Converter] = {}
         self._lock = threading.Lock()
         self._done = 0
@@ -96,7 +100,7 @@ class Batch:
                 if self._given is not None and not self._converters:
                     self._converters[ident] = self._given
                 else:
-                    self._converters[ident] = Converter(self.out_root, self.options)
+                    self._converters[ident] = self._make()
             return self._converters[ident]
 
     def _close(self) -> None:
@@ -143,6 +147,8 @@ class Batch:
         self.ledger.start(ident, sha)
         try:
             outcome = self._converter().convert(source, single=self.single, sha256=sha)
+        except TaskLost as exc:  # its cluster worker died: left `running`, redone next run
+            return Outcome(source.rel, source.format, "failed", kind, reason=exc.short)
         except Exception as exc:  # a bug must not stop a ten-thousand-model batch
             outcome = Outcome(
                 source.rel,

@@ -159,6 +159,12 @@ def source_runtime(source: Convertible, first: Step) -> str:
     return keras2[-1] if keras2 else newest
 
 
+def target_runtimes(source: Convertible, steps: Sequence[Step]) -> list[str]:
+    """The runtimes one conversion chain uses: the source's loader, then the newest (the steps
+    and the output's validation); a Ray node installs exactly these before converting."""
+    return list(dict.fromkeys([source_runtime(source, steps[0]), tf_lines.newest().env]))
+
+
 def plan_artifact(
     artifact: Artifact, options: Options, siblings: Sequence[Artifact]
 ) -> PlannedArtifact:
@@ -191,7 +197,6 @@ def plan_artifact(
         item.blockers.append(
             {"kind": "architecture", "names": [], "remedy": str(no_path[1]), "why": str(no_path[0])}
         )
-    newest = tf_lines.newest().env
     reasons: list[str] = []
     for target in options.targets or default_targets(source):
         try:
@@ -202,12 +207,11 @@ def plan_artifact(
         except NoConversionPath as exc:
             reasons.append(exc.short)
             continue
-        names = [source_runtime(source, steps[0]), newest]
         item.targets.append(
             {
                 "target": target,
                 "steps": [s.name for s in steps],
-                "runtimes": list(dict.fromkeys(names)),
+                "runtimes": target_runtimes(source, steps),
             }
         )
     if not item.targets:

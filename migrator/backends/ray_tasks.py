@@ -1,0 +1,107 @@
+"""What a Ray task runs on a cluster node: a chunk of audit reads, or one conversion.
+
+These are plain functions (no Ray import here): `ray_cluster.py` wraps them with `ray.remote` when
+it connects, and Ray ships them by reference, so every node must have this migrator version
+installed (each task returns the version it ran, and the driver refuses a mixed cluster: the
+reports must not depend on which node read what).
+
+A chunk of reads goes through `local.read_isolated`, the same forked reader pool as on one
+machine, so a file that hangs, exhausts memory or crashes libhdf5 costs one error line on a node
+exactly as it does locally. A conversion first makes sure the runtimes it needs exist on the
+node: `MIGRATOR_RUNTIME_*` overrides are honoured where they name an interpreter the node has;
+anything else is installed into the node's runtime cache by `migrator runtimes install`'s own
+code, once per node: an exclusive lock file in the cache makes concurrent tasks of one node wait
+for one install instead of racing. Each Ray worker process keeps one `Converter` per (OUT,
+options), so its runtime workers (TensorFlow imported once) serve every conversion the process
+runs, as the threads of a local batch do.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from migrator import __version__
+from migrator.backends import ReadLimits
+from migrator.backends.local import read_isolated
+
+if TYPE_CHECKING:
+    from migrator.convert import Convertible, Options
+    from migrator.convert.converter import Converter, Outcome
+
+LOCK_NAME = ".migrator-install.lock"
+
+_converters: dict[tuple[str, Options], Converter] = {}
+_ready: set[str] = set()  # runtimes this process has seen present (found or installed)
+_lock = threading.Lock()
+
+
+def read_chunk(
+    work: Callable[[Any], Any], items: Sequence[Any], limits: ReadLimits
+) -> tuple[str, list[Any]]:
+    """(migrator version, the result of each item in order) for one chunk of audit reads."""
+    return __version__, [result for _item, result in read_isolated(work, items, limits)]
+
+
+def needed_runtimes(source: Convertible, options: Options) -> list[str]:
+    """The runtime names converting `source` uses, as the plan names them."""
+    from migrator.convert import default_targets, plan
+    from migrator.convert.plan import target_runtimes
+    from migrator.errors import ConversionError
+
+    names: list[str] = []
+    for target in options.targets or default_targets(source):
+        try:
+            steps = plan(source, target)
+        except ConversionError:
+            continue  # nothing to run: the converter reports why
+        names.extend(target_runtimes(source, steps))
+    return list(dict.fromkeys(names))
+
+
+def ensure_runtimes(names: Sequence[str], say: Callable[[str], None] = lambda _line: None) -> None:
+    """Install the runtimes in `names` this node lacks, once per node (lock in the cache)."""
+    from migrator.convert import managed, runtimes
+
+    missing = [n for n in names if n not in _ready and runtimes.find(n) is None]
+    _ready.update(n for n in names if n not in missing)
+    if not missing:
+        return
+    folder = managed.cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_NAME, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        for name in missing:
+            if managed.verified_python(name) is None:  # another task may have installed it
+                managed.install(name, say=say)
+            _ready.add(name)
+
+
+def _converter(out_root: str, options: Options) -> Converter:
+    from migrator.convert.converter import Converter
+
+    with _lock:
+        key = (out_root, options)
+        if key not in _converters:
+            _converters[key] = Converter(Path(out_root), options)
+        return _converters[key]
+
+
+def convert_one(
+    out_root: str, options: Options, source: Convertible, single: bool, sha256: str | None
+) -> tuple[str, Outcome]:
+    """(migrator version, outcome) of converting `source` into `out_root` on this node."""
+    from migrator.convert.converter import Outcome
+    from migrator.errors import MigratorError
+
+    kind = source.kind if source.kinds else None
+    try:
+        ensure_runtimes(needed_runtimes(source, options))
+    except MigratorError as exc:
+        reason = f"cannot set up the runtimes on this Ray node: {exc}"
+        return __version__, Outcome(source.rel, source.format, "failed", kind, reason=reason)
+    outcome = _converter(out_root, options).convert(source, single=single, sha256=sha256)
+    return __version__, outcome
