@@ -27,13 +27,16 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrator.discover import Discovery, discover, read_head
 from migrator.errors import ArtifactError, Interrupted
 from migrator.formats import reader
 from migrator.model import Artifact, Candidate, Reading, Report, SourceFile
-from migrator.workers import DEFAULT_TIMEOUT, ReaderPool, default_jobs, hdf5_deadline
+from migrator.workers import DEFAULT_TIMEOUT, default_jobs, hdf5_deadline
+
+if TYPE_CHECKING:
+    from migrator.backends import Backend
 
 # Readers whose work is HDF5 metadata, which gets a deadline scaled by file size (workers.py).
 HDF5_READERS = frozenset({"hdf5"})
@@ -147,6 +150,7 @@ def audit(
     memory_limit: int | None = None,
     exclude: Sequence[str] = (),
     include: Sequence[str] = (),
+    backend: Backend | None = None,
 ) -> Report:
     """Audit one or more paths. With several, paths in the report are relative to their common folder.
 
@@ -157,7 +161,8 @@ def audit(
     When judges are given, `raw` is dropped from each reading once they have run: the report
     does not carry it. `exclude`/`include` are globs on the reported paths (discover.py).
     Raises `Interrupted` on SIGTERM or SIGINT. `audit_stream` is the same audit without holding
-    every artifact at once.
+    every artifact at once. `backend` runs the reads elsewhere (`migrator.backends`: a Ray
+    cluster); the default is this machine.
     """
     with audit_stream(
         paths,
@@ -168,6 +173,7 @@ def audit(
         memory_limit=memory_limit,
         exclude=exclude,
         include=include,
+        backend=backend,
     ) as stream:
         shared: dict[object, object] = {}
         compact = jobs is None or jobs > 0
@@ -192,6 +198,7 @@ def audit_stream(
     memory_limit: int | None = None,
     exclude: Sequence[str] = (),
     include: Sequence[str] = (),
+    backend: Backend | None = None,
 ) -> Iterator[AuditStream]:
     """`audit()` as an `AuditStream`, for writing a report as the artifacts are judged.
 
@@ -206,7 +213,7 @@ def audit_stream(
         root, errors, skipped, sources, todo = stream
         jobs = default_jobs() if jobs is None else jobs
         work = partial(judge_candidate, judges=tuple(judges), keep_raw=not judges)
-        artifacts = _artifacts(work, todo, jobs, timeout, memory_limit)
+        artifacts = _artifacts(work, todo, jobs, timeout, memory_limit, backend)
         del todo, stream
         try:
             yield AuditStream(root, errors, skipped, sources, artifacts)
@@ -258,8 +265,9 @@ def _artifacts(
     jobs: int,
     timeout: float,
     memory_limit: int | None,
+    backend: Backend | None = None,
 ) -> Generator[Artifact, None, None]:
-    for (prefix, candidate), result in _judged(work, todo, jobs, timeout, memory_limit):
+    for (prefix, candidate), result in _judged(work, todo, jobs, timeout, memory_limit, backend):
         if isinstance(result, Reading):  # the worker died, overran or ran out of memory
             result = Artifact(candidate.rel, candidate.location, result, candidate.files)
             if prefix:
@@ -273,29 +281,17 @@ def _judged(
     jobs: int,
     timeout: float,
     memory_limit: int | None,
+    backend: Backend | None = None,
 ) -> Iterator[tuple[tuple[str, Candidate], Artifact | Reading]]:
-    if jobs <= 0 or len(todo) <= 1 and timeout <= 0:
-        for item in todo:
-            try:
-                yield item, work(item)
-            except MemoryError:
-                yield item, Reading("unknown", errors=(_OUT_OF_MEMORY,))
-            except Exception as exc:  # a judge bug: one line, as the workers report it
-                reason = " ".join(str(exc).split())[:300]
-                yield (
-                    item,
-                    Reading(
-                        "unknown",
-                        errors=(
-                            f"internal error while judging this file ({type(exc).__name__}: {reason}); please report this file to the migrator maintainers",
-                        ),
-                    ),
-                )
-        return
-    pool: ReaderPool[tuple[str, Candidate], Artifact | Reading] = ReaderPool(
-        work, jobs, timeout, memory_mb=memory_limit, deadline=partial(_deadline, timeout)
-    )
-    yield from pool.map(todo)
+    """Each candidate judged by `work` on the backend (this machine by default), in order.
+
+    Locally that is the forked reader pool (`jobs` processes, or this process when `jobs` is
+    0); on a cluster, chunks of candidates as tasks that each run the same pool.
+    """
+    from migrator.backends import ReadLimits, get
+
+    limits = ReadLimits(jobs, timeout, memory_limit, partial(_deadline, timeout))
+    yield from (backend or get()).read(work, todo, limits)
 
 
 def _compact(artifact: Artifact, shared: dict[object, object]) -> Artifact:
