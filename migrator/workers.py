@@ -28,7 +28,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
@@ -260,23 +260,43 @@ class ReaderPool(Generic[T, R]):
             "genuine huge model)"
         )
 
-    def map(self, items: Sequence[T]) -> Iterator[tuple[T, R]]:
-        """Yield (item, result) in input order; items are released as soon as they are yielded."""
-        if not items:
-            return
-        count = len(items)
-        pending = list(range(count))[::-1]
+    def map(self, items: Iterable[T]) -> Iterator[tuple[T, R]]:
+        """Yield (item, result) in input order, pulling items only as workers can take them.
+
+        At most `window` items are between being taken and being yielded (a slow item holds
+        the ones after it that finished, so they wait in order), so neither the items nor the
+        results pile up in this process: `items` may be a lazy iterable of any length.
+        """
+        source = iter(items)
+        window = max(64, 16 * self._jobs)
+        taken: dict[int, T] = {}  # index -> item, until it is yielded
         results: dict[int, Any] = {}
-        workers = [self._start() for _ in range(min(self._jobs, count))]
-        next_out = 0
+        workers: list[_Worker] = []
+        next_in = next_out = 0
+        exhausted = False
         try:
-            while next_out < count:
-                for w in workers:
-                    if w.task is None and pending:
-                        index = pending.pop()
-                        w.conn.send((index, items[index]))
-                        w.task = (index, time.monotonic() + self._deadline(items[index]))
+            while True:
+                for _slot in range(len(workers) + self._jobs):
+                    if exhausted or next_in - next_out >= window:
+                        break
+                    idle = next((w for w in workers if w.task is None), None)
+                    if idle is None and len(workers) >= self._jobs:
+                        break
+                    try:
+                        item = next(source)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    if idle is None:
+                        idle = self._start()
+                        workers.append(idle)
+                    taken[next_in] = item
+                    idle.conn.send((next_in, item))
+                    idle.task = (next_in, time.monotonic() + self._deadline(item))
+                    next_in += 1
                 busy = [w for w in workers if w.task is not None]
+                if not busy and next_out == next_in:
+                    return
                 if busy:
                     deadline = min(w.task[1] for w in busy)  # type: ignore[index]
                     ready = wait([w.conn for w in busy], max(0.0, deadline - time.monotonic()))
@@ -303,7 +323,7 @@ class ReaderPool(Generic[T, R]):
                                 results[got_index] = result
                                 continue
                         elif time.monotonic() >= due:
-                            seconds = self._deadline(items[index])
+                            seconds = self._deadline(taken[index])
                             results[index] = self._failed(
                                 f"reading took longer than {seconds:g} s and was stopped; "
                                 "the file is probably damaged (or raise --timeout for a huge graph)"
@@ -313,7 +333,7 @@ class ReaderPool(Generic[T, R]):
                         self._stop(w, kill=True)
                         workers[i] = self._start()
                 while next_out in results:
-                    yield items[next_out], results.pop(next_out)
+                    yield taken.pop(next_out), results.pop(next_out)
                     next_out += 1
         finally:
             for w in workers:

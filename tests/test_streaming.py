@@ -161,3 +161,65 @@ def test_the_command_line_writes_o_whole_or_not_at_all(tmp_path, capsys, monkeyp
     assert main(["audit", str(root), "-o", str(target), "--jobs", "0"]) == 130
     assert target.read_text(encoding="utf-8") == written  # the old report, untouched
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.json"]  # no temp left
+
+
+def test_discovery_hands_out_candidates_in_report_order_without_sorting_them(tmp_path):
+    """The walk itself yields the order of the reported paths (what lets the audit spool them
+    to disk as they come): names that sort around `/` (`a-b`, `a.h5`, `a0`), a SavedModel folder
+    before what lies inside it, upper case before lower case."""
+    from migrator.discover import discover
+
+    for rel in ("a-b.h5", "a.h5", "a/x.h5", "a0.h5", "ab/y.h5", "A/z.h5", "a/b/c.h5"):
+        write_keras_h5(tmp_path / rel)
+    write_saved_model(tmp_path / "sm")
+    write_keras_h5(tmp_path / "sm" / "extra.h5")
+    spooled: list[str] = []
+
+    class Sink:
+        def append(self, candidate: object) -> None:
+            spooled.append(candidate.rel)  # type: ignore[attr-defined]
+
+    found = discover(tmp_path, into=Sink())
+    assert found.candidates.__class__ is Sink  # nothing kept in a list beside the sink
+    assert len(spooled) == 9
+    assert spooled == sorted(spooled), spooled
+    assert spooled.index("sm") < spooled.index("sm/extra.h5")
+
+
+def test_the_pool_pulls_items_only_as_it_can_hand_results_out():
+    """An audit of a hundred thousand artifacts never holds them all: the pool takes items from
+    a lazy iterable a bounded window ahead of what it has handed out."""
+    from itertools import count
+
+    from migrator.workers import ReaderPool
+
+    pulled: list[int] = []
+
+    def items():
+        for i in count():
+            pulled.append(i)
+            yield i
+
+    pool = ReaderPool(abs, jobs=2, timeout=30, memory_mb=0)
+    results = pool.map(items())
+    got = [next(results) for _ in range(5)]
+    results.close()
+    assert got == [(i, i) for i in range(5)]
+    assert len(pulled) <= 5 + max(64, 16 * 2) + 1
+
+
+def test_the_spool_gives_back_what_was_put_in_in_order():
+    from migrator.model import Candidate
+    from migrator.spool import Spool
+
+    spool: Spool[Candidate] = Spool("pre")
+    made = [
+        Candidate(Path(f"/x/w\udcff{i}.h5"), f"w\udcff{i}.h5", "hdf5", (f"{i}",))
+        for i in range(300)
+    ]
+    for candidate in made:
+        spool.append(candidate)
+    assert len(spool) == 300
+    assert list(spool) == [("pre", c) for c in made]
+    assert list(spool) == [("pre", c) for c in made]  # again: a spool can be read twice
+    spool.close()
