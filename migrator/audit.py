@@ -99,17 +99,28 @@ Judge = Callable[[Artifact], Artifact]
 
 def judge_candidate(
     item: tuple[str, Candidate], judges: Sequence[Judge], *, keep_raw: bool = True
-) -> Artifact:
-    """Read one (prefix, candidate) and run the judges on it; with `keep_raw=False`, drop `raw`."""
+) -> Artifact | tuple[Artifact, ...]:
+    """Read one (prefix, candidate) and run the judges on it; with `keep_raw=False`, drop `raw`.
+
+    A reader with ``expand(candidate, judge)`` (archives) turns one file into several artifacts,
+    each read and judged inside it while its entries are at hand: a tuple, in report order.
+    """
     prefix, candidate = item
-    artifact = Artifact(candidate.rel, candidate.location, read_reading(candidate), candidate.files)
-    if prefix:
-        artifact = _with_prefix(artifact, prefix)
-    for judge in judges:
-        artifact = judge(artifact)
-    if not keep_raw and artifact.reading.raw:
-        artifact = replace(artifact, reading=replace(artifact.reading, raw={}))
-    return artifact
+
+    def judged(found: Candidate, reading: Reading) -> Artifact:
+        artifact = Artifact(found.rel, found.location, reading, found.files)
+        if prefix:
+            artifact = _with_prefix(artifact, prefix)
+        for judge in judges:
+            artifact = judge(artifact)
+        if not keep_raw and artifact.reading.raw:
+            artifact = replace(artifact, reading=replace(artifact.reading, raw={}))
+        return artifact
+
+    expand = getattr(reader(candidate.reader), "expand", None) if candidate.reader else None
+    if expand is not None:
+        return tuple(expand(candidate, judged))
+    return judged(candidate, read_reading(candidate))
 
 
 def _deadline(timeout: float, item: tuple[str, Candidate]) -> float:
@@ -272,6 +283,9 @@ def _artifacts(
             result = Artifact(candidate.rel, candidate.location, result, candidate.files)
             if prefix:
                 result = _with_prefix(result, prefix)
+        if isinstance(result, tuple):  # an archive: its row, then what it holds
+            yield from result
+            continue
         yield result
 
 

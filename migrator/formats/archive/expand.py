@@ -1,0 +1,211 @@
+"""One archive -> the archive's own row plus one artifact per model inside it.
+
+The archive is walked once (`members.entries`); safe entries are laid in a private folder
+(`stage`); the folder is then found and read exactly as a folder on disk would be: the same
+discovery (a SavedModel folder is one artifact, TF Serving version folders keep their layout),
+the same readers, the same judges. Only the names change: what discovery calls `1` inside
+`model.tar.gz` is reported as `model.tar.gz!/1`, and its files as `model.tar.gz!/1/...`. An
+archive inside the archive is expanded the same way, down to `MAX_DEPTH`.
+
+Everything goes through `judge` while the folder exists (rules may look at files), and each
+artifact leaves with its location set back to the archive on disk, since the folder is gone
+once the archive is done.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from migrator.formats.archive import limits
+from migrator.formats.archive.limits import human
+from migrator.formats.archive.members import ArchiveProblem, Entry, describe, entries, sniff
+from migrator.formats.archive.stage import Stage, staging, unsafe_reason
+from migrator.model import Artifact, Candidate, Reading
+
+FORMAT = "archive"
+SEPARATOR = "!/"
+MAX_LISTED = 50  # names listed per kind in details and error lines
+
+Judge = Callable[[Candidate, Reading], Artifact]
+
+
+def inner_rel(archive_rel: str, rel: str) -> str:
+    """`model.tar.gz!/1` for `1` inside `model.tar.gz`; `model.tar.gz!/` for its root."""
+    return f"{archive_rel}{SEPARATOR}{'' if rel == '.' else rel}"
+
+
+def expand(candidate: Candidate, judge: Judge, depth: int = 0) -> list[Artifact]:
+    """The archive's row first, then every artifact inside it, judged, in report order."""
+    with staging() as stage:
+        row, found = _lay_out(candidate, stage)
+        out = [_relocated(judge(candidate, row), candidate.location)]
+        out.extend(_inner(candidate, stage, found, judge, depth))
+    return out
+
+
+def _lay_out(candidate: Candidate, stage: Stage) -> tuple[Reading, Any]:
+    """Walk the archive into `stage`; the archive's own reading and the discovery of the folder."""
+    from migrator.discover import discover
+
+    path = candidate.location
+    errors: list[str] = []
+    evidence: list[str] = []
+    unsafe: list[dict[str, str]] = []
+    counts: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    total = 0
+    container = None
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+            container = sniff(path, head)
+            if container is None:
+                raise ArchiveProblem(_not_an_archive(path, head))
+            evidence.append(_evidence(container, head))
+            for entry, read in entries(path, fh, container):
+                counts[entry.name] += 1
+                kinds[entry.kind] += 1
+                total += entry.size if entry.kind == "file" else 0
+                _lay(entry, read, stage, unsafe)
+    except ArchiveProblem as exc:
+        errors.append(str(exc))
+    except OSError as exc:
+        errors.append(f"cannot read the archive ({exc.strerror or exc}); check permissions")
+    duplicates = sorted(n for n, c in counts.items() if c > 1)
+    if unsafe:
+        listed = ", ".join(f"{u['name']} ({u['reason']})" for u in unsafe[:5])
+        errors.append(
+            f"{len(unsafe)} entr{'y' if len(unsafe) == 1 else 'ies'} unsafe to extract, not read: "
+            f"{listed}{' ...' if len(unsafe) > 5 else ''}; rebuild the archive from a folder "
+            "of regular files with relative names, and do not extract this one"
+        )
+    if duplicates:
+        errors.append(
+            f"names stored more than once: {', '.join(duplicates[:5])}; extraction keeps the "
+            "last copy, which is the one audited; rebuild the archive with each name once"
+        )
+    if stage.problems:
+        errors.append(
+            f"entries that clash with each other, not read: {', '.join(stage.problems[:5])}; "
+            "rebuild the archive from a folder"
+        )
+    found = discover(stage.root)
+    models = sorted(inner_rel(candidate.rel, c.rel) for c in found.candidates)
+    errors.extend(_walk_errors(candidate.rel, found.errors))
+    details: dict[str, Any] = {
+        "container": container,
+        "entries": sum(kinds.values()),
+        "entry_kinds": dict(sorted(kinds.items())),
+        "expanded_bytes": total,
+        "kept_bytes": stage.kept,
+        "artifacts": models[:MAX_LISTED],
+        "code": sorted(rel for rel, _ in found.sources)[:MAX_LISTED],
+        "unsafe_entries": unsafe[:MAX_LISTED],
+        "duplicate_names": duplicates[:MAX_LISTED],
+        "over_cap": {n: s for n, s in sorted(stage.over_cap.items())[:MAX_LISTED]},
+    }
+    if not models and not errors:
+        evidence.append("no model found among the entries")
+    return Reading(FORMAT, {}, details, tuple(evidence), tuple(errors)), found
+
+
+def _lay(entry: Entry, read: Any, stage: Stage, unsafe: list[dict[str, str]]) -> None:
+    if entry.name in ("", "."):
+        return
+    why = unsafe_reason(entry.name, entry.kind, entry.target)
+    if why is not None:
+        unsafe.append({"name": entry.name, "reason": why})
+    elif entry.kind == "dir":
+        stage.add_dir(entry.name)
+    elif read is not None:
+        stage.add_file(entry.name, entry.size, read)
+
+
+def _not_an_archive(path: Path, head: bytes) -> str:
+    named = describe(limits.container_by_name(path.name) or "archive")
+    what = "an empty file" if not head else f"first bytes {head[:8]!r}"
+    return (
+        f"is named like a {named} but is not one ({what}: neither gzip, bzip2, xz, zip nor tar); "
+        "check that the download completed and was not an error page, then fetch it again"
+    )
+
+
+def _evidence(container: str, head: bytes) -> str:
+    magic = {
+        "tar+gzip": "gzip magic 1f 8b",
+        "tar+bzip2": "bzip2 magic BZh",
+        "tar+xz": "xz magic fd 37 7a 58 5a 00",
+        "zip": "zip signature PK",
+    }.get(container, "ustar magic at byte 257" if head[257:262] == b"ustar" else "named .tar")
+    return f"{magic}; read as {container}, entry by entry, nothing extracted to disk"
+
+
+def _walk_errors(archive_rel: str, errors: list[str]) -> list[str]:
+    """Discovery's lines about the laid-out folder, with names as the report shows them."""
+    out = []
+    for line in errors:
+        name, sep, rest = line.partition(": ")
+        out.append(f"{inner_rel(archive_rel, name)}: {rest}" if sep else line)
+    return out
+
+
+def _inner(
+    archive: Candidate, stage: Stage, found: Any, judge: Judge, depth: int
+) -> list[Artifact]:
+    from migrator.audit import read_reading
+
+    out: list[Artifact] = []
+    for inner in found.candidates:
+        named = replace(
+            inner,
+            rel=inner_rel(archive.rel, inner.rel),
+            files=tuple(inner_rel(archive.rel, f) for f in inner.files),
+        )
+        if inner.reader == "archive":
+            if depth + 1 >= limits.MAX_DEPTH:
+                problem = (
+                    f"an archive nested {depth + 2} deep (the cap is {limits.MAX_DEPTH}); "
+                    "extract the outer archive and audit what it holds"
+                )
+                reading = Reading(FORMAT, errors=(problem,))
+                out.append(_relocated(judge(named, reading), archive.location))
+                continue
+            nested = expand(named, judge, depth + 1)
+            out.extend(_relocated(a, archive.location) for a in nested)
+            continue
+        problem = _cut(inner, stage) or _over_cap(inner, stage)
+        reading = Reading("unknown", errors=(problem,)) if problem else read_reading(named)
+        out.append(_relocated(judge(named, reading), archive.location))
+    return out
+
+
+def _cut(inner: Candidate, stage: Stage) -> str:
+    """An error when the archive ends or breaks inside a file of this artifact."""
+    cut = sorted(f for f in inner.files if f in stage.damaged)
+    if not cut:
+        return ""
+    return (
+        f"{cut[0]} (in the archive) is cut short where it is truncated or "
+        "corrupt, so this artifact was not read; download the archive again"
+    )
+
+
+def _over_cap(inner: Candidate, stage: Stage) -> str:
+    """An error when a file of this artifact was laid without its content (over the caps)."""
+    big = sorted(f for f in inner.files if f in stage.over_cap)
+    if not big:
+        return ""
+    name = big[0]
+    return (
+        f"{name} (in the archive) is {human(stage.over_cap[name])}, over the {human(limits.MAX_MEMBER_BYTES)} migrator reads "
+        "from inside an archive (or the archive's total of what readers need is); extract the "
+        "archive and audit the extracted folder"
+    )
+
+
+def _relocated(artifact: Artifact, location: Path) -> Artifact:
+    return replace(artifact, location=location)

@@ -1,0 +1,359 @@
+"""Archives that hold models: tarballs and zips audited entry by entry, never extracted.
+
+The well-formed archives are built here in the layout SageMaker's TensorFlow Serving container
+documents (``model.tar.gz`` holding the numbered version folder ``1/`` with ``saved_model.pb`` and
+``variables/``, and optionally ``code/inference.py`` + ``code/requirements.txt``), from the
+SavedModel and ``.h5`` that tf.keras 2.15.1 wrote into ``corpus/generated``. The hostile ones are
+built byte by byte with tarfile/zipfile so that each case shows one attack: traversal and
+absolute names, links and devices, repeated names, bombs (with the caps lowered so the test
+stays small), truncation, archives in archives, and files that only wear an archive's name.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from migrator import loadability
+from migrator.audit import audit
+from migrator.formats import archive
+from migrator.formats.archive import limits
+from migrator.model import Artifact, Report
+from migrator.rules import check_artifact
+
+REPO = Path(__file__).resolve().parents[1]
+GENERATED = REPO / "corpus" / "generated" / "tf215" / "keras" / "functional"
+SAVED_MODEL = GENERATED / "save-dir" / "model"
+H5 = GENERATED / "save-h5" / "model.h5"
+JUDGES = [loadability.judge, check_artifact]
+
+
+# --- building archives ----------------------------------------------------------------------------
+
+
+def add_tree(tar: tarfile.TarFile, folder: Path, arcname: str) -> None:
+    tar.add(folder, arcname=arcname, recursive=True)
+
+
+def sagemaker_tarball(path: Path, mode: str = "w:gz", *, code: bool = True) -> Path:
+    """`model.tar.gz` as SageMaker's TF Serving container wants it: `1/` (+ `code/`)."""
+    with tarfile.open(path, mode) as tar:
+        add_tree(tar, SAVED_MODEL, "1")
+        if code:
+            for name, text in (
+                ("code/inference.py", b"def input_handler(data, context):\n    return data\n"),
+                ("code/requirements.txt", b"numpy\n"),
+            ):
+                info = tarfile.TarInfo(name)
+                info.size = len(text)
+                tar.addfile(info, io.BytesIO(text))
+    return path
+
+
+def tar_with(
+    path: Path, members: list[tarfile.TarInfo | tuple[str, bytes]], mode: str = "w"
+) -> Path:
+    """A tar holding exactly these entries, in this order (hostile ones included)."""
+    with tarfile.open(path, mode, format=tarfile.GNU_FORMAT) as tar:
+        for member in members:
+            if isinstance(member, tarfile.TarInfo):
+                tar.addfile(member)
+            else:
+                name, data = member
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def special(name: str, kind: bytes, target: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = target
+    return info
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def by_path(report: Report) -> dict[str, Artifact]:
+    return {a.path: a for a in report.artifacts}
+
+
+def audited(folder: Path) -> dict[str, Artifact]:
+    """Audit `folder`; the folder must be byte for byte what it was (nothing extracted)."""
+    before = digest(folder)
+    report = audit([folder], judges=JUDGES)
+    assert digest(folder) == before
+    return by_path(report)
+
+
+# --- the layouts platforms ship ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "mode", "container"),
+    [
+        ("model.tar.gz", "w:gz", "tar+gzip"),
+        ("model.tgz", "w:gz", "tar+gzip"),
+        ("model.tar", "w", "tar"),
+        ("model.tar.bz2", "w:bz2", "tar+bzip2"),
+        ("model.tar.xz", "w:xz", "tar+xz"),
+    ],
+)
+def test_sagemaker_tarball_is_one_savedmodel_per_version_folder(
+    tmp_path: Path, name: str, mode: str, container: str
+) -> None:
+    sagemaker_tarball(tmp_path / name, mode)
+    found = audited(tmp_path)
+    assert sorted(found) == [name, f"{name}!/1"]
+    row, model = found[name], found[f"{name}!/1"]
+    assert row.format == "archive" and not row.errors
+    assert row.details["container"] == container
+    assert row.details["artifacts"] == [f"{name}!/1"]
+    assert row.details["code"] == ["code/inference.py"]
+    assert model.format == "saved-model" and not model.errors
+    assert model.details["layout"]["kind"] == "serving-version"
+    assert model.details["keras"] is True
+    assert model.producer["tensorflow_version"] == "2.15.1"
+    assert f"{name}!/1/saved_model.pb" in model.files
+    assert f"{name}!/1/variables/variables.index" in model.files
+    assert model.location == tmp_path / name  # the archive on disk, not a staging folder
+    assert any(f.rule == "MIG101" for f in model.findings)  # judged like the folder would be
+
+
+def test_h5_in_a_tar_and_savedmodel_in_a_zip(tmp_path: Path) -> None:
+    tar_with(tmp_path / "weights.tar", [("models/model.h5", H5.read_bytes())])
+    with zipfile.ZipFile(tmp_path / "sm.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        for file in sorted(SAVED_MODEL.rglob("*")):
+            if file.is_file():
+                zf.write(file, f"export/{file.relative_to(SAVED_MODEL).as_posix()}")
+    found = audited(tmp_path)
+    assert found["weights.tar!/models/model.h5"].format == "keras-h5"
+    assert found["weights.tar!/models/model.h5"].producer["keras_version"] == "2.15.0"
+    assert found["sm.zip!/export"].format == "saved-model"
+    assert found["sm.zip"].details["container"] == "zip"
+
+
+def test_savedmodel_at_the_archive_root(tmp_path: Path) -> None:
+    with tarfile.open(tmp_path / "flat.tar.gz", "w:gz") as tar:
+        for file in sorted(SAVED_MODEL.iterdir()):
+            tar.add(file, arcname=file.name)
+    found = audited(tmp_path)
+    assert found["flat.tar.gz!/"].format == "saved-model"
+    assert "flat.tar.gz!/saved_model.pb" in found["flat.tar.gz!/"].files
+
+
+def test_tar_recognised_by_its_bytes_without_the_name(tmp_path: Path) -> None:
+    sagemaker_tarball(tmp_path / "export", "w:gz")
+    tar_with(tmp_path / "bundle", [("model.h5", H5.read_bytes())])
+    found = audited(tmp_path)
+    assert found["export!/1"].format == "saved-model"
+    assert found["bundle!/model.h5"].format == "keras-h5"
+
+
+def test_other_zips_and_gzips_are_not_claimed(tmp_path: Path) -> None:
+    head = b"PK\x03\x04" + b"\x00" * 60
+    wheel = tmp_path / "pkg-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("pkg/__init__.py", "")
+    log = tmp_path / "train.log.gz"
+    log.write_bytes(gzip.compress(b"epoch 1 loss 0.3\n" * 100))
+    assert not archive.claim_file(wheel, head)
+    assert not archive.claim_file(log, log.read_bytes()[:64])
+    assert audited(tmp_path) == {}
+
+
+def test_weight_shards_are_not_kept_and_an_archive_without_models_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "HEAD_BYTES", 16)
+    sagemaker_tarball(tmp_path / "model.tar.gz", code=False)
+    tar_with(tmp_path / "docs.tar", [("README.md", b"# notes\n")])
+    found = audited(tmp_path)
+    shards = [p for p in (SAVED_MODEL / "variables").iterdir() if ".data-" in p.name]
+    shard_bytes = sum(p.stat().st_size for p in shards)
+    row = found["model.tar.gz"].details
+    assert row["kept_bytes"] == row["expanded_bytes"] - shard_bytes + 16 * len(shards)
+    # the reader still sees the variables' sizes (stat), as on disk
+    on_disk = sum(p.stat().st_size for p in (SAVED_MODEL / "variables").iterdir())
+    assert found["model.tar.gz!/1"].details["variables"]["bytes"] == on_disk
+    assert found["docs.tar"].details["artifacts"] == []
+    assert "no model found among the entries" in found["docs.tar"].reading.evidence
+    assert not found["docs.tar"].errors
+
+
+def test_a_member_over_the_cap_is_an_error_that_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "MAX_MEMBER_BYTES", 1000)
+    tar_with(tmp_path / "big.tar", [("model.h5", H5.read_bytes())])
+    found = audited(tmp_path)
+    (error,) = found["big.tar!/model.h5"].errors
+    assert error.startswith("model.h5 (in the archive) is ")
+    assert "over the 1000 bytes" in error and "extract the archive" in error
+    assert found["big.tar"].details["over_cap"] == {"model.h5": H5.stat().st_size}
+
+
+# --- hostile archives -----------------------------------------------------------------------------
+
+
+def test_traversal_links_devices_and_repeats_are_errors_and_never_written(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    tar_with(
+        store / "evil.tar.gz",
+        [
+            ("../escaped.h5", H5.read_bytes()),
+            ("/tmp/absolute.h5", b"x"),
+            special("link.h5", tarfile.SYMTYPE, "/etc/passwd"),
+            special("hard.h5", tarfile.LNKTYPE, "../escaped.h5"),
+            special("dev", tarfile.CHRTYPE),
+            special("pipe", tarfile.FIFOTYPE),
+            ("model.h5", b"first copy"),
+            ("model.h5", H5.read_bytes()),
+        ],
+        mode="w:gz",
+    )
+    found = audited(store)
+    assert not (tmp_path / "escaped.h5").exists()
+    row = found["evil.tar.gz"]
+    unsafe = {u["name"]: u["reason"] for u in row.details["unsafe_entries"]}
+    assert set(unsafe) == {"../escaped.h5", "/tmp/absolute.h5", "link.h5", "hard.h5", "dev", "pipe"}
+    assert "escapes" in unsafe["../escaped.h5"] and unsafe["/tmp/absolute.h5"] == "absolute path"
+    assert unsafe["link.h5"].startswith("symlink to /etc/passwd")
+    assert row.details["duplicate_names"] == ["model.h5"]
+    assert len(row.errors) == 2
+    assert all("\n" not in e for e in row.errors)
+    assert row.errors[0].startswith("6 entries unsafe to extract, not read")
+    assert "last copy" in row.errors[1]
+    # the safe model is still audited, from its last copy (what extraction would keep)
+    assert found["evil.tar.gz!/model.h5"].format == "keras-h5"
+    assert not found["evil.tar.gz!/model.h5"].errors
+
+
+def test_zip_with_traversal_and_symlink(tmp_path: Path) -> None:
+    with zipfile.ZipFile(tmp_path / "evil.zip", "w") as zf:
+        zf.writestr("../../outside.txt", b"x")
+        link = zipfile.ZipInfo("link")
+        link.external_attr = (0o120777) << 16
+        zf.writestr(link, "/etc/passwd")
+        zf.writestr("model.h5", H5.read_bytes())
+    found = audited(tmp_path)
+    names = {u["name"] for u in found["evil.zip"].details["unsafe_entries"]}
+    assert names == {"../../outside.txt", "link"}
+    assert found["evil.zip!/model.h5"].format == "keras-h5"
+
+
+def test_gzip_bomb_is_refused_from_its_header(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "RATIO_FLOOR", 2**20)
+    zeros = b"\x00" * (4 * 2**20)  # 4 MiB of zeros: ~4 KiB of gzip, ratio ~1000
+    tar_with(tmp_path / "bomb.tar.gz", [("zeros.h5", zeros)], mode="w:gz")
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("zeros.h5", zeros)
+    found = audited(tmp_path)
+    for name in ("bomb.tar.gz", "bomb.zip"):
+        (error,) = found[name].errors
+        assert "archive bomb" in error and "MiB of content from" in error, error
+        assert found[name].details["kept_bytes"] == 0
+    assert sorted(found) == ["bomb.tar.gz", "bomb.zip"]
+
+
+def test_expansion_cap_applies_to_plain_tars(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "MAX_EXPANDED_BYTES", 2000)
+    tar_with(tmp_path / "large.tar", [("model.h5", H5.read_bytes())])
+    (error,) = audited(tmp_path)["large.tar"].errors
+    assert "over the" in error and "cap" in error
+
+
+def test_truncated_archive_names_the_cut_member(tmp_path: Path) -> None:
+    whole = sagemaker_tarball(tmp_path / "whole.tar", "w", code=False).read_bytes()
+    cut_at = whole.index(b"saved_model.pb") + 512 + 1000  # inside saved_model.pb's content
+    (tmp_path / "cut.tar").write_bytes(whole[:cut_at])
+    (tmp_path / "whole.tar").unlink()
+    found = audited(tmp_path)
+    (error,) = found["cut.tar"].errors
+    assert "truncated or corrupt" in error and "download it again" in error
+    (inner,) = found["cut.tar!/1"].errors
+    assert inner.startswith("1/saved_model.pb (in the archive) is cut short")
+
+
+def test_files_that_only_wear_an_archive_name(tmp_path: Path) -> None:
+    (tmp_path / "page.tar.gz").write_bytes(b"<html><body>404 Not Found</body></html>")
+    (tmp_path / "empty.tgz").write_bytes(b"")
+    (tmp_path / "text.tar.gz").write_bytes(gzip.compress(b"not a tar at all\n" * 64))
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    found = audited(tmp_path)
+    assert (
+        "is named like a gzip-compressed tar but is not one (first bytes b'<html><b'"
+        in (found["page.tar.gz"].errors[0])
+    )
+    assert "an empty file" in found["empty.tgz"].errors[0]
+    assert found["text.tar.gz"].errors[0].startswith("is not a readable gzip-compressed tar")
+    assert found["broken.zip"].errors[0].startswith("is not a readable zip archive")
+    assert all(len(a.errors) == 1 for a in found.values())
+
+
+def test_nested_archives_down_to_the_depth_cap(tmp_path: Path) -> None:
+    inner = tar_with(tmp_path / "inner.tar", [("model.h5", H5.read_bytes())]).read_bytes()
+    middle = tar_with(tmp_path / "middle.tar", [("inner.tar", inner)]).read_bytes()
+    (tmp_path / "inner.tar").unlink()
+    (tmp_path / "middle.tar").unlink()
+    tar_with(tmp_path / "outer.tar.gz", [("inner.tar", inner)], mode="w:gz")
+    tar_with(tmp_path / "deep.tar.gz", [("middle.tar", middle)], mode="w:gz")
+    found = audited(tmp_path)
+    assert found["outer.tar.gz!/inner.tar!/model.h5"].format == "keras-h5"
+    assert found["outer.tar.gz!/inner.tar"].format == "archive"
+    (error,) = found["deep.tar.gz!/middle.tar!/inner.tar"].errors
+    assert "nested 3 deep" in error and "extract the outer archive" in error
+    assert "deep.tar.gz!/middle.tar!/inner.tar!/model.h5" not in found
+
+
+# --- the batch goes on, in workers too --------------------------------------------------------------
+
+
+def test_command_line_one_line_per_bad_archive_and_the_rest_reported(tmp_path: Path) -> None:
+    sagemaker_tarball(tmp_path / "good.tar.gz")
+    (tmp_path / "bad.tar.gz").write_bytes(b"garbage")
+    run = subprocess.run(
+        [sys.executable, "-m", "migrator", "audit", str(tmp_path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MIGRATOR_JOBS": "1"},
+        timeout=120,
+    )
+    assert run.returncode == 2
+    errors = run.stderr.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith("migrator: bad.tar.gz: is named like")
+    assert "Traceback" not in run.stderr
+    assert '"path": "good.tar.gz!/1"' in run.stdout
+
+
+def test_workers_expand_archives_and_leave_no_staging_behind(tmp_path: Path) -> None:
+    sagemaker_tarball(tmp_path / "a.tar.gz")
+    tar_with(tmp_path / "b.tar", [("model.h5", H5.read_bytes())])
+    before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+    report = audit([tmp_path], judges=JUDGES, jobs=2)
+    assert sorted(by_path(report)) == ["a.tar.gz", "a.tar.gz!/1", "b.tar", "b.tar!/model.h5"]
+    assert not any(a.errors for a in report.artifacts)
+    if os.path.isdir("/dev/shm"):
+        left = {n for n in set(os.listdir("/dev/shm")) - before if n.startswith("migrator-archive")}
+        assert not left
