@@ -119,7 +119,7 @@ def claim_file(path: Path, head: bytes) -> bool:
         if size == 0:
             # An empty "model.json"/"model.yaml" is a lost architecture: report it.
             return "model" in path.name.lower()
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             prefix = fh.read(_SNIFF_BYTES).decode("utf-8", "replace")
     except OSError:
         return False
@@ -254,7 +254,7 @@ def _content_kind(path: Path) -> str:
     if lower.endswith(_YAML_SUFFIXES):
         return "yaml"
     try:
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             head = fh.read(4096)
     except OSError as exc:
         raise ArtifactError(
@@ -395,6 +395,17 @@ def load_yaml(text: str) -> Any:
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+def load_bounded_yaml(text: str) -> Any:
+    """Parse `text` as `load_yaml` does and refuse alias bombs and cycles, for the YAML other
+    readers meet (MLflow's `MLmodel`, `conda.yaml`). Raises yaml.YAMLError (invalid, or a tag that
+    would construct Python objects), ValueError (alias bomb or cycle) or RecursionError."""
+    data = load_yaml(text)
+    problem = _expansion_problem(data)
+    if problem:
+        raise ValueError(f"YAML {problem} (an alias bomb)")
+    return data
 
 
 def _python_tag(exc: yaml.constructor.ConstructorError) -> str | None:
