@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-import migrator.audit as audit_module
+import migrator.workers as workers_module
 from migrator.audit import audit
 from migrator.cli import main
 from migrator.errors import UsageError
@@ -109,7 +109,7 @@ def test_jobs_setting_zero_reads_in_this_process(
         raise AssertionError("MIGRATOR_JOBS=0 must not start reader workers")
 
     monkeypatch.setenv(JOBS_VARIABLE, "0")
-    monkeypatch.setattr(audit_module, "ReaderPool", no_pool)
+    monkeypatch.setattr(workers_module, "ReaderPool", no_pool)  # the local backend's pool
     (artifact,) = audit([_h5(tmp_path)]).artifacts
     assert artifact.format == "keras-h5" and not artifact.errors
 
@@ -125,7 +125,7 @@ def test_jobs_setting_n_starts_n_workers(monkeypatch: pytest.MonkeyPatch, tmp_pa
             super().__init__(read, jobs, timeout, **kw)
 
     monkeypatch.setenv(JOBS_VARIABLE, "2")
-    monkeypatch.setattr(audit_module, "ReaderPool", CountingPool)
+    monkeypatch.setattr(workers_module, "ReaderPool", CountingPool)
     (artifact,) = audit([_h5(tmp_path)]).artifacts
     assert started == [2] and artifact.format == "keras-h5" and not artifact.errors
 
