@@ -169,3 +169,53 @@ def test_version_helpers() -> None:
     assert not versions.at_least("3.11.2", (3, 11, 3))
     assert versions.at_least("2.5", (2, 5, 0))
     assert not versions.at_least(None, (1,))
+
+
+# --- the extended matrix's runtimes (migrator/knowledge/runtimes.py)
+
+
+def test_measured_runtimes_cover_every_tf_and_keras3_minor() -> None:
+    from migrator.knowledge.runtimes import RUNTIMES, TF_RUNTIMES, keras_minor
+
+    assert [r.line for r in TF_RUNTIMES] == [f"2.{m}" for m in range(12, 22)]
+    for minor in range(16):
+        assert keras_minor(f"3.{minor}").keras_line == f"3.{minor}"
+    names = [r.name for r in RUNTIMES]
+    assert len(names) == len(set(names)) == 10 + 14  # 3.3 and 3.15 are CI lines' own Keras
+
+
+def test_ci_runtimes_are_the_tf_lines_unchanged() -> None:
+    from migrator.knowledge.runtimes import RUNTIMES
+
+    ci = [r for r in RUNTIMES if r.ci]
+    assert [r.name for r in ci] == list(ENV_NAMES)
+    for runtime, line in zip(ci, TF_LINES, strict=True):
+        assert (runtime.tensorflow, runtime.keras, runtime.tf_keras, runtime.python_max) == (
+            line.tensorflow,
+            line.keras,
+            line.tf_keras,
+            line.python_max,
+        )
+
+
+def test_keras_overlays_run_on_their_base_line() -> None:
+    from migrator.knowledge.runtimes import RUNTIMES, by_name
+
+    for runtime in (r for r in RUNTIMES if r.overlay):
+        base = by_name(runtime.base)
+        assert not base.overlay and base.keras3, runtime.name
+        assert (runtime.tensorflow, runtime.tf_keras) == (base.tensorflow, base.tf_keras)
+        assert runtime.name == f"{base.name}-keras{runtime.keras_line.replace('.', '')}"
+        assert runtime.pins() == {"keras": runtime.keras}
+        # the newest TF that admits the Keras: a base older than 2.21 says which bound decided
+        assert (runtime.note == "") == (base.name == "tf221"), runtime.name
+
+
+def test_runtime_python_bounds() -> None:
+    from migrator.knowledge.runtimes import by_name
+
+    assert by_name("tf212").python_min == "3.8"
+    assert by_name("tf221").python_min == "3.11"  # keras 3.15.1 Requires-Python >=3.11
+    assert by_name("tf219-keras35").python_min == "3.9"
+    with pytest.raises(KeyError, match="known: tf212"):
+        by_name("tf299")

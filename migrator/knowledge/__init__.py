@@ -5,6 +5,8 @@ the bytes say; rules, loadability verdicts and conversion steps read the facts f
 fact changes in one place and every judge follows.
 
 - ``versions``: the one parser of version strings ("2.2.4-tf", "3.0.0.dev2023", "1.2.2").
+- ``runtimes``: every runtime the extended matrix measures (each TF minor 2.12-2.21, each Keras 3
+  minor 3.0-3.15), with its pins, Python bounds and how it is run.
 - ``tf_lines``: the TensorFlow lines migrator measures and runs, with their Keras/tf-keras pairs
   (tox's pins, the conversion runtimes, the loadability columns and the corpus envs derive from
   it or are checked against it by a test).
