@@ -101,3 +101,15 @@ FUNCTION_SPEC_TENSOR_DEFAULTS_SINCE_TF: Version = fact(
     checked="corpus/realworld_matrix.json: serving_hp2_tf2_tf214/saved_model_half_plus_two_tf2_"
     "cpu/00000123 x 2.12/tf.saved_model.load (NotEncodableError)",
 )
+
+# From TF 2.16 `tf.keras` / `keras.*` is Keras 3 (a separate `keras` package); up to 2.15 it is
+# the Keras 2 release of TensorFlow's own minor (keras 2.15 with TF 2.15). The Keras 2 line goes
+# on as `tf-keras`, whose releases follow TensorFlow's minor (tf-keras 2.18 for TF 2.18).
+KERAS3_IN_TF_SINCE: Version = fact(
+    "keras3_in_tf_since",
+    (2, 16),
+    since="TF 2.16",
+    checked="corpus/constraints/tf215.txt (keras==2.15.0), tf216.txt (keras==3.3.3, "
+    "tf-keras==2.16.0), tf221.txt (keras==3.15.1, tf-keras==2.21.0); tensorflow 2.16 "
+    "release notes (Keras 3 default; TF_USE_LEGACY_KERAS selects tf_keras)",
+)

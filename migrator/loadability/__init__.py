@@ -24,67 +24,75 @@ This package never imports TensorFlow and never loads a model: it reads the `Rea
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from migrator.knowledge.tf_lines import LINE_NAMES as TF_LINES
 from migrator.loadability.evidence import Evidence
 from migrator.loadability.prediction import Prediction
-from migrator.loadability.profiles import PROFILES, LoaderProfile
+from migrator.loadability.profiles import LoaderProfile
 from migrator.loadability.registry import verdict_for
-from migrator.loadability.tables import (
-    LOADERS,
-    LOADERS_BY_FORMAT,
-    LOADERS_BY_TF,
-    NEEDS,
-    applicable,
-)
+from migrator.loadability.runtimes import LOADERS_BY_TF, MEASURED, PROFILES, Runtime, applicable
+from migrator.loadability.tables import LOADERS, LOADERS_BY_FORMAT, NEEDS
 from migrator.model import Artifact
 
 __all__ = [
     "LOADERS",
     "LOADERS_BY_FORMAT",
     "LOADERS_BY_TF",
+    "MEASURED",
     "NEEDS",
     "PROFILES",
     "TF_LINES",
     "LoaderProfile",
     "Prediction",
+    "Runtime",
     "applicable",
     "judge",
     "predict",
     "predict_cells",
+    "predict_runtime",
     "profile_and_call",
 ]
 
-# The loaders that call through a Keras package's own function; the others are TF-level (or
-# Keras 3's TFSMLayer) and run next to the line's `keras` profile.
-_PACKAGE_CALLS = ("load_model", "load_weights")
-
 
 def profile_and_call(tf_line: str, loader: str) -> tuple[LoaderProfile, str]:
-    """The profile a loader of `LOADERS` runs in `tf_line`, and the call it makes."""
-    package, _, call = loader.partition(".")
-    if package in ("keras", "tf_keras") and call in _PACKAGE_CALLS:
-        return PROFILES[(tf_line, package)], call
-    return PROFILES[(tf_line, "keras")], loader
+    """The profile a loader of `LOADERS` runs in measured TF line `tf_line`, and its call."""
+    (runtime,) = (r for r in MEASURED if r.label == tf_line)
+    return runtime.profile_and_call(loader)
 
 
-def predict_cells(artifact: Artifact) -> dict[str, Prediction]:
-    """Every applicable `<tf>/<loader>` cell of this artifact, predicted from its reading."""
-    if artifact.errors or artifact.format not in LOADERS_BY_FORMAT:
-        return {}
-    evidence = Evidence.of(artifact)
+def predict_runtime(evidence: Evidence, runtime: Runtime) -> dict[str, Prediction]:
+    """`{loader: Prediction}` for every loader of `runtime` that takes the artifact's format."""
+    wanted = set(LOADERS_BY_FORMAT.get(evidence.fmt, ()))
     out: dict[str, Prediction] = {}
-    for tf_line in TF_LINES:
-        for loader in applicable(artifact.format, tf_line):
-            profile, call = profile_and_call(tf_line, loader)
-            out[f"{tf_line}/{loader}"] = verdict_for(call, artifact.format).run(evidence, profile)
+    for loader in runtime.loaders():
+        if loader in wanted:
+            profile, call = runtime.profile_and_call(loader)
+            out[loader] = verdict_for(call, evidence.fmt).run(evidence, profile)
     return out
 
 
-def predict(artifact: Artifact) -> dict[str, dict[str, str]]:
-    """`{"<tf>/<loader>": {"verdict": ..., "reason": ...}}` for the report."""
-    return {key: cell.to_json() for key, cell in predict_cells(artifact).items()}
+def predict_cells(
+    artifact: Artifact, runtimes: Sequence[Runtime] = MEASURED
+) -> dict[str, Prediction]:
+    """Every applicable `<runtime>/<loader>` cell of this artifact, predicted from its reading
+    (the measured TF lines unless `runtimes` says otherwise)."""
+    if artifact.errors or artifact.format not in LOADERS_BY_FORMAT:
+        return {}
+    evidence = Evidence.of(artifact)
+    return {
+        f"{runtime.label}/{loader}": cell
+        for runtime in runtimes
+        for loader, cell in predict_runtime(evidence, runtime).items()
+    }
+
+
+def predict(
+    artifact: Artifact, runtimes: Sequence[Runtime] = MEASURED
+) -> dict[str, dict[str, str]]:
+    """`{"<runtime>/<loader>": {"verdict": ..., "reason": ...}}` for the report."""
+    return {key: cell.to_json() for key, cell in predict_cells(artifact, runtimes).items()}
 
 
 def judge(artifact: Artifact) -> Artifact:

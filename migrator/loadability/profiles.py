@@ -1,9 +1,9 @@
 """The Keras a loader runs in one TF line, and what it can read: computed from its version.
 
 A `LoaderProfile` is not an interpreter (that is `migrator.convert.runtimes.Runtime`): it is the
-Keras package `keras.*` or `tf_keras.*` resolves to in a TF line, at the version the line pins
-(`migrator.knowledge.tf_lines.TF_LINES`). Its capabilities come from the thresholds in
-`migrator.knowledge.loaders`, so adding a TF line adds its profiles with no table to edit.
+Keras package `keras.*` or `tf_keras.*` resolves to in a runtime (`runtimes.Runtime`), at its
+version. Its capabilities come from the thresholds in `migrator.knowledge.loaders`, so any
+runtime, measured or not, gets its profiles with no table to edit.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from migrator.knowledge import keras2, loaders
-from migrator.knowledge.tf_lines import TF_LINES, TFLine
 from migrator.knowledge.versions import Version, parse, render
 
 
@@ -29,7 +28,7 @@ class LoaderProfile:
 
     @property
     def tf_version(self) -> Version:
-        return _version(self.tf)
+        return parse(self.tf) or (0,)
 
     @property
     def name(self) -> str:
@@ -71,30 +70,3 @@ class LoaderProfile:
     def reads_sharded_weights(self) -> bool:
         """`.weights.json` + shards."""
         return self.keras3 and self.version >= loaders.KERAS3_READS_SHARDED_WEIGHTS_SINCE
-
-
-def _version(pin: str) -> Version:
-    parsed = parse(pin)
-    if parsed is None:
-        raise ValueError(f"unparsable version pin {pin!r} in knowledge.tf_lines")
-    return parsed
-
-
-def _profiles(line: TFLine) -> dict[tuple[str, str], LoaderProfile]:
-    """`keras.*` (Keras 3, or tf.keras = the Keras 2 line) and, where pinned, `tf_keras.*`."""
-    out = {
-        (line.line, "keras"): LoaderProfile(
-            "keras" if line.keras3 else "tf.keras", _version(line.keras), line.tensorflow
-        )
-    }
-    if line.tf_keras:
-        out[(line.line, "tf_keras")] = LoaderProfile(
-            "tf_keras", _version(line.tf_keras), line.tensorflow
-        )
-    return out
-
-
-# (tf line, "keras" | "tf_keras") -> the profile that loader prefix runs.
-PROFILES: dict[tuple[str, str], LoaderProfile] = {
-    key: profile for line in TF_LINES for key, profile in _profiles(line).items()
-}

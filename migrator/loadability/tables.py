@@ -1,14 +1,11 @@
 """The matrix's axes: which loaders exist in each TF line and which take each artifact format.
 
-A cell of `corpus/matrix.json` is `<tf line>/<loader>`; the cells an artifact gets are the loaders
-that exist in the line (`LOADERS_BY_TF`) and take its format (`LOADERS_BY_FORMAT`). The TF lines
-are `migrator.knowledge.tf_lines`'s; tf_keras exists where the line pins one, TFSMLayer is Keras
-3's (`keras/src/export/tfsm_layer.py`), so both appear from TF 2.16 on.
+A cell of `corpus/matrix.json` is `<runtime>/<loader>`; the cells an artifact gets are the loaders
+that exist in the runtime (`runtimes.Runtime.loaders`: tf_keras's where installed, TFSMLayer with
+Keras 3, `keras/src/export/tfsm_layer.py`) and take its format (`LOADERS_BY_FORMAT`).
 """
 
 from __future__ import annotations
-
-from migrator.knowledge.tf_lines import TF_LINES, TFLine
 
 LOADERS: tuple[str, ...] = (
     "keras.load_model",
@@ -19,18 +16,6 @@ LOADERS: tuple[str, ...] = (
     "keras.layers.TFSMLayer",
 )
 
-
-def _loaders_of(line: TFLine) -> tuple[str, ...]:
-    """The loaders a TF line has: tf_keras where it pins one, TFSMLayer where `keras` is Keras 3."""
-    return tuple(
-        loader
-        for loader in LOADERS
-        if (line.tf_keras or not loader.startswith("tf_keras."))
-        and (line.keras3 or loader != "keras.layers.TFSMLayer")
-    )
-
-
-LOADERS_BY_TF: dict[str, tuple[str, ...]] = {line.line: _loaders_of(line) for line in TF_LINES}
 
 _MODEL_FILE = (
     "keras.load_model",
@@ -65,9 +50,3 @@ NEEDS: dict[str, str] = {
     "tags": "tf.saved_model.load(..., tags=['serve']) (several MetaGraphs)",
     "call_endpoint": "TFSMLayer(..., call_endpoint='serving_default') (no `serve` endpoint)",
 }
-
-
-def applicable(fmt: str, tf_line: str) -> tuple[str, ...]:
-    """The loaders that apply to format `fmt` in TF line `tf_line`, in LOADERS order."""
-    wanted = set(LOADERS_BY_FORMAT.get(fmt, ())) & set(LOADERS_BY_TF[tf_line])
-    return tuple(loader for loader in LOADERS if loader in wanted)

@@ -139,29 +139,78 @@ def _tfsm_signatures(ev: Evidence) -> Mapping[str, Any]:
 def no_endpoint(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
     """Neither the `serve` endpoint model.export writes nor a serving_default signature."""
     signatures = _tfsm_signatures(ev)
-    if "serve" in signatures or isinstance(signatures.get("serving_default"), Mapping):
+    if tfsm_endpoint(ev) == "serve" or isinstance(signatures.get("serving_default"), Mapping):
         return None
     return "no `serve` endpoint and no serving_default signature to call"
 
 
+def _root_functions(ev: Evidence) -> dict[str, list[Mapping[str, Any]]]:
+    """Function-valued children of the root object (`serve`, custom endpoints): name -> the
+    concrete functions traced for it, each with its positional `args` (a decoded tuple)."""
+    found = ev.artifact.reading.raw.get("concrete_functions")
+    out: dict[str, list[Mapping[str, Any]]] = {}
+    for function in found if isinstance(found, list) else ():
+        if isinstance(function, Mapping) and isinstance(function.get("options"), list):
+            out[str(function.get("name"))] = [
+                o for o in function["options"] if isinstance(o, Mapping)
+            ]
+    return out
+
+
+def _positional_count(option: Mapping[str, Any]) -> int | None:
+    args = option.get("args")
+    if isinstance(args, Mapping) and args.get("t") in ("tuple", "list"):
+        values = args.get("v")
+        return len(values) if isinstance(values, list) else None
+    return None
+
+
+def tfsm_endpoint(ev: Evidence) -> str:
+    """The endpoint TFSMLayer calls: `serve` (its default) where there is one, else the
+    serving_default signature a user names with call_endpoint=."""
+    if "serve" in _tfsm_signatures(ev) or "serve" in _root_functions(ev):
+        return "serve"
+    return "serving_default"
+
+
 @check(
     "tfsm-layer",
-    evidence="corpus/matrix.json: tf212/keras/functional/save-dir x 2.16/keras.layers.TFSMLayer "
-    '("Exception encountered when calling TFSMLayer.call()")',
+    evidence="keras/src/export/tfsm_layer.py of Keras 3.3.3 and 3.15.1 (`call` runs "
+    "`self.call_endpoint_fn(inputs)`: one positional argument; an attribute endpoint wins over "
+    "a signature of the same name); corpus/matrix.json: tf212/keras/functional/save-dir x "
+    '2.16/keras.layers.TFSMLayer ("Exception encountered when calling TFSMLayer.call()")',
 )
-def default_takes_named_inputs(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
-    """No `serve` endpoint and a serving_default of several inputs: TFSMLayer passes one."""
-    signatures = _tfsm_signatures(ev)
-    default = signatures.get("serving_default")
-    if "serve" in signatures or not isinstance(default, Mapping):
+def endpoint_takes_several_inputs(
+    ev: Evidence, profile: LoaderProfile, container: str
+) -> str | None:
+    """The endpoint TFSMLayer calls takes several inputs, and TFSMLayer passes it one.
+
+    A restored function (`serve`, or any endpoint ExportArchive added) is called with one
+    positional argument: one traced with several positional arguments fails, one taking a single
+    list or dict of tensors (what model.export writes for a multi-input model) works. A signature
+    takes its inputs by name, so a signature of several inputs fails whatever its name.
+    """
+    name = tfsm_endpoint(ev)
+    options = _root_functions(ev).get(name)
+    if options:
+        counts = [_positional_count(o) for o in options]
+        if all(isinstance(c, int) and c > 1 for c in counts):
+            return (
+                f"the `{name}` endpoint takes {min(c for c in counts if c)} positional "
+                "arguments and TFSMLayer calls it with one (its `inputs`); use "
+                "tf.saved_model.load and call the endpoint with every argument"
+            )
         return None
-    inputs = default.get("inputs") if isinstance(default.get("inputs"), Mapping) else {}
+    signature = _tfsm_signatures(ev).get(name)
+    if not isinstance(signature, Mapping):
+        return None
+    inputs = signature.get("inputs") if isinstance(signature.get("inputs"), Mapping) else {}
     if len(inputs) <= 1:
         return None
     return (
-        f"no `serve` endpoint, and the serving_default signature takes {len(inputs)} named "
-        f"inputs ({quote(sorted(inputs))}), which TFSMLayer cannot pass (it calls the "
-        "endpoint with one positional argument); use tf.saved_model.load"
+        f"the `{name}` signature takes {len(inputs)} named inputs ({quote(sorted(inputs))}), "
+        "which TFSMLayer cannot pass (it calls the endpoint with one positional argument); "
+        "use tf.saved_model.load"
     )
 
 
@@ -175,7 +224,7 @@ def tfsm_layer(ev: Evidence, profile: LoaderProfile) -> Prediction:
     blocked = first_blocker(("restore", "tfsm-layer"), ev, profile)
     if blocked:
         return fails(blocked)
-    if "serve" in _tfsm_signatures(ev):
+    if tfsm_endpoint(ev) == "serve":
         return loads(f"{profile.name} TFSMLayer calls the `serve` endpoint model.export wrote")
     return with_needs(
         f"{profile.name} TFSMLayer calls the serving_default signature",

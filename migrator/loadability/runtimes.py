@@ -1,0 +1,157 @@
+"""The runtimes a verdict is given for: a TensorFlow release, the Keras `keras.*` resolves to in
+it and, where installed, tf_keras.
+
+A verdict is a function of the loader's Keras (its `LoaderProfile`) and the artifact, never of a
+column name: the capabilities of a profile come from the release thresholds of
+`migrator.knowledge.loaders`, so any runtime in the known range gets verdicts, measured or not.
+The measured runtimes are the rows of `migrator.knowledge.tf_lines` (the matrix's columns); a
+runtime between them (`tf==2.18 keras==3.8`) is answered from the same facts and says so.
+
+What a runtime holds follows TensorFlow's packaging (`knowledge.loaders`): up to TF 2.15
+`keras.*` is tf.keras, the Keras 2 release of the TF minor; from TF 2.16 it is Keras 3, and the
+Keras 2 line lives on as the separate `tf-keras` package of the same minor, installed only when
+asked for. `TFSMLayer` is Keras 3's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from migrator.knowledge.loaders import KERAS3_IN_TF_SINCE
+from migrator.knowledge.tf_lines import TF_LINES, TFLine
+from migrator.knowledge.versions import Version, parse, render
+from migrator.loadability.profiles import LoaderProfile
+from migrator.loadability.tables import LOADERS, LOADERS_BY_FORMAT
+
+# The loaders that call through a Keras package's own function; the others are TF-level (or
+# Keras 3's TFSMLayer) and run next to the runtime's `keras` profile.
+_PACKAGE_CALLS = ("load_model", "load_weights")
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """One runtime: TensorFlow, its `keras.*`, and `tf_keras.*` when installed."""
+
+    tensorflow: Version
+    keras: Version
+    tf_keras: Version | None = None
+    label: str = ""  # the column name: "2.16" for a measured line, else built by `labelled`
+    measured: bool = False  # a column of corpus/matrix.json
+
+    @property
+    def keras3(self) -> bool:
+        return self.keras[0] >= 3
+
+    @property
+    def tf_minor(self) -> Version:
+        return self.tensorflow[:2]
+
+    def profile(self, package: str) -> LoaderProfile:
+        """The profile `keras.*` ("keras") or `tf_keras.*` ("tf_keras") runs here."""
+        tf = render(self.tensorflow)
+        if package == "tf_keras":
+            if self.tf_keras is None:
+                raise KeyError(f"{self.describe()} has no tf_keras")
+            return LoaderProfile("tf_keras", self.tf_keras, tf)
+        return LoaderProfile("keras" if self.keras3 else "tf.keras", self.keras, tf)
+
+    def loaders(self) -> tuple[str, ...]:
+        """The loaders this runtime has: tf_keras's where installed, TFSMLayer with Keras 3."""
+        return tuple(
+            loader
+            for loader in LOADERS
+            if (self.tf_keras is not None or not loader.startswith("tf_keras."))
+            and (self.keras3 or loader != "keras.layers.TFSMLayer")
+        )
+
+    def profile_and_call(self, loader: str) -> tuple[LoaderProfile, str]:
+        """The profile a loader of `LOADERS` runs here, and the call it makes."""
+        package, _, call = loader.partition(".")
+        if package in ("keras", "tf_keras") and call in _PACKAGE_CALLS:
+            return self.profile(package), call
+        return self.profile("keras"), loader
+
+    def package_label(self, package: str) -> str:
+        """`Keras 3.8`, `tf.keras 2.15`, `tf_keras 2.18`: what a range names."""
+        profile = self.profile(package)
+        name = "Keras" if profile.keras3 else profile.package
+        return f"{name} {render(profile.version[:2])}"
+
+    def describe(self) -> str:
+        """`TF 2.18, Keras 3.8, tf_keras 2.18` (tf.keras is implied up to TF 2.15)."""
+        text = f"TF {render(self.tensorflow)}"
+        if self.keras3:
+            text += f", Keras {render(self.keras)}"
+        if self.tf_keras is not None:
+            text += f", tf_keras {render(self.tf_keras)}"
+        return text
+
+
+def _pin(text: str) -> Version:
+    parsed = parse(text)
+    if parsed is None:
+        raise ValueError(f"unparsable version pin {text!r} in knowledge.tf_lines")
+    return parsed
+
+
+def of_line(line: TFLine) -> Runtime:
+    """The runtime a measured TF line pins."""
+    return Runtime(
+        _pin(line.tensorflow),
+        _pin(line.keras),
+        _pin(line.tf_keras) if line.tf_keras else None,
+        label=line.line,
+        measured=True,
+    )
+
+
+MEASURED: tuple[Runtime, ...] = tuple(of_line(line) for line in TF_LINES)
+
+# (measured line, "keras" | "tf_keras") -> the profile that loader prefix runs.
+PROFILES: dict[tuple[str, str], LoaderProfile] = {
+    (runtime.label, package): runtime.profile(package)
+    for runtime in MEASURED
+    for package in ("keras", "tf_keras")
+    if package == "keras" or runtime.tf_keras is not None
+}
+
+# measured line -> the loaders it has
+LOADERS_BY_TF: dict[str, tuple[str, ...]] = {
+    runtime.label: runtime.loaders() for runtime in MEASURED
+}
+
+
+def applicable(fmt: str, tf_line: str) -> tuple[str, ...]:
+    """The loaders that apply to format `fmt` in measured line `tf_line`, in LOADERS order."""
+    wanted = set(LOADERS_BY_FORMAT.get(fmt, ()))
+    return tuple(loader for loader in LOADERS_BY_TF[tf_line] if loader in wanted)
+
+
+def labelled(runtime: Runtime) -> Runtime:
+    """`runtime` with its column name and whether it is measured: a measured line's name when
+    its TF and Keras minors (and tf_keras's, when `runtime` has one) are that line's, else
+    `2.18+keras3.8` (`+tf_keras2.18` when tf_keras is installed)."""
+    for known in MEASURED:
+        if (
+            known.tf_minor == runtime.tf_minor
+            and known.keras[:2] == runtime.keras[:2]
+            and (runtime.tf_keras is None or (known.tf_keras or ())[:2] == runtime.tf_keras[:2])
+        ):
+            return replace(runtime, label=known.label, measured=True)
+    label = render(runtime.tf_minor)
+    if runtime.keras3:
+        label += f"+keras{render(runtime.keras[:2])}"
+    if runtime.tf_keras is not None:
+        label += f"+tf_keras{render(runtime.tf_keras[:2])}"
+    return replace(runtime, label=label, measured=False)
+
+
+def keras_of_tf(tf: Version) -> Version | None:
+    """The Keras 2 release `keras.*` is in a TF minor up to 2.15 (tf.keras 2.x tracks TF's
+    minor), or None from TF 2.16 on (Keras 3: a separate package, named by the target)."""
+    return None if tf[:2] >= KERAS3_IN_TF_SINCE else tf[:2]
+
+
+def tf_keras_of_tf(tf: Version) -> Version | None:
+    """tf_keras releases track TensorFlow's minor (tf-keras 2.18 for TF 2.18), from TF 2.16."""
+    return tf[:2] if tf[:2] >= KERAS3_IN_TF_SINCE else None
