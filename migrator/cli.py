@@ -93,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--include", action="append", metavar="GLOB", help="audit these even if left out"
     )
+    from migrator.backends.settings import add_arguments as add_backend_arguments
+
+    add_backend_arguments(a)
 
     r = sub.add_parser("rules", help="list the rules, or print one rule's documentation")
     r.add_argument("rule", nargs="?", help="a rule id (MIG201) or name (keras-save-savedmodel-dir)")
@@ -106,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     from migrator.fix.command import add_parser as add_fix_parser
 
     add_parser(sub)
+    add_backend_arguments(sub.choices["convert"])
     add_fix_parser(sub)
     from migrator.convert.plan_command import add_arguments as add_plan_arguments
     from migrator.convert.runtimes_command import add_parser as add_runtimes_parser
@@ -246,7 +250,9 @@ def _convert(args: argparse.Namespace) -> int:
             "warning: --unsafe lets Lambda layers run Python code stored in the "
             "artifacts; use it only on files you trust"
         )
-    with _ProgressBar() as progress:
+    from migrator.backends.settings import from_args
+
+    with from_args(args) as backend, _ProgressBar() as progress:
         report = convert_path(
             args.src,
             args.out,
@@ -254,6 +260,7 @@ def _convert(args: argparse.Namespace) -> int:
             progress=progress,
             jobs=args.jobs,
             retry_failed=args.retry_failed,
+            backend=backend,
         )
     if args.report:
         _write_atomic(args.report, json.dumps(report.to_json(), indent=2) + "\n")
@@ -328,9 +335,15 @@ def _audit(args: argparse.Namespace) -> int:
             _say(line)
         return EXIT_ERRORS
     config = _config(args)
-    with AuditProgress() as progress:
+    from migrator.backends.settings import from_args
+
+    backend = from_args(args)
+    with backend, AuditProgress() as progress:
+        judges = [loadability.judge, partial(check_artifact, config=config)]
         options = dict(
-            judges=progress.judges([loadability.judge, partial(check_artifact, config=config)]),
+            # The progress count lives in memory the forked readers share: not on a cluster.
+            judges=progress.judges(judges) if backend.forks else judges,
+            backend=backend,
             code_rules=progress.code_rules(partial(check_source, config=config)),
             jobs=args.jobs,
             timeout=args.timeout,

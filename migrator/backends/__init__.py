@@ -55,6 +55,9 @@ class Backend(ABC):
     """An engine that runs the audit's reads and the conversions of a batch."""
 
     name: str = ""
+    # Its workers are forks of this process, so they share what a fork inherits (the audit's
+    # progress counter in shared memory); a cluster's workers share nothing with it.
+    forks: bool = False
 
     @abstractmethod
     def read(

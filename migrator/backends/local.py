@@ -68,6 +68,8 @@ def read_isolated(
 class LocalBackend(Backend):
     """This machine: forked reader processes and conversion threads."""
 
+    forks = True
+
     def __init__(self) -> None:
         pass
 

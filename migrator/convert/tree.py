@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migrator.backends import Backend
+from migrator.backends import get as get_backend
 from migrator.convert import Convertible, Options
 from migrator.convert.batch import Batch
 from migrator.convert.classify import ARCH_FORMATS, WEIGHTS_FORMATS, classify
@@ -58,15 +60,18 @@ class ConvertReport:
         }
 
 
-def read_artifacts(candidates: Sequence[Candidate], options: Options) -> list[Artifact]:
-    """Read candidates in the audit's isolated reader pool (deadline and crash isolation)."""
+def read_artifacts(
+    candidates: Sequence[Candidate], options: Options, backend: Backend | None = None
+) -> list[Artifact]:
+    """Read candidates as the audit does (deadline and crash isolation), on the backend."""
     from migrator.audit import read_reading
-    from migrator.workers import ReaderPool
+    from migrator.backends import ReadLimits, get
 
     if not candidates:
         return []
-    pool = ReaderPool(read_reading, options.read_jobs, options.read_timeout)
-    return [Artifact(c.rel, c.location, r, c.files) for c, r in pool.map(list(candidates))]
+    limits = ReadLimits(max(1, options.read_jobs), options.read_timeout)
+    read = (backend or get()).read(read_reading, list(candidates), limits)
+    return [Artifact(c.rel, c.location, r, c.files) for c, r in read]
 
 
 def convert_path(
@@ -76,13 +81,16 @@ def convert_path(
     *,
     progress: Progress | None = None,
     converter: Converter | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
     retry_failed: bool = False,
+    backend: Backend | None = None,
 ) -> ConvertReport:
     """Convert one artifact or every artifact under `root` into `out_root`.
 
     The ledger in `out_root` makes this resumable: what an earlier run finished is reported, not
-    redone (failures are retried only with `retry_failed`). `jobs` conversions run at once.
+    redone (failures are retried only with `retry_failed`). `jobs` conversions run at once
+    (None: the backend's default). `backend` runs the reads and conversions elsewhere (a Ray
+    cluster, which must see `root` and `out_root` at the same paths); the ledger stays here.
     """
     from migrator.discover import discover
 
@@ -90,7 +98,8 @@ def convert_path(
     found = discover(root)
     report = ConvertReport(root=str(root), out=str(out_root), errors=list(found.errors))
     single = len(found.candidates) == 1 and found.candidates[0].rel == "."
-    artifacts = read_artifacts(found.candidates, options)
+    engine = backend or get_backend()
+    artifacts = read_artifacts(found.candidates, options, engine)
     architectures = [a for a in artifacts if a.format in ARCH_FORMATS]
     if single and artifacts and artifacts[0].format in WEIGHTS_FORMATS:
         architectures = _architectures_beside(artifacts[0], options)
@@ -112,9 +121,21 @@ def convert_path(
     Path(out_root).mkdir(parents=True, exist_ok=True)
     remove_stale_staging(Path(out_root))
     with Ledger(Path(out_root), options) as ledger:
-        batch = Batch(Path(out_root), options, ledger, single=single, converter=converter)
+        batch = Batch(
+            Path(out_root),
+            options,
+            ledger,
+            single=single,
+            converter=converter,
+            make_converter=engine.converters(Path(out_root), options) if todo else None,
+        )
         report.outcomes.extend(
-            batch.run(todo, jobs=jobs, retry_failed=retry_failed, progress=progress)
+            batch.run(
+                todo,
+                jobs=engine.convert_jobs(jobs) if todo else 1,
+                retry_failed=retry_failed,
+                progress=progress,
+            )
         )
     for artifact in artifacts:
         if artifact.format not in ARCH_FORMATS:

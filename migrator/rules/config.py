@@ -31,8 +31,12 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10: the same parser, from PyPI (a dependency there)
     import tomli as tomllib
 
-# runtimes*: runtime_config.py; exclude/include: path globs for discover.py
-KEYS = ("select", "ignore", "fail-on", "runtimes", "runtimes-dir", "exclude", "include")
+# runtimes*: runtime_config.py; exclude/include: path globs for discover.py; backend and
+# ray-address: backends/settings.py
+KEYS = (
+    "select", "ignore", "fail-on", "runtimes", "runtimes-dir", "exclude", "include", "backend",
+    "ray-address",
+)  # fmt: skip
 NEVER = "none"  # `fail-on` value: findings never change the exit code
 
 
