@@ -113,3 +113,44 @@ KERAS3_IN_TF_SINCE: Version = fact(
     "tf-keras==2.16.0), tf221.txt (keras==3.15.1, tf-keras==2.21.0); tensorflow 2.16 "
     "release notes (Keras 3 default; TF_USE_LEGACY_KERAS selects tf_keras)",
 )
+
+# Keras 3 looks a `.keras`/`.weights.h5` layer up under `layers/<name>`, and on a miss under
+# `_layer_checkpoint_dependencies/<name>` (tf.keras 2.12's experimental keras_v3 layout), from
+# 3.1 on. Names only match where both walks number a layer alike: tf.keras 2.12 listed every
+# layer with weights twice (`layer_with_weights-i`, `layer-i`) and numbered both, so the second
+# layer with weights of a class is `dense_2` there and `dense_1` in Keras 3.
+KERAS3_MAPS_TF212_LAYOUT_SINCE: Version = fact(
+    "keras3_maps_tf212_layout_since",
+    (3, 1),
+    since="keras 3.1",
+    checked="keras/src/saving/saving_lib.py of Keras 3.0.0 (no fallback), 3.1.0, 3.2.0, 3.3.3, "
+    "3.15.1 (H5Entry: 'Fix for 2.13 compatibility'); tf.keras 2.12 Functional."
+    "_layer_checkpoint_dependencies; measured: 2.12 save_format='keras_v3' Sequential of one "
+    "Dense and of Dense/Dropout/BatchNormalization load in Keras 3.3.3 and 3.15.1, of two Dense "
+    '"A total of 1 objects could not be loaded"',
+)
+
+# Layer classes that never own weights: they take one number in tf.keras 2.12's walk (listed
+# once, as `layer-i`), where every other layer takes two. Unknown and custom classes are taken
+# to own weights.
+WEIGHTLESS_LAYER_CLASSES: frozenset[str] = fact(
+    "weightless_layer_classes",
+    frozenset(
+        {
+            "InputLayer", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+            "GaussianDropout", "GaussianNoise", "AlphaDropout", "ActivityRegularization",
+            "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU", "Flatten",
+            "Reshape", "Permute", "RepeatVector", "Lambda", "Masking", "Identity",
+            "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D",
+            "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "MaxPooling1D",
+            "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+            "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+            "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
+            "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+            "Rescaling", "Resizing", "CenterCrop", "UnitNormalization", "TFOpLambda",
+            "SlicingOpLambda",
+        }
+    ),
+    checked="keras/layers/ of tf.keras 2.12 and 2.15 (none of these calls add_weight)",
+)  # fmt: skip

@@ -16,6 +16,7 @@ from typing import Any
 from migrator.facts import custom_classes, custom_training_objects, model_config, training_config
 from migrator.formats import keras_config
 from migrator.knowledge.keras3 import KERAS2_INTERNAL_MODULES
+from migrator.knowledge.loaders import WEIGHTLESS_LAYER_CLASSES
 from migrator.knowledge.versions import Version, parse
 from migrator.model import Artifact
 
@@ -37,6 +38,8 @@ class ConfigEvidence:
     conv_first: str | None  # Sequential with no InputLayer, starting with a convolution
     time_major: tuple[str, ...]  # recurrent layers recording Keras 2's `time_major`
     orthogonal: bool  # an `Orthogonal` initializer (every LSTM/GRU/SimpleRNN default)
+    # layers with weights that tf.keras 2.12's keras_v3 walk numbered otherwise than Keras 3's
+    tf212_renumbered: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> ConfigEvidence:
@@ -85,7 +88,32 @@ class ConfigEvidence:
             conv_first=_conv_first(config),
             time_major=tuple(time_major),
             orthogonal=any(v.get("class_name") == "Orthogonal" for v in nested_mappings(config)),
+            tf212_renumbered=tuple(_tf212_renumbered(config)),
         )
+
+
+def _tf212_renumbered(model: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
+    """Layers with weights whose `<class>_<n>` name differs between tf.keras 2.12's walk and
+    Keras 3's (`knowledge.loaders.KERAS3_MAPS_TF212_LAYOUT_SINCE`), in `model` and in the models
+    nested in it: per class, tf.keras 2.12 counts a layer with weights twice, Keras 3 once."""
+    tf212: dict[str, int] = {}
+    keras3: dict[str, int] = {}
+    for child in keras_config.children(model):
+        name = str(child.get("class_name"))
+        path = (
+            f"{prefix}/{keras_config.layer_name(child)}"
+            if prefix
+            else keras_config.layer_name(child)
+        )
+        weighted = name not in WEIGHTLESS_LAYER_CLASSES
+        number_212, number_3 = tf212.get(name, 0), keras3.get(name, 0)
+        tf212[name] = number_212 + (2 if weighted else 1)
+        keras3[name] = number_3 + 1
+        if weighted and number_212 != number_3:
+            yield path
+        inner = child.get("config")
+        if isinstance(inner, Mapping) and isinstance(inner.get("layers"), list):
+            yield from _tf212_renumbered(child, path)
 
 
 _CONVOLUTION = re.compile(r"(Separable|Depthwise)?Conv(olution)?[123]D(Transpose)?")

@@ -47,6 +47,11 @@ class LoaderProfile:
         return keras2.input_layer_args(self.version)
 
     @property
+    def maps_tf212_layout(self) -> bool:
+        """Falls back from `layers/<name>` to tf.keras 2.12's `_layer_checkpoint_dependencies/`."""
+        return self.keras3 and self.version >= loaders.KERAS3_MAPS_TF212_LAYOUT_SINCE
+
+    @property
     def h5_safe_mode(self) -> bool:
         """Legacy HDF5 Lambda bytecode needs safe_mode=False."""
         return self.keras3 and self.version >= loaders.KERAS3_H5_SAFE_MODE_SINCE

@@ -229,9 +229,15 @@ def tf212_layout_in_keras2(ev: Evidence, profile: LoaderProfile, container: str)
     ' ("A total of 1 objects could not be loaded")',
 )
 def tf212_numbering_gaps(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
-    """tf.keras 2.12 layer numbers with gaps, which Keras 3's name mapping never finds."""
+    """tf.keras 2.12's layout in Keras 3: 3.0 never looks there; 3.1+ maps names, which misses
+    the layer numbers 2.12 left gaps in (knowledge.loaders.KERAS3_MAPS_TF212_LAYOUT_SINCE)."""
     if weights_layout(ev) != "legacy" or profile.v3_layout == "legacy" or not profile.keras3:
         return None
+    if not profile.maps_tf212_layout:  # Keras 3.0: no fallback to the 2.12 layout at all
+        return (
+            f"this `.weights.h5` uses tf.keras 2.12's `_layer_checkpoint_dependencies/` layout, "
+            f"which {profile.name} does not read (Keras 3.1+ does); load it with a newer Keras 3"
+        )
     skipped = skipped_layer_names(ev.details)
     if not skipped:
         return None

@@ -1,0 +1,61 @@
+"""tf.keras 2.12 `save_format="keras_v3"` archives in later loaders, from the cause.
+
+tf.keras 2.13+ and tf_keras look for `.keras` weights under `layers/` only; Keras 3.0 too; Keras
+3.1+ falls back to 2.12's `_layer_checkpoint_dependencies/` by name, which works unless 2.12
+numbered a layer otherwise (it counted every layer with weights twice). Measured with the tox
+runtimes: a one-Dense and a Dense/Dropout/BatchNormalization Sequential load in Keras 3.3.3 and
+3.15.1, a two-Dense one does not; tf_keras fails all three.
+"""
+
+from __future__ import annotations
+
+from migrator.loadability import predict_cells
+from migrator.loadability.runtimes import Runtime, labelled
+from tests.test_keras_v3_tf212 import _artifact, write_tf212_keras_v3
+
+
+def _layer(class_name: str, name: str) -> dict:
+    return {"module": "keras.layers", "class_name": class_name, "config": {"name": name}}
+
+
+def _archive(tmp_path, classes: list[str]):
+    """A 2.12 keras_v3 archive whose Sequential holds layers of `classes`."""
+    import json
+    import zipfile
+
+    path = write_tf212_keras_v3(tmp_path / "m.keras")
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    config = json.loads(members["config.json"])
+    config["config"]["layers"] = [config["config"]["layers"][0]] + [
+        _layer(c, f"l{i}") for i, c in enumerate(classes)
+    ]
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return _artifact(path)
+
+
+def test_keras3_maps_the_2_12_layout_when_every_name_matches(tmp_path):
+    for classes in (["Dense"], ["Dense", "Dropout", "BatchNormalization"], ["Dropout", "Dropout"]):
+        cells = predict_cells(_archive(tmp_path, classes))
+        assert cells["2.16/keras.load_model"].verdict == "loads", classes
+        assert cells["2.21/keras.load_model"].verdict == "loads", classes
+        assert cells["2.21/tf_keras.load_model"].verdict == "fails", classes
+        assert cells["2.15/keras.load_model"].verdict == "fails", classes
+
+
+def test_a_second_layer_with_weights_of_a_class_is_not_found(tmp_path):
+    cells = predict_cells(_archive(tmp_path, ["Dense", "Dropout", "Dense"]))
+    cell = cells["2.21/keras.load_model"]
+    assert cell.verdict == "fails" and "`l2`" in cell.reason and "`l0`" not in cell.reason
+
+
+def test_keras_3_0_has_no_fallback(tmp_path):
+    keras30 = labelled(Runtime((2, 21), (3, 0)))
+    cells = predict_cells(_archive(tmp_path, ["Dense"]), [keras30])
+    assert cells[f"{keras30.label}/keras.load_model"].verdict == "fails"
+    keras31 = labelled(Runtime((2, 21), (3, 1)))
+    cells = predict_cells(_archive(tmp_path, ["Dense"]), [keras31])
+    assert cells[f"{keras31.label}/keras.load_model"].verdict == "loads"
