@@ -33,6 +33,8 @@ from migrator.discover import Discovery, discover, read_head
 from migrator.errors import ArtifactError, Interrupted
 from migrator.formats import reader
 from migrator.model import Artifact, Candidate, Reading, Report, SourceFile
+from migrator.storage import common_base, is_remote
+from migrator.storage import location as to_location
 from migrator.workers import DEFAULT_TIMEOUT, default_jobs, hdf5_deadline
 
 if TYPE_CHECKING:
@@ -239,13 +241,15 @@ def _discover_all(
     include: tuple[str, ...],
 ) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[Any, ...], list[tuple[str, Candidate]]]:
     """Walk every path: (root, errors, skipped, judged sources, candidates in report order)."""
-    resolved = [Path(p) for p in paths]
+    resolved = [to_location(p) for p in paths]  # s3://... stays a store path (migrator.storage)
     if len(resolved) == 1 and not resolved[0].is_file():
         base = resolved[0]
         prefixes = [""]
     elif len(resolved) == 1:  # one file: reported by its name, under its folder
         base = resolved[0].absolute().parent
         prefixes = [resolved[0].name]
+    elif any(is_remote(p) for p in resolved):
+        base, prefixes = common_base(resolved)
     else:
         base = Path(os.path.commonpath([p.absolute() for p in resolved]))
         if base == Path(base.anchor):  # nothing in common but `/`: keep the paths absolute

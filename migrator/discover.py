@@ -27,6 +27,8 @@ from typing import Any
 
 from migrator.formats import reader, readers
 from migrator.model import Candidate
+from migrator.storage import is_remote, list_dir, relative_posix
+from migrator.storage import walk as walk_tree
 
 HEAD_BYTES = 64
 
@@ -90,7 +92,7 @@ def _matches(patterns: tuple[str, ...], rel: str, name: str) -> bool:
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
-    with open(path, "rb") as fh:
+    with path.open("rb") as fh:
         return fh.read(size)
 
 
@@ -130,8 +132,10 @@ def _list_dir(
     """(file names, folder names) in `path`, sorted; symlinks are followed.
 
     Entries that are neither (FIFOs, sockets, devices, dangling or looping symlinks) go to
-    `problems` as (name, what it is) when a list is given.
+    `problems` as (name, what it is) when a list is given. A store prefix is one listing.
     """
+    if is_remote(path):
+        return list_dir(path)
     files, dirs = [], []
     with os.scandir(path) as it:
         for entry in it:
@@ -149,6 +153,14 @@ def _list_dir(
             elif problems is not None:
                 problems.append((entry.name, f"a {_kind(mode)}, not a regular file"))
     return sorted(files), sorted(dirs)
+
+
+def _real(path: Path) -> str:
+    """The key a folder is entered under once: its real path, or for a store path (no links) its
+    URL as a rooted POSIX path, so `os.path.commonpath` compares it like a local one."""
+    if is_remote(path):
+        return "/" + str(path).replace("://", "/", 1)
+    return os.path.realpath(path)
 
 
 def _kind(mode: int) -> str:
@@ -226,8 +238,8 @@ def _members(rel_dir: str, names: Iterable[str]) -> tuple[str, ...]:
 def _dir_members(path: Path, rel: str, owned: frozenset[str]) -> tuple[str, ...]:
     """The files (recursively) under the entries of `path` named in `owned` (folders end in /)."""
     out = []
-    for dirpath, dirnames, filenames in os.walk(path):
-        sub = Path(dirpath).relative_to(path).as_posix()
+    for dirpath, dirnames, filenames in walk_tree(path):
+        sub = relative_posix(dirpath, path)
         if sub == ".":
             dirnames[:] = [d for d in dirnames if d + "/" in owned]
             filenames = [f for f in filenames if f in owned]
@@ -238,7 +250,7 @@ def _dir_members(path: Path, rel: str, owned: frozenset[str]) -> tuple[str, ...]
 
 
 def _scan_dir(path: Path, rel: str, found: Discovery, walk: _Walk) -> None:
-    real = os.path.realpath(path)
+    real = _real(path)
     if real in walk.entered:
         found.skipped.append(f"{rel}/: the same folder as one already audited ({real})")
         return
@@ -392,7 +404,7 @@ def discover(
     found = Discovery()
     mode = _mode(root)
     if root.is_dir():
-        walk = _Walk(os.path.realpath(root), tuple(exclude), tuple(include))
+        walk = _Walk(_real(root), tuple(exclude), tuple(include))
         _scan_dir(root, ".", found, walk)
     elif root.is_file():
         _discover_single_file(root, found)

@@ -1,0 +1,228 @@
+"""`StorePath`: an object or prefix in an fsspec store, with the `pathlib.Path` subset readers use.
+
+Readers were written against `pathlib.Path`; giving them an object that answers the same calls
+(`/`, `name`, `suffix`, `parent`, `stat`, `is_file`, `is_dir`, `iterdir`, `open`, `read_bytes`)
+lets every format be read from a store without a second copy of its reader. What it
+deliberately lacks is `__fspath__`: code that would hand a store path to `os` or the builtin
+`open` fails loudly instead of reading a local file of the same name.
+
+Reads are bounded: `open()` returns a file whose reads fetch `READ_BLOCK`-sized ranges on demand
+and keeps at most `MAX_BLOCKS` of them, so h5py walking a 1 GB file's metadata, or zipfile
+reading a `.keras` central directory, moves the blocks it touches and never the weights.
+Listings come with sizes and kinds, and the paths they yield carry them, so discovery asks the
+store once per folder, not once per file.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import posixpath
+import stat as stat_module
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+
+from migrator.storage.location import filesystem
+
+READ_BLOCK = 64 * 1024  # bytes one ranged GET fetches: metadata reads are small and scattered
+MAX_BLOCKS = 64  # blocks one open file keeps (4 MiB): configs and HDF5 headers re-read often
+
+
+@dataclass(frozen=True)
+class StoreStat:
+    """The `os.stat_result` fields readers use, for an object (file) or a prefix (folder)."""
+
+    st_size: int
+    st_mode: int
+    st_mtime: float = 0.0
+
+
+class StorePath:
+    """`protocol://path` in an fsspec store; picklable (URL and options only, never a client)."""
+
+    __slots__ = ("protocol", "path", "options", "_info")
+
+    def __init__(
+        self,
+        protocol: str,
+        path: str,
+        options: Mapping[str, Any] | None = None,
+        info: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.protocol = protocol
+        self.path = path.strip("/")
+        self.options = dict(options or {})
+        self._info = dict(info) if info is not None else None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StorePath, (self.protocol, self.path, self.options, self._info))
+
+    # -- pure path operations -------------------------------------------------------------
+
+    def __str__(self) -> str:
+        return f"{self.protocol}://{self.path}"
+
+    def __repr__(self) -> str:
+        return f"StorePath({str(self)!r})"
+
+    def as_posix(self) -> str:
+        return str(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StorePath) and (self.protocol, self.path) == (
+            other.protocol,
+            other.path,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.protocol, self.path))
+
+    def __lt__(self, other: StorePath) -> bool:
+        return (self.protocol, self.path) < (other.protocol, other.path)
+
+    def __truediv__(self, name: str) -> StorePath:
+        return self.joinpath(name)
+
+    def joinpath(self, *names: str) -> StorePath:
+        path = self.path
+        for name in names:
+            path = posixpath.join(path, str(name).strip("/")) if path else str(name).strip("/")
+        return StorePath(self.protocol, path, self.options)
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.path)
+
+    @property
+    def suffix(self) -> str:
+        name = self.name
+        dot = name.rfind(".")
+        return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+    @property
+    def suffixes(self) -> list[str]:
+        name = self.name.lstrip(".")
+        return ["." + s for s in name.split(".")[1:]] if "." in name else []
+
+    @property
+    def stem(self) -> str:
+        suffix = self.suffix
+        return self.name[: -len(suffix)] if suffix else self.name
+
+    @property
+    def parent(self) -> StorePath:
+        parent = posixpath.dirname(self.path)
+        return StorePath(self.protocol, parent, self.options) if parent else self
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return (f"{self.protocol}://", *self.path.split("/"))
+
+    def with_name(self, name: str) -> StorePath:
+        return self.parent / name
+
+    def with_suffix(self, suffix: str) -> StorePath:
+        return self.with_name(self.stem + suffix)
+
+    def relative_to(self, other: StorePath) -> str:
+        """The POSIX path of `self` under `other` ("." for `other` itself)."""
+        if not isinstance(other, StorePath) or other.protocol != self.protocol:
+            raise ValueError(f"{self} is not in {other}")
+        if self.path == other.path:
+            return "."
+        prefix = other.path + "/" if other.path else ""
+        if not self.path.startswith(prefix):
+            raise ValueError(f"{self} is not in {other}")
+        return self.path[len(prefix) :]
+
+    def absolute(self) -> StorePath:
+        return self
+
+    def resolve(self) -> StorePath:
+        return self
+
+    def is_symlink(self) -> bool:
+        return False  # object stores have no links
+
+    # -- what the store says ---------------------------------------------------------------
+
+    @property
+    def fs(self) -> Any:
+        return filesystem(self.protocol, self.options)
+
+    def info(self) -> Mapping[str, Any]:
+        """The store's record (`size`, `type`), from the listing that found this path if any."""
+        if self._info is None:
+            try:
+                self._info = dict(self.fs.info(self.path))
+            except FileNotFoundError:
+                raise FileNotFoundError(
+                    errno.ENOENT, "no such object or prefix in the store", str(self)
+                ) from None
+        return self._info
+
+    def stat(self) -> StoreStat:
+        info = self.info()
+        folder = info.get("type") == "directory"
+        mode = (stat_module.S_IFDIR | 0o555) if folder else (stat_module.S_IFREG | 0o444)
+        return StoreStat(0 if folder else int(info.get("size") or 0), mode)
+
+    lstat = stat  # no links in a store
+
+    def exists(self) -> bool:
+        try:
+            self.info()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def is_file(self) -> bool:
+        try:
+            return self.info().get("type") != "directory"
+        except FileNotFoundError:
+            return False
+
+    def is_dir(self) -> bool:
+        try:
+            return self.info().get("type") == "directory"
+        except FileNotFoundError:
+            return False
+
+    def iterdir(self) -> Iterator[StorePath]:
+        """The entries of this prefix, each carrying its size and kind from the one listing."""
+        try:
+            entries = self.fs.ls(self.path, detail=True)
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                errno.ENOENT, "no such prefix in the store", str(self)
+            ) from None
+        for entry in sorted(entries, key=lambda e: e["name"]):
+            name = self.fs._strip_protocol(entry["name"]).strip("/")
+            if name == self.path or not name:
+                continue
+            yield StorePath(self.protocol, name, self.options, entry)
+
+    def open(self, mode: str = "rb", encoding: str | None = None, **_: Any) -> IO[Any]:
+        """A read-only file over ranged reads (`READ_BLOCK` each, at most `MAX_BLOCKS` kept)."""
+        if mode not in ("r", "rb"):
+            raise PermissionError(errno.EROFS, "store paths are opened read-only", str(self))
+        size = self._info.get("size") if self._info else None
+        try:
+            fh = self.fs.open(
+                self.path,
+                "rb",
+                block_size=READ_BLOCK,
+                cache_type="blockcache",
+                cache_options={"maxblocks": MAX_BLOCKS},
+                **({"size": size} if size is not None else {}),
+            )
+        except TypeError:  # a filesystem whose open() takes none of these (memory://)
+            fh = self.fs.open(self.path, "rb")
+        return fh if mode == "rb" else io.TextIOWrapper(fh, encoding=encoding or "utf-8")
+
+    def read_bytes(self) -> bytes:
+        return bytes(self.fs.cat_file(self.path))
+
+    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
+        return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
