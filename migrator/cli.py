@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from migrator import __version__
 from migrator.errors import Interrupted, MigratorError
+from migrator.storage import location_arg
 
 if TYPE_CHECKING:
     from migrator.rules.config import Config
@@ -37,7 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     a = sub.add_parser("audit", help="walk folders, identify every artifact, print a report")
-    a.add_argument("paths", nargs="+", type=Path, help="folders or files to audit")
+    a.add_argument(
+        "paths",
+        nargs="+",
+        type=location_arg,
+        help="folders or files to audit, or fsspec URLs (s3://bucket/models/, gs://..., az://...)",
+    )
     a.add_argument(
         "--format",
         help="report format: table, json, sarif, markdown, html, cyclonedx, concise, github "
@@ -102,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print JSON")
 
     i = sub.add_parser("inspect", help="everything known about one artifact")
-    i.add_argument("path", type=Path)
+    i.add_argument("path", type=location_arg, help="an artifact: a path or an fsspec URL")
     i.add_argument("--json", action="store_true", help="print the artifact's JSON record(s)")
 
     from migrator.convert.command import add_parser

@@ -50,9 +50,18 @@ def readable_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
     """
     import stat
 
+    from migrator.storage import is_remote, unreadable
+
     good: list[Path] = []
     bad: list[str] = []
     for path in paths:
+        if is_remote(path):  # s3://...: the store must answer for it (migrator.storage)
+            problem = unreadable(path)
+            if problem is None:
+                good.append(path)
+            else:
+                bad.append(problem)
+            continue
         try:
             mode = os.stat(path).st_mode
         except FileNotFoundError:

@@ -21,8 +21,8 @@ and dtypes imply, which catches truncated shards without reading a weight.
 from __future__ import annotations
 
 import json
-import os
 import posixpath
+import stat as stat_module
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,7 +119,7 @@ def claim_group(path: Path, names: frozenset[str]) -> list[tuple[str, tuple[str,
 
 def _head(path: Path) -> bytes | None:
     try:
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             return fh.read(HEAD_BYTES)
     except OSError:
         return None
@@ -331,7 +331,7 @@ def _size(path: Path) -> int | None:
         stat = path.stat()
     except (OSError, ValueError):  # ValueError: a NUL byte in a manifest path
         return None
-    return stat.st_size if os.path.isfile(path) else None
+    return stat.st_size if stat_module.S_ISREG(stat.st_mode) else None
 
 
 def _group_bytes(entries: list[dict[str, Any]]) -> int | None:

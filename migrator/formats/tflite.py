@@ -16,7 +16,6 @@ Every offset is checked against the file size first: a corrupt file gives one Ar
 
 from __future__ import annotations
 
-import mmap
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from migrator.errors import ArtifactError
 from migrator.formats import register
 from migrator.formats.details import UNSET, Details
 from migrator.model import Candidate, Reading
+from migrator.storage import RangeView, byte_view
 
 register(__name__, formats=("tflite",), order=60)
 
@@ -135,6 +135,7 @@ class _Buf:
         self.data = data
         self.base = base
         self.size = len(data) - base if size is None else size
+        self.ranged = isinstance(data, RangeView)  # no buffer protocol: slice, then unpack
 
     def need(self, pos: int, n: int, what: str) -> None:
         if pos < 0 or n < 0 or pos + n > self.size:
@@ -143,8 +144,12 @@ class _Buf:
             )
 
     def unpack(self, fmt: str, pos: int, what: str) -> Any:
-        self.need(pos, struct.calcsize(fmt), what)
-        return struct.unpack_from(fmt, self.data, self.base + pos)[0]
+        size = struct.calcsize(fmt)
+        self.need(pos, size, what)
+        start = self.base + pos
+        if self.ranged:
+            return struct.unpack(fmt, self.data[start : start + size])[0]
+        return struct.unpack_from(fmt, self.data, start)[0]
 
     def bytes_at(self, pos: int, n: int, what: str) -> bytes:
         self.need(pos, n, what)
@@ -222,16 +227,13 @@ def claim_file(path: Path, head: bytes) -> bool:
 def read(candidate: Candidate) -> Reading:
     path = candidate.location
     try:
-        with open(path, "rb") as fh:
-            size = fh.seek(0, 2)
+        with byte_view(path) as data:  # mmap on disk; ranged reads in a store
+            size = len(data)
             if size < 8:
                 raise _error(path, f"file is {size} bytes, too short for a FlatBuffer header")
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                if data[4:8] != IDENTIFIER:
-                    raise _error(
-                        path, f"FlatBuffer identifier is {data[4:8]!r}, not {IDENTIFIER!r}"
-                    )
-                return _read_model(_Buf(data), size)
+            if data[4:8] != IDENTIFIER:
+                raise _error(path, f"FlatBuffer identifier is {data[4:8]!r}, not {IDENTIFIER!r}")
+            return _read_model(_Buf(data), size)
     except FlatError as exc:
         raise _error(path, f"corrupt TFLite FlatBuffer ({exc})") from None
     except OSError as exc:

@@ -25,6 +25,7 @@ from typing import Any
 
 from migrator.errors import UsageError
 from migrator.model import SEVERITIES
+from migrator.storage import is_remote
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -108,7 +109,13 @@ def find_pyproject(start: Path) -> Path | None:
 
 
 def load_config(paths: Iterable[Path]) -> Config:
-    """The config for an audit of `paths`: from the pyproject.toml nearest their common folder."""
+    """The config for an audit of `paths`: from the pyproject.toml nearest their common folder.
+
+    A store holds no config of the user's: for `s3://...` paths it is the working folder's.
+    """
+    paths = list(paths)
+    if any(is_remote(p) for p in paths):
+        paths = [p for p in paths if not is_remote(p)] or [Path.cwd()]
     resolved = [Path(os.path.abspath(p)) for p in paths]
     if not resolved:
         return Config()

@@ -8,7 +8,6 @@ and its variables checkpoint with prefix `export` (`export`, `export-?????-of-??
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from google.protobuf.message import DecodeError
@@ -26,13 +25,14 @@ from migrator.formats.checkpoint.names import (
 )
 from migrator.formats.checkpoint.prefix import read_prefix
 from migrator.model import Candidate, Reading
+from migrator.storage import list_dir
 
 
 def read_session_bundle(candidate: Candidate) -> Reading:
     """A SessionBundle export folder: its `export` checkpoint, signatures and assets."""
     folder = candidate.location
     try:
-        names = sorted(n for n in os.listdir(folder) if (folder / n).is_file())
+        names = list_dir(folder)[0]
     except OSError as exc:
         raise ArtifactError(folder, f"cannot list folder ({exc.strerror or exc})") from None
     found = read_prefix(folder, BUNDLE_PREFIX, names, meta=BUNDLE_META)

@@ -66,7 +66,7 @@ def claim_group(path: Path, names: frozenset[str]) -> list[tuple[str, tuple[str,
 
 def _has_table_magic(path: Path) -> bool:
     try:
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             fh.seek(0, os.SEEK_END)
             if fh.tell() < 48:
                 return False
@@ -79,7 +79,7 @@ def _has_table_magic(path: Path) -> bool:
 
 def _looks_like_meta_graph(path: Path) -> bool:
     try:
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             head = fh.read(2)
     except OSError:
         return False

@@ -7,7 +7,6 @@ even if it happens to exist here.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -16,6 +15,7 @@ from migrator.formats import protos
 from migrator.formats.checkpoint.details import CheckpointDetails
 from migrator.formats.checkpoint.names import FORMAT, STATE_FILE, V1_SHARD
 from migrator.model import Reading
+from migrator.storage import entries
 
 MAX_STATE_BYTES = 1024 * 1024
 
@@ -67,7 +67,8 @@ def _prefix_exists(folder: Path, prefix: str) -> bool:
     if (folder / (prefix + ".index")).is_file() or (folder / prefix).is_file():
         return True
     try:
-        return any((m := V1_SHARD.match(n)) and m["prefix"] == prefix for n in os.listdir(folder))
+        names = (e.name for e in entries(folder))
+        return any((m := V1_SHARD.match(n)) and m["prefix"] == prefix for n in names)
     except OSError:
         return False
 

@@ -46,7 +46,7 @@ def read_v1(found: Found, folder: Path, prefix: str, files: list[str]) -> None:
     tensors: dict[str, tuple[int, Any, int]] = {}
     for name in d["data_shards_present"]:
         try:
-            with open(folder / name, "rb") as fh:
+            with (folder / name).open("rb") as fh:
                 first = Table(fh).first_value(MAX_V1_TOC_BYTES)
             if first is None or first[0] != b"":
                 raise TableError("no table of contents under the empty key")

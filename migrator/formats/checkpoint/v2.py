@@ -30,7 +30,7 @@ def read_v2(found: Found, folder: Path, prefix: str, data_present: list[str]) ->
     header = None
     slice_entries = 0
     try:
-        with open(folder / index, "rb") as fh:
+        with (folder / index).open("rb") as fh:
             table = Table(fh)
             for key, value in table.items():
                 if header is None:
@@ -133,7 +133,7 @@ def _read_object_graph(found: Found, folder: Path, shards: list[str], entry: Any
             f"{MAX_OBJECT_GRAPH_BYTES}-byte limit for metadata reads"
         }
     try:
-        with open(shard, "rb") as fh:
+        with shard.open("rb") as fh:
             fh.seek(entry.offset)
             blob = fh.read(entry.size)
     except OSError as exc:

@@ -27,7 +27,7 @@ def read(candidate: Candidate) -> Reading:
     """Read a GraphDef or loose MetaGraphDef file, binary or text."""
     path = candidate.location
     try:
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)
     except OSError as exc:
         raise ArtifactError(

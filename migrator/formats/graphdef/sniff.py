@@ -125,7 +125,7 @@ def _sniff_path(path: Path, head: bytes) -> tuple[str, str] | None:
     kind = sniff(head)
     if head[:1] == b"\x0a" and len(head) >= 64:  # a binary graph's first node may be long
         try:
-            with open(path, "rb") as fh:
+            with path.open("rb") as fh:
                 kind = sniff(fh.read(SNIFF_BYTES))
         except OSError:
             return None

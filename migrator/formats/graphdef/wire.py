@@ -7,7 +7,6 @@ the rest by length.
 
 from __future__ import annotations
 
-import mmap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 from google.protobuf.message import DecodeError
 
 from migrator.formats import protos
+from migrator.storage import byte_view
 
 # Wire types (protobuf encoding).
 VARINT, I64, LEN, I32 = 0, 1, 2, 5
@@ -98,23 +98,21 @@ def expect(wire: int, expected: int, what: str, at: int) -> None:
 
 @dataclass
 class MappedFile:
-    """A read-only view of a file's bytes: memory-mapped when it has any."""
+    """A read-only view of a file's bytes: memory-mapped on disk, ranged reads in a store."""
 
     path: Path
     buf: Any = b""
-    _map: mmap.mmap | None = None
+    _view: Any = None
 
     def __enter__(self) -> MappedFile:
-        with open(self.path, "rb") as fh:
-            size = fh.seek(0, 2)
-            if size:
-                self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-                self.buf = self._map
+        # A local file is memory-mapped; a store object is fetched in ranges as it is walked.
+        self._view = byte_view(self.path)
+        self.buf = self._view.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._map is not None:
-            self._map.close()
+        if self._view is not None:
+            self._view.__exit__(None, None, None)
 
     def __len__(self) -> int:
         return len(self.buf)

@@ -106,7 +106,7 @@ def read(candidate: Candidate) -> Reading:
     if path.name.endswith(SHARDS_SUFFIX):
         return read_sharded(path)
     try:
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             head = fh.read(len(SIGNATURE))
     except OSError as exc:
         raise ArtifactError(

@@ -8,10 +8,12 @@ read-only and, where the HDF5 build allows it, without file locking (read-only m
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from migrator.errors import ArtifactError
 from migrator.formats import LazyModule
+from migrator.storage import is_remote
 
 h5py = LazyModule("h5py")
 
@@ -30,7 +32,7 @@ def signature_offset(path: Path, head: bytes) -> int | None:
         return None
     try:
         size = path.stat().st_size
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             offset = 512
             while offset + len(SIGNATURE) <= size:
                 fh.seek(offset)
@@ -43,7 +45,13 @@ def signature_offset(path: Path, head: bytes) -> int | None:
 
 
 def open_file(path: Path) -> h5py.File:
-    """Open read-only, without file locking (read-only mounts) where the HDF5 build allows it."""
+    """Open read-only, without file locking (read-only mounts) where the HDF5 build allows it.
+
+    A store object is opened through a file object with bounded ranged reads (h5py's
+    file-object driver): HDF5 then fetches the metadata it walks, never the weight data.
+    """
+    if is_remote(path):
+        return _open_remote(path)
     try:
         try:
             return h5py.File(path, "r", locking=False)
@@ -51,6 +59,20 @@ def open_file(path: Path) -> h5py.File:
             return h5py.File(path, "r")
     except OSError as exc:
         raise corrupt(path, exc) from None
+
+
+def _open_remote(path: Path) -> h5py.File:
+    fh = path.open("rb")
+    try:
+        h5 = h5py.File(fh, "r")
+    except OSError as exc:
+        fh.close()
+        raise corrupt(path, exc) from None
+    except BaseException:
+        fh.close()
+        raise
+    weakref.finalize(h5, fh.close)  # h5py leaves a file object it was given open
+    return h5
 
 
 def corrupt(path: Path, exc: BaseException) -> ArtifactError:

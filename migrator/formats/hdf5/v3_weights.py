@@ -203,7 +203,7 @@ def read_sharded(path: Path) -> Reading:
     for shard in on_disk:
         shard_path = path.parent / shard
         try:
-            with open(shard_path, "rb") as fh:
+            with shard_path.open("rb") as fh:
                 if fh.read(len(SIGNATURE)) != SIGNATURE:
                     raise OSError("no HDF5 signature")
             with open_file(shard_path) as h5:

@@ -70,7 +70,7 @@ def claim_file(path: Path, head: bytes) -> bool:
         return False
     named_keras = path.suffix.lower() == ".keras"
     try:
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             names = {info.filename for info in open_zip(path, fh).infolist()}
     except ArtifactError:
         return named_keras

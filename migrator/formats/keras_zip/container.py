@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from migrator.errors import ArtifactError
+from migrator.storage import is_remote, relative_posix, walk
 
 FORMAT = "keras-v3"
 
@@ -131,13 +132,14 @@ class FolderSource:
         self.members: list[Member] = []
         self.escaping: list[dict[str, str]] = []
         root = path.resolve()
-        for dirpath, dirnames, filenames in os.walk(path):  # symlinked folders are not entered
+        remote = is_remote(path)  # a store has no symlinks
+        for dirpath, dirnames, filenames in walk(path):  # symlinked folders are not entered
             dirnames.sort()
-            here = Path(dirpath)
-            links = [d for d in dirnames if (here / d).is_symlink()]
+            here = dirpath if remote else Path(dirpath)
+            links = [] if remote else [d for d in dirnames if (here / d).is_symlink()]
             for fname in sorted(filenames + links):
                 full = here / fname
-                rel = full.relative_to(path).as_posix()
+                rel = relative_posix(full, path)
                 link = full.is_symlink()
                 if link:
                     target = full.resolve()
@@ -156,7 +158,7 @@ class FolderSource:
 
     def read_small(self, member: Member, cap: int = JSON_CAP) -> bytes:
         try:
-            with open(self.path / member.name, "rb") as fh:
+            with (self.path / member.name).open("rb") as fh:
                 data = fh.read(cap + 1)
         except OSError as exc:
             raise MemberError(f"{member.name} cannot be read ({exc.strerror or exc})") from exc
@@ -166,12 +168,12 @@ class FolderSource:
 
     def window(self, member: Member) -> BinaryIO | None:
         try:
-            return open(self.path / member.name, "rb")
+            return (self.path / member.name).open("rb")
         except OSError:
             return None
 
     def open_compressed(self, member: Member) -> BinaryIO:
-        return open(self.path / member.name, "rb")
+        return (self.path / member.name).open("rb")
 
 
 Source = ZipSource | FolderSource

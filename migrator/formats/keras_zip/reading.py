@@ -44,7 +44,7 @@ def read(candidate: Candidate) -> Reading:
     path = candidate.location
     if path.is_dir():
         return _read_source(FolderSource(path), path)
-    with open(path, "rb") as fh:
+    with path.open("rb") as fh:
         return _read_source(ZipSource(path, fh), path)
 
 

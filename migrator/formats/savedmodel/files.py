@@ -6,7 +6,6 @@ Only the bundle header of `variables/variables.index` is read, for the number of
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from google.protobuf.message import DecodeError
 
 from migrator.formats import protos
 from migrator.formats.savedmodel.names import FINGERPRINT, VARIABLES
+from migrator.storage import entries
 
 _DATA_SHARD = re.compile(r"^variables\.data-(\d{5})-of-(\d{5})$")
 
@@ -47,19 +47,18 @@ def variables_info(
     totals: set[int] = set()
     other = []
     total_bytes = 0
-    with os.scandir(vdir) as it:
-        for entry in sorted(it, key=lambda e: e.name):
-            try:
-                if entry.is_file():
-                    total_bytes += entry.stat().st_size
-            except OSError:
-                pass
-            match = _DATA_SHARD.match(entry.name)
-            if match:
-                shards[int(match.group(1))] = int(match.group(2))
-                totals.add(int(match.group(2)))
-            elif entry.name != "variables.index":
-                other.append(entry.name)
+    for entry in sorted(entries(vdir), key=lambda e: e.name):
+        try:
+            if entry.is_file():
+                total_bytes += entry.stat().st_size
+        except OSError:
+            pass
+        match = _DATA_SHARD.match(entry.name)
+        if match:
+            shards[int(match.group(1))] = int(match.group(2))
+            totals.add(int(match.group(2)))
+        elif entry.name != "variables.index":
+            other.append(entry.name)
     info["bytes"] = total_bytes
     info["other_files"] = other
     index = vdir / "variables.index"
@@ -97,7 +96,7 @@ def _index_shards(index: Path, errors: list[str]) -> int | None:
     from migrator.formats import sstable
 
     try:
-        with open(index, "rb") as fh:
+        with index.open("rb") as fh:
             first = sstable.Table(fh).first_value(1 << 20)
     except sstable.TableError as exc:
         errors.append(

@@ -8,7 +8,6 @@ SavedModel in a subfolder) are not part of it and can be read on their own.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from migrator.formats import graphdef
@@ -21,6 +20,7 @@ from migrator.formats.savedmodel.names import (
     PB,
     PBTXT,
 )
+from migrator.storage import entries, is_remote, relative_posix, walk
 
 
 def claim_dir(path: Path, names: frozenset[str]) -> bool:
@@ -60,7 +60,7 @@ def renamed_proto(path: Path, names: frozenset[str]) -> str | None:
         if not name.endswith((".pb", ".pbtxt")) or name in (KERAS_METADATA, FINGERPRINT):
             continue
         try:
-            with open(path / name, "rb") as fh:
+            with (path / name).open("rb") as fh:
                 head = fh.read(64)
         except OSError:
             continue
@@ -74,14 +74,12 @@ def top_level_names(folder: Path) -> frozenset[str]:
     """The names in `folder`, folders with a trailing "/" (empty when it cannot be listed)."""
     names = set()
     try:
-        with os.scandir(folder) as it:
-            for entry in it:
-                try:
-                    names.add(
-                        entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name
-                    )
-                except OSError:
-                    names.add(entry.name)
+        for entry in entries(folder):
+            try:
+                linked = not is_remote(folder) and entry.is_symlink()
+                names.add(entry.name + "/" if entry.is_dir() and not linked else entry.name)
+            except OSError:
+                names.add(entry.name)
     except OSError:
         return frozenset()
     return frozenset(names)
@@ -92,9 +90,9 @@ def list_files(root: Path) -> list[str]:
     if not root.is_dir():
         return []
     out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in walk(root):
         dirnames.sort()
-        rel = Path(dirpath).relative_to(root).as_posix()
+        rel = relative_posix(dirpath, root)
         for name in sorted(filenames):
             out.append(name if rel == "." else f"{rel}/{name}")
             if len(out) >= MAX_LISTED_FILES:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from migrator.formats.savedmodel.proto import (
 from migrator.knowledge.savedmodel import CHUNKED_SAVEDMODEL_SINCE
 from migrator.knowledge.versions import render
 from migrator.model import Candidate, Reading
+from migrator.storage import list_dir
 
 _CHUNKED = render(CHUNKED_SAVEDMODEL_SINCE)
 
@@ -125,9 +125,8 @@ def _read_folder(folder: Path, candidate: Candidate, given_file: str = "") -> Re
             f"inspect it with saved_model_cli from TensorFlow >= {_CHUNKED}",
         )
     else:
-        names = frozenset(os.listdir(folder)) | frozenset(
-            d + "/" for d in os.listdir(folder) if (folder / d).is_dir()
-        )
+        files, dirs = list_dir(folder)
+        names = frozenset(files) | frozenset(d + "/" for d in dirs)
         renamed = renamed_proto(folder, names)
         if renamed is None:
             raise _error(folder, f"{PB} is missing", "restore saved_model.pb from the export")
