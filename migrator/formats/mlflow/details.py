@@ -47,7 +47,9 @@ class MLflowDetails(Details):
     # --- other facts
     signature: bool  # MLmodel has a signature
     input_example: bool  # MLmodel names a saved input example
-    pickled_files: list[str]  # files pyfunc would unpickle (custom objects, python_model)
+    # files pyfunc would unpickle (custom objects, python_model): path, imports, calls, protocol,
+    # error, from the opcodes (never loaded)
+    pickled_files: list[dict[str, Any]]
     run_id: str = UNSET
     artifact_path: str = UNSET
     # every flavor's scalar settings, verbatim (strings cut at 200 characters)

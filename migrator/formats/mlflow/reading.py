@@ -39,6 +39,7 @@ from migrator.formats.mlflow.mlmodel import (
 )
 from migrator.knowledge.mlflow import PICKLED_FILES
 from migrator.model import Candidate, Reading
+from migrator.payload.pickles import disassemble
 
 _MODEL_NAMES = ("model.keras", "model.h5", "model")  # what MLflow's keras savers write in data/
 _SIDE_FILES = ("keras_module.txt", "save_format.txt")
@@ -283,8 +284,13 @@ def _check_env_paths(path: Path, root: Path, pyfunc: Mapping[str, Any]) -> None:
             inside(path, root, value, f"flavors.python_function.{key}")
 
 
-def _pickled(path: Path, root: Path, pyfunc: Mapping[str, Any], model_rel: str | None) -> list[str]:
-    """Files `mlflow.pyfunc.load_model` would unpickle, as POSIX paths inside the folder."""
+def _pickled(
+    path: Path, root: Path, pyfunc: Mapping[str, Any], model_rel: str | None
+) -> list[dict[str, Any]]:
+    """Files `mlflow.pyfunc.load_model` would unpickle: {path, imports, calls, protocol, error}.
+
+    Each is disassembled from its opcodes (`migrator.payload.pickles`), never loaded.
+    """
     found: set[str] = set()
     folders = {"", "data"}
     if model_rel and "/" in model_rel:
@@ -297,7 +303,15 @@ def _pickled(path: Path, root: Path, pyfunc: Mapping[str, Any], model_rel: str |
     python_model = pyfunc.get("python_model")
     if isinstance(python_model, str) and (root / python_model).is_file():
         found.add(inside(path, root, python_model, "flavors.python_function.python_model"))
-    return sorted(found)
+    out = []
+    for rel in sorted(found):
+        try:
+            with open(root / rel, "rb") as fh:
+                calls = disassemble(fh).as_dict()
+        except OSError as exc:
+            calls = {"imports": [], "calls": 0, "protocol": None, "error": str(exc.strerror)}
+        out.append({"path": rel, **calls})
+    return out
 
 
 def _scalars(settings: Mapping[str, Any]) -> dict[str, Any]:
