@@ -51,7 +51,7 @@ def claim_file(path: Path, head: bytes) -> bool:
     if head.startswith(b"PK"):
         return False
     try:
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:  # Path.open: a store path answers it too (migrator.storage)
             block = fh.read(512)
     except OSError:
         return False
@@ -60,7 +60,7 @@ def claim_file(path: Path, head: bytes) -> bool:
 
 def _first_block_is_tar(path: Path, opener: object) -> bool:
     try:
-        with opener(path, "rb") as fh:  # type: ignore[operator]
+        with path.open("rb") as raw, opener(raw, "rb") as fh:  # type: ignore[operator]
             block = fh.read(512)
     except Exception:  # a damaged stream not named as an archive: not ours
         return False

@@ -60,7 +60,7 @@ def _lay_out(candidate: Candidate, stage: Stage) -> tuple[Reading, Any]:
     total = 0
     container = None
     try:
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             head = fh.read(512)
             container = sniff(path, head)
             if container is None:

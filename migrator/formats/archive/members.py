@@ -59,7 +59,7 @@ def sniff(path: Path, head: bytes) -> str | None:
 
 
 def _read_head(path: Path, size: int) -> bytes:
-    with open(path, "rb") as fh:
+    with path.open("rb") as fh:
         return fh.read(size)
 
 
