@@ -496,3 +496,11 @@ def copy_of(path: Path, source: Path) -> Path:
     else:
         shutil.copyfile(source, path)
     return path
+
+
+def tfhub_module_def(folder: Path, fmt: int = 3, features: tuple[str, ...] = ()) -> Path:
+    """Write `tfhub_module.pb` (tensorflow_hub ModuleDef; FORMAT_V3 = 3) into a SavedModel folder,
+    making it a TF1 Hub module; returns the folder."""
+    module_def = protos.message_class("ModuleDef")(format=fmt, required_features=list(features))
+    (folder / "tfhub_module.pb").write_bytes(module_def.SerializeToString())
+    return folder

@@ -360,6 +360,12 @@ SCHEMA: dict[str, list[tuple[str, int, str, str]]] = {
     ],
     "RegisteredSaver": [("name", 1, "string", ""), ("object_name", 2, "string", "")],
     # tensorflow/contrib/session_bundle/manifest.proto (package tensorflow.serving): the Any in
+    # tensorflow_hub module_def.proto: `tfhub_module.pb` of a TF1 Hub module (the Format enum as
+    # its int32 wire value: FORMAT_V3 = 3)
+    "ModuleDef": [
+        ("format", 1, "int32", ""),
+        ("required_features", 2, "string", "repeated"),
+    ],
     # a SessionBundle's `serving_signatures` collection
     "ServingSignatures": [
         ("default_signature", 1, "ServingSignature", ""),

@@ -174,7 +174,15 @@ def _where(location: str) -> str:
     severity="critical",
     breaks_in=f"{LOAD}: the ops run when a signature (or the init op) runs: serving the model "
     "executes them with the server's permissions",
-    formats=("saved-model", "graph-def", "tf-checkpoint", "session-bundle", "tfjs-graph", "tflite"),
+    formats=(
+        "saved-model",
+        "tfhub-module",
+        "graph-def",
+        "tf-checkpoint",
+        "session-bundle",
+        "tfjs-graph",
+        "tflite",
+    ),
 )
 def unsafe_graph_op_rule(artifact: Artifact) -> Hit | None:
     """Graph nodes or function-library nodes whose op touches files, the network or Python.
