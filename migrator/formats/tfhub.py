@@ -12,8 +12,8 @@ presence of ``tfhub_module.pb`` is how to tell the two apart on disk, and so doe
 Everything the SavedModel reader reports is reported here too (same fields, same `raw`), so the
 graph-op security rules and the SavedModel facts apply unchanged; the ``hub`` detail adds the
 `ModuleDef` and the graph variants. TF2 Hub models are plain TF2 SavedModels (format
-``saved-model``); the Reusable SavedModel interface they implement is recognised by
-`reusable_interface`, which the SavedModel reader can call on a parsed object graph.
+``saved-model``); the SavedModel reader recognises the Reusable SavedModel interface they
+implement (``details.reusable``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from migrator.knowledge.tfhub import (
     DEFAULT_SIGNATURE,
     MODULE_FORMATS,
     MODULE_PROTO,
-    REUSABLE_ATTRIBUTES,
     SUPPORTED_FEATURES,
 )
 from migrator.model import Candidate, Reading
@@ -145,9 +144,3 @@ def _module_def(folder: Path) -> tuple[Any, list[str]]:
         f"{MODULE_PROTO} parses as a tensorflow_hub ModuleDef (format {fmt} = {name}): "
         "a TF1 Hub module, the hub.Module format"
     ]
-
-
-def reusable_interface(root_children: set[str] | frozenset[str]) -> bool:
-    """A TF2 SavedModel's root object offers the Reusable SavedModel interface (TF Hub's TF2
-    format): `__call__`, `variables`, `trainable_variables` and `regularization_losses`."""
-    return set(REUSABLE_ATTRIBUTES) <= set(root_children)

@@ -51,3 +51,6 @@ class SavedModelDetails(Details):
     other_files: Any = UNSET  # top-level entries that are not part of the SavedModel layout
     layout: Any = UNSET  # the discovery context (TF Serving version folder, timestamped export)
     object_graph_identifiers: Any = UNSET  # sorted SavedUserObject identifiers of all graphs
+    # the root object offers TF Hub's Reusable SavedModel interface (__call__, variables,
+    # trainable_variables, regularization_losses): a TF2 Hub model for hub.load / hub.KerasLayer
+    reusable: Any = UNSET

@@ -31,6 +31,7 @@ from migrator.formats.savedmodel.proto import (
     text_mangling_hint,
 )
 from migrator.knowledge.savedmodel import CHUNKED_SAVEDMODEL_SINCE
+from migrator.knowledge.tfhub import REUSABLE_ATTRIBUTES
 from migrator.knowledge.versions import render
 from migrator.model import Candidate, Reading
 from migrator.storage import list_dir
@@ -200,6 +201,20 @@ def _assemble(
             if node.HasField("user_object")
         }
     )
+    # TF Hub's TF2 format: a TF2 SavedModel whose root object offers the Reusable SavedModel
+    # interface (knowledge.tfhub.REUSABLE_ATTRIBUTES), as hub.KerasLayer requires.
+    root_children = {
+        child.local_name
+        for meta, _ in parsed.meta_graphs
+        if meta.object_graph_def.nodes
+        for child in meta.object_graph_def.nodes[0].children
+    }
+    reusable = tf2 and set(REUSABLE_ATTRIBUTES) <= root_children
+    if reusable:
+        evidence.append(
+            "root object has __call__, variables, trainable_variables and regularization_losses: "
+            "a Reusable SavedModel (TF Hub's TF2 format, for hub.load and hub.KerasLayer)"
+        )
     raw: dict[str, Any] = {}
     top = frozenset() if standalone else top_level_names(folder)
 
@@ -279,6 +294,7 @@ def _assemble(
         ],
         layout=layout,
         object_graph_identifiers=identifiers,
+        reusable=reusable,
     )
     return Reading(
         format=FORMAT,
