@@ -47,14 +47,6 @@ LOADERS_BY_FORMAT: dict[str, tuple[str, ...]] = {
         "tf.saved_model.load",
         "keras.layers.TFSMLayer",
     ),
-    # TF1 Hub modules: tf.saved_model.load is also hub.load's and hub.KerasLayer's cell
-    # (verdicts/tfhub.py)
-    "tfhub-module": (
-        "keras.load_model",
-        "tf_keras.load_model",
-        "tf.saved_model.load",
-        "keras.layers.TFSMLayer",
-    ),
 }
 
 # What a `loads-with-changes` verdict may require or lose (the probe records the same names).
