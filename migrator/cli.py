@@ -99,6 +99,13 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--include", action="append", metavar="GLOB", help="audit these even if left out"
     )
+    a.add_argument(
+        "--target",
+        action="append",
+        metavar="RUNTIME",
+        help='judge loadability in this runtime only, e.g. "tf==2.18 keras==3.8" (repeatable; '
+        "default: target in [tool.migrator]); exit 1 when an artifact does not load in one",
+    )
     from migrator.backends.settings import add_arguments as add_backend_arguments
 
     add_backend_arguments(a)
@@ -345,7 +352,11 @@ def _audit(args: argparse.Namespace) -> int:
 
     backend = from_args(args)
     with backend, AuditProgress() as progress:
-        judges = [loadability.judge, partial(check_artifact, config=config)]
+        targets = loadability.parse_targets(config.target)
+        judges = [
+            partial(loadability.judge, targets=targets),
+            partial(check_artifact, config=config),
+        ]
         options = dict(
             # The progress count lives in memory the forked readers share: not on a cluster.
             judges=progress.judges(judges) if backend.forks else judges,
@@ -400,7 +411,10 @@ def _config(args: argparse.Namespace) -> Config:
         return None if text is None else [t for t in text.replace(" ", ",").split(",") if t]
 
     return load_config(args.paths).overridden(
-        select=split(args.select), ignore=split(args.ignore), fail_on=args.fail_on
+        select=split(args.select),
+        ignore=split(args.ignore),
+        fail_on=args.fail_on,
+        target=getattr(args, "target", None),
     )
 
 

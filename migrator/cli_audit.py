@@ -95,15 +95,15 @@ def _reason(exc: BaseException) -> str:
 
 
 def exit_code(report: Report, config: Config, *, exit_zero: bool) -> int:
-    """2 on errors; else 1 when an artifact carries content that runs on load, or a finding
-    reaches `--fail-on`; `--exit-zero` turns both of those into 0."""
-    from migrator.report.common import executes_on_load
+    """2 on errors; else 1 when an artifact carries content that runs on load or does not load
+    in a `--target` runtime, or a finding reaches `--fail-on`; `--exit-zero` turns those into 0."""
+    from migrator.report.common import fails_audit
 
     if report.has_errors:
         return EXIT_ERRORS
     if exit_zero:
         return EXIT_OK
-    if any(executes_on_load(f) for a in report.artifacts for f in a.findings):
+    if any(fails_audit(f) for a in report.artifacts for f in a.findings):
         return EXIT_FINDINGS
     findings = [f for a in report.artifacts for f in a.findings]
     findings += [f for s in report.sources for f in s.findings]
@@ -115,9 +115,9 @@ class ExitTally:
     three flags and the error lines (one per error, not one per artifact), never the artifacts."""
 
     def __init__(self, config: Config, errors: Sequence[str] = ()) -> None:
-        from migrator.report.common import executes_on_load
+        from migrator.report.common import fails_audit
 
-        self._executes = executes_on_load
+        self._executes = fails_audit
         self._config = config
         self.error_lines: list[str] = []
         self.source_lines: list[str] = []

@@ -101,6 +101,9 @@ class Artifact:
     files: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
     loadability: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # where it loads per loader as release ranges, where it first stops, and the verdict in each
+    # `--target` runtime (migrator.loadability.ranges)
+    load_ranges: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def format(self) -> str:
@@ -130,6 +133,8 @@ class Artifact:
         }
         if self.loadability:
             out["loadability"] = {k: dict(v) for k, v in sorted(self.loadability.items())}
+        if self.load_ranges:
+            out["load_ranges"] = _plain(self.load_ranges)
         return out
 
 

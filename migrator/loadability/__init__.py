@@ -26,15 +26,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from migrator.knowledge.tf_lines import LINE_NAMES as TF_LINES
 from migrator.loadability.evidence import Evidence
 from migrator.loadability.prediction import Prediction
 from migrator.loadability.profiles import LoaderProfile
+from migrator.loadability.ranges import load_ranges
 from migrator.loadability.registry import verdict_for
 from migrator.loadability.runtimes import LOADERS_BY_TF, MEASURED, PROFILES, Runtime, applicable
 from migrator.loadability.tables import LOADERS, LOADERS_BY_FORMAT, NEEDS
-from migrator.model import Artifact
+from migrator.loadability.targets import TARGET_FINDING, Target, judge_target, parse_targets
+from migrator.loadability.usable import weights_loader
+from migrator.model import Artifact, Finding
 
 __all__ = [
     "LOADERS",
@@ -47,8 +51,10 @@ __all__ = [
     "LoaderProfile",
     "Prediction",
     "Runtime",
+    "Target",
     "applicable",
     "judge",
+    "parse_targets",
     "predict",
     "predict_cells",
     "predict_runtime",
@@ -95,14 +101,53 @@ def predict(
     return {key: cell.to_json() for key, cell in predict_cells(artifact, runtimes).items()}
 
 
-def judge(artifact: Artifact) -> Artifact:
-    """Audit judge: attach the loadability verdicts to the artifact.
+def judge(artifact: Artifact, targets: Sequence[Target] = ()) -> Artifact:
+    """Audit judge: attach the verdicts (of the measured runtimes, or of `targets` only), the
+    ranges where the artifact loads, and for each target it does not load in a finding saying
+    why (which makes `migrator audit` exit 1).
 
     A reading shaped in a way no check foresaw must not stop a ten-thousand-model audit: the
     artifact then goes on without verdicts (the tests run `predict_cells` unguarded).
     """
+    if artifact.errors or artifact.format not in LOADERS_BY_FORMAT:
+        return artifact
     try:
-        cells = predict(artifact)
+        evidence = Evidence.of(artifact)
+        runtimes = [t.runtime for t in targets] or MEASURED
+        per_runtime = [(runtime, predict_runtime(evidence, runtime)) for runtime in runtimes]
+        ranges = load_ranges(evidence)
+        judged = [
+            judge_target(t, cells) for t, (_, cells) in zip(targets, per_runtime, strict=False)
+        ]
     except (KeyError, TypeError, ValueError, AttributeError, IndexError):
         return artifact
-    return replace(artifact, loadability=cells) if cells else artifact
+    cells = {
+        f"{runtime.label}/{loader}": cell.to_json()
+        for runtime, predicted in per_runtime
+        for loader, cell in predicted.items()
+    }
+    findings = list(artifact.findings)
+    if targets:
+        ranges["targets"] = judged
+        findings += [_target_finding(entry, ranges) for entry in judged if not entry["loads"]]
+    return replace(artifact, loadability=cells, load_ranges=ranges, findings=tuple(findings))
+
+
+def _target_finding(entry: dict[str, Any], ranges: dict[str, Any]) -> Finding:
+    """`does not load in tf==2.17 (TF 2.17, Keras 3.5; ...): <why>`, with where it does."""
+    loaders = ranges["loaders"]
+    model = [k for k in loaders if not weights_loader(k)] or list(loaders)
+    where = "; ".join(
+        f"{loader}: {loaders[loader]['text']}" for loader in model if loaders[loader].get("loads")
+    )
+    return Finding(
+        TARGET_FINDING,
+        "high",
+        f"does not load in target {entry['target']} ({entry['runtime']}; {entry['basis']}): "
+        f"{entry['reason']}",
+        fix=(
+            f"keep a runtime it loads in ({where}) or convert it with `migrator convert`"
+            if where
+            else "convert it with `migrator convert`, or rebuild the model and load its weights"
+        ),
+    )

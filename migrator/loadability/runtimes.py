@@ -155,3 +155,79 @@ def keras_of_tf(tf: Version) -> Version | None:
 def tf_keras_of_tf(tf: Version) -> Version | None:
     """tf_keras releases track TensorFlow's minor (tf-keras 2.18 for TF 2.18), from TF 2.16."""
     return tf[:2] if tf[:2] >= KERAS3_IN_TF_SINCE else None
+
+
+# --- the releases a range is drawn over
+
+
+def _minors(first: Version, last: Version) -> tuple[Version, ...]:
+    return tuple((first[0], minor) for minor in range(first[1], last[1] + 1))
+
+
+def _release(minor: Version, pins: tuple[Version | None, ...]) -> Version:
+    """The measured pin of this minor where there is one, else the minor itself (`3.8` = 3.8.0)."""
+    return next((pin for pin in pins if pin is not None and pin[:2] == minor), minor)
+
+
+NEWEST: Runtime = MEASURED[-1]
+TF_MINORS: tuple[Version, ...] = _minors(MEASURED[0].tf_minor, NEWEST.tf_minor)
+KERAS3_MINORS: tuple[Version, ...] = _minors((3, 0), max(r.keras for r in MEASURED if r.keras3)[:2])
+TF_KERAS_MINORS: tuple[Version, ...] = tuple(m for m in TF_MINORS if tf_keras_of_tf(m))
+
+
+def _tf(minor: Version) -> Version:
+    return _release(minor, tuple(r.tensorflow for r in MEASURED))
+
+
+def _keras(minor: Version) -> Version:
+    return _release(minor, tuple(r.keras for r in MEASURED))
+
+
+def _tf_keras(minor: Version) -> Version:
+    return _release(minor, tuple(r.tf_keras for r in MEASURED))
+
+
+@dataclass(frozen=True)
+class Point:
+    """One release on a loader's axis, and the runtime its verdict is evaluated in."""
+
+    runtime: Runtime
+    package: str  # "tf.keras", "Keras", "tf_keras", "TF"
+    version: str  # "2.12"
+    previous: str | None  # the release before it on the same package's axis
+
+    @property
+    def name(self) -> str:
+        return f"{self.package} {self.version}"
+
+
+def _points(package: str, runtimes: list[tuple[Version, Runtime]]) -> list[Point]:
+    out: list[Point] = []
+    for minor, runtime in runtimes:
+        previous = out[-1].version if out else None
+        out.append(Point(runtime, package, render(minor), previous))
+    return out
+
+
+def axis(loader: str) -> tuple[Point, ...]:
+    """The releases a loader's range is drawn over, oldest first: `keras.*` runs tf.keras 2.12-
+    2.15 then Keras 3.0 to the newest measured Keras 3 (in the newest TF), `tf_keras.*` every
+    tf_keras minor, `tf.saved_model.load` every TF minor, TFSMLayer every Keras 3 minor."""
+    return _AXES[loader]
+
+
+def _axis(loader: str) -> tuple[Point, ...]:
+    keras3 = [(m, Runtime(NEWEST.tensorflow, _keras(m))) for m in KERAS3_MINORS]
+    if loader.startswith("tf_keras."):
+        tf_keras = [(m, Runtime(_tf(m), NEWEST.keras, _tf_keras(m))) for m in TF_KERAS_MINORS]
+        return tuple(_points("tf_keras", tf_keras))
+    if loader == "keras.layers.TFSMLayer":
+        return tuple(_points("Keras", keras3))
+    if loader == "tf.saved_model.load":
+        tf = [(m, Runtime(_tf(m), keras_of_tf(m) and _keras(m) or NEWEST.keras)) for m in TF_MINORS]
+        return tuple(_points("TF", tf))
+    tf_keras_line = [(m, Runtime(_tf(m), _keras(m))) for m in TF_MINORS if keras_of_tf(m)]
+    return (*_points("tf.keras", tf_keras_line), *_points("Keras", keras3))
+
+
+_AXES: dict[str, tuple[Point, ...]] = {loader: _axis(loader) for loader in LOADERS}

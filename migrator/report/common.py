@@ -15,6 +15,8 @@ from typing import Any
 
 from migrator.formats import format_ids
 from migrator.knowledge.versions import major
+from migrator.loadability.targets import TARGET_FINDING
+from migrator.loadability.usable import WEIGHTS_ONLY, user_verdict
 from migrator.model import SEVERITIES, Artifact, Finding, Report, severity_rank
 
 # Most severe first: the order summaries and lists use.
@@ -198,6 +200,12 @@ def executes_on_load(finding: Finding) -> bool:
     return finding.severity == "critical" and meta is not None and meta.is_security
 
 
+def fails_audit(finding: Finding) -> bool:
+    """Findings `migrator audit` exits 1 on whatever `--fail-on` says: content that runs on load
+    (`executes_on_load`), and a `--target` runtime the artifact does not load in."""
+    return finding.rule == TARGET_FINDING or executes_on_load(finding)
+
+
 def safe_text(text: str) -> str:
     """`text` with lone surrogates (a JSON `\\ud800` escape, a file name that is not UTF-8) as
     backslash escapes, so any encoder, file or terminal accepts every rendered report."""
@@ -241,17 +249,6 @@ def loadability_grid(artifact: Artifact) -> Grid:
     return Grid(envs, loaders, cells)
 
 
-# What a report shows for an artifact whose model loaders all fail while a weights loader
-# succeeds: the weights alone are no model (the architecture must be rebuilt in code).
-WEIGHTS_ONLY = "weights-only"
-
-
-def weights_loader(loader: str) -> bool:
-    """`keras.load_weights` and `tf_keras.load_weights` restore weights into a model built in
-    code; every other loader (`load_model`, `tf.saved_model.load`, `TFSMLayer`) gives a model."""
-    return loader.endswith("load_weights")
-
-
 @dataclass(frozen=True)
 class Verdict:
     """One line about loadability, as a user means "it loads": in the newest runtime assessed,
@@ -280,38 +277,16 @@ class Verdict:
         return f"{word} ({self.env})" if self.env != "-" else word
 
 
-def _best(grid: Grid, env: str, loaders: Iterable[str]) -> tuple[str, tuple[str, ...]] | None:
-    ranked: dict[str, list[str]] = {}
-    for loader in loaders:
-        cell = grid.cell(env, loader)
-        if cell is not None:
-            verdict = str(cell.get("verdict", ""))
-            ranked.setdefault(verdict if verdict in VERDICTS else "unknown", []).append(loader)
-    for verdict in (*VERDICTS, "unknown"):
-        if verdict in ranked:
-            return verdict, tuple(ranked[verdict])
-    return None
-
-
 def verdict_summary(artifact: Artifact) -> Verdict | None:
-    """What "loads in the newest runtime" means to a user (see `Verdict`), or None when the
-    artifact has no loadability."""
+    """What "loads in the newest runtime" means to a user (`migrator.loadability.usable`), or
+    None when the artifact has no loadability."""
     grid = loadability_grid(artifact)
     if not grid.envs:
         return None
     env = grid.envs[-1]
-    model = [loader for loader in grid.loaders if not weights_loader(loader)]
-    weights = [loader for loader in grid.loaders if weights_loader(loader)]
-    if not any(grid.cell(env, loader) for loader in model):
-        best = _best(grid, env, weights)  # a weights format: its loaders are the answer
-        return Verdict(best[0], env, best[1]) if best else None
-    best = _best(grid, env, model)
-    assert best is not None
-    if best[0] == "fails":
-        restored = _best(grid, env, weights)
-        if restored and restored[0] in ("loads", "loads-with-changes"):
-            return Verdict(WEIGHTS_ONLY, env, restored[1])
-    return Verdict(best[0], env, best[1])
+    cells = {loader: cell for (e, loader), cell in grid.cells.items() if e == env}
+    found = user_verdict(cells)
+    return Verdict(found[0], env, found[1]) if found else None
 
 
 # --- rule metadata ---------------------------------------------------------------------------

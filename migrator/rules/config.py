@@ -33,10 +33,10 @@ else:  # Python 3.10: the same parser, from PyPI (a dependency there)
     import tomli as tomllib
 
 # runtimes*: runtime_config.py; exclude/include: path globs for discover.py; backend and
-# ray-address: backends/settings.py
+# ray-address: backends/settings.py; target: loadability/targets.py
 KEYS = (
     "select", "ignore", "fail-on", "runtimes", "runtimes-dir", "exclude", "include", "backend",
-    "ray-address",
+    "ray-address", "target",
 )  # fmt: skip
 NEVER = "none"  # `fail-on` value: findings never change the exit code
 
@@ -51,6 +51,8 @@ class Config:
     source: Path | None = None  # the pyproject.toml it came from
     exclude: tuple[str, ...] = ()  # path globs the audit leaves out (discover.py)
     include: tuple[str, ...] = ()  # path globs it audits even where left out
+    # runtimes loadability is judged for ("tf==2.18 keras==3.8"); exit 1 where one fails
+    target: tuple[str, ...] = ()
 
     def enabled(self, rule: Any) -> bool:
         """Is `rule` (a `migrator.rules.Rule`) on?"""
@@ -70,6 +72,7 @@ class Config:
         select: Sequence[str] | None = None,
         ignore: Sequence[str] | None = None,
         fail_on: str | None = None,
+        target: Sequence[str] | None = None,
     ) -> Config:
         """This config with command-line values in place of the file's."""
         where = "on the command line"
@@ -80,6 +83,7 @@ class Config:
             source=self.source,
             exclude=self.exclude,
             include=self.include,
+            target=_targets(target, "--target") if target else self.target,
         )
 
 
@@ -156,7 +160,20 @@ def parse_table(table: Any, source: Path) -> Config:
         source=source,
         exclude=_globs(table.get("exclude", []), "exclude", where),
         include=_globs(table.get("include", []), "include", where),
+        target=_targets(table.get("target", []), f"target {where}:"),
     )
+
+
+def _targets(value: Any, where: str) -> tuple[str, ...]:
+    """Runtime targets, each checked now so a mistake names where it was written (`where`:
+    "--target", or "in [tool.migrator] of <file>")."""
+    from migrator.loadability.targets import parse_targets
+
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f'target {where} must be a list of runtimes such as "tf==2.18 keras==3.8"')
+    return tuple(t.text for t in parse_targets(value, where))
 
 
 def _globs(value: Any, key: str, where: str) -> tuple[str, ...]:
