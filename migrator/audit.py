@@ -365,6 +365,8 @@ def _signals_interrupt() -> Iterator[None]:
 def _prefixed(prefix: str, rel: str) -> str:
     if not prefix or prefix == ".":
         return rel
+    if rel.startswith("!/"):  # inside an archive given as the path itself: `model.tar.gz!/1`
+        return f"{prefix}{rel}"
     return prefix if rel == "." else f"{prefix}/{rel}"
 
 

@@ -124,7 +124,7 @@ def test_sagemaker_tarball_is_one_savedmodel_per_version_folder(
     row, model = found[name], found[f"{name}!/1"]
     assert row.format == "archive" and not row.errors
     assert row.details["container"] == container
-    assert row.details["artifacts"] == [f"{name}!/1"]
+    assert row.details["artifacts"] == ["1"]
     assert row.details["code"] == ["code/inference.py"]
     assert model.format == "saved-model" and not model.errors
     assert model.details["layout"]["kind"] == "serving-version"
@@ -156,6 +156,17 @@ def test_savedmodel_at_the_archive_root(tmp_path: Path) -> None:
     found = audited(tmp_path)
     assert found["flat.tar.gz!/"].format == "saved-model"
     assert "flat.tar.gz!/saved_model.pb" in found["flat.tar.gz!/"].files
+
+
+def test_an_archive_given_as_the_path_and_among_several_paths(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    sagemaker_tarball(tmp_path / "a" / "model.tar.gz")
+    tar_with(tmp_path / "b.tar", [("model.h5", H5.read_bytes())])
+    alone = by_path(audit([tmp_path / "a" / "model.tar.gz"], judges=JUDGES))
+    assert sorted(alone) == ["model.tar.gz", "model.tar.gz!/1"]
+    assert alone["model.tar.gz!/1"].files[0].startswith("model.tar.gz!/1/")
+    both = by_path(audit([tmp_path / "a" / "model.tar.gz", tmp_path / "b.tar"], judges=JUDGES))
+    assert sorted(both) == ["a/model.tar.gz", "a/model.tar.gz!/1", "b.tar", "b.tar!/model.h5"]
 
 
 def test_tar_recognised_by_its_bytes_without_the_name(tmp_path: Path) -> None:

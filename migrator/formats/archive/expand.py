@@ -35,7 +35,8 @@ Judge = Callable[[Candidate, Reading], Artifact]
 
 def inner_rel(archive_rel: str, rel: str) -> str:
     """`model.tar.gz!/1` for `1` inside `model.tar.gz`; `model.tar.gz!/` for its root."""
-    return f"{archive_rel}{SEPARATOR}{'' if rel == '.' else rel}"
+    base = "" if archive_rel == "." else archive_rel  # the archive given as the audit path
+    return f"{base}{SEPARATOR}{'' if rel == '.' else rel}"
 
 
 def expand(candidate: Candidate, judge: Judge, depth: int = 0) -> list[Artifact]:
@@ -94,7 +95,8 @@ def _lay_out(candidate: Candidate, stage: Stage) -> tuple[Reading, Any]:
             "rebuild the archive from a folder"
         )
     found = discover(stage.root)
-    models = sorted(inner_rel(candidate.rel, c.rel) for c in found.candidates)
+    # inside the archive, as its own paths ("." for its root): reported as `<archive>!/<path>`
+    models = sorted(c.rel for c in found.candidates)
     errors.extend(_walk_errors(candidate.rel, found.errors))
     details: dict[str, Any] = {
         "container": container,
