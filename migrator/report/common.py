@@ -278,8 +278,13 @@ class Verdict:
 
 
 def verdict_summary(artifact: Artifact) -> Verdict | None:
-    """What "loads in the newest runtime" means to a user (`migrator.loadability.usable`), or
-    None when the artifact has no loadability."""
+    """What "loads in the newest runtime" means to a user (`migrator.loadability.usable`), or,
+    with `--target`, in the first target it does not load in (else the last target); None when
+    the artifact has no loadability."""
+    targets = artifact.load_ranges.get("targets")
+    if isinstance(targets, list) and targets:  # --target: the first target it fails, else the last
+        entry = next((t for t in targets if not t.get("loads")), targets[-1])
+        return Verdict(str(entry["verdict"]), str(entry["column"]), tuple(entry["loaders"]))
     grid = loadability_grid(artifact)
     if not grid.envs:
         return None
@@ -287,6 +292,34 @@ def verdict_summary(artifact: Artifact) -> Verdict | None:
     cells = {loader: cell for (e, loader), cell in grid.cells.items() if e == env}
     found = user_verdict(cells)
     return Verdict(found[0], env, found[1]) if found else None
+
+
+def verdict_heading(report: Report) -> str:
+    """The verdict column's title: the newest TF, or the targets when `--target` was given."""
+    targeted = any(a.load_ranges.get("targets") for a in report.artifacts)
+    return "loads in target" if targeted else "loads in newest TF"
+
+
+def range_lines(artifact: Artifact) -> list[tuple[str, str]]:
+    """(loader, "tf.keras 2.12-2.15; tf_keras 2.16-2.21") for each loader that loads the
+    artifact somewhere, from `load_ranges` (`migrator.loadability.ranges`)."""
+    loaders = artifact.load_ranges.get("loaders")
+    if not isinstance(loaders, Mapping):
+        return []
+    return [
+        (str(loader), str(entry.get("text", "")))
+        for loader, entry in loaders.items()
+        if isinstance(entry, Mapping) and entry.get("loads")
+    ]
+
+
+def stop_text(artifact: Artifact, *, reason: bool = False) -> str:
+    """`stops loading at Keras 3.0 (keras.load_model)` (and why), or "" when it never stops."""
+    stop = artifact.load_ranges.get("stops_loading")
+    if not isinstance(stop, Mapping):
+        return ""
+    text = f"stops loading at {stop.get('at')} ({stop.get('loader')})"
+    return f"{text}: {stop.get('reason')}" if reason and stop.get("reason") else text
 
 
 # --- rule metadata ---------------------------------------------------------------------------

@@ -32,9 +32,11 @@ from migrator.report.common import (
     loadability_grid,
     notes_text,
     producer_text,
+    range_lines,
     safe_text,
     severity_counts,
     sorted_findings,
+    stop_text,
     verdict_summary,
     where,
     worst_severity,
@@ -378,6 +380,17 @@ def _grid(a: Artifact) -> str:
     )
 
 
+def _ranges(a: Artifact) -> str:
+    """Where each loader loads the artifact, and where it first stops loading (and why)."""
+    lines = range_lines(a)
+    if not lines:
+        return ""
+    items = "".join(f"<li><code>{esc(loader)}</code>: {esc(where)}</li>" for loader, where in lines)
+    stop = stop_text(a, reason=True)
+    tail = f'<p class="muted">{prose(stop[0].upper() + stop[1:])}</p>' if stop else ""
+    return f'<ul class="ranges">{items}</ul>{tail}'
+
+
 def _finding_list(findings: tuple[Finding, ...], code: bool = False) -> str:
     items = []
     for f in sorted_findings(findings, code=code):
@@ -409,6 +422,7 @@ def _details(artifacts: list[Artifact]) -> str:
             f'<summary><h3 class="path">{esc(a.path)}</h3> {_sev(worst_severity(a.findings))} '
             f'<span class="muted">{esc(counts)}</span></summary><p class="muted">{facts}</p>',
             _grid(a),
+            _ranges(a),
             _finding_list(a.findings),
         ]
         parts.extend(f'<p class="err">Error: {prose(e)}</p>' for e in a.errors)

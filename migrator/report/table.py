@@ -29,9 +29,12 @@ from migrator.report.common import (
     format_counts,
     notes_text,
     producer_text,
+    range_lines,
     safe_text,
     severity_counts,
     sorted_findings,
+    stop_text,
+    verdict_heading,
     verdict_summary,
     where,
     worst_severity,
@@ -74,7 +77,8 @@ def render(report: Report, *, color: bool | None = None, width: int | None = Non
         width = shutil.get_terminal_size((MIN_PLAIN_WIDTH, 24)).columns
     artifacts = _artifact_table(report, color, width)
     listing: Table | Text = artifacts if report.artifacts else Text("No artifacts found.")
-    parts = [listing, Text(""), *_findings(report), *_errors(report), _summary(report)]
+    parts = [listing, Text(""), *_findings(report), *_ranges(report), *_errors(report)]
+    parts.append(_summary(report))
     if width is None and isinstance(artifacts, Table):
         width = max(MIN_PLAIN_WIDTH, _natural_width(artifacts))
     width = width or MIN_PLAIN_WIDTH
@@ -148,7 +152,7 @@ def _full_table(report: Report, color: bool) -> Table:
     table.add_column("PRODUCER", overflow="fold")
     table.add_column("ERA / NOTES", overflow="fold")
     if with_verdicts:
-        table.add_column("LOADS IN NEWEST TF", overflow="fold")
+        table.add_column(verdict_heading(report).upper(), overflow="fold")
     table.add_column("WORST", no_wrap=True)
     table.add_column("ERROR", no_wrap=True)
     for a in sorted(report.artifacts, key=lambda a: a.path):
@@ -174,7 +178,9 @@ def _compact_table(report: Report, color: bool) -> Table:
     """PATH (with format, producer, era and verdict on the lines under it), WORST, ERROR."""
     with_verdicts = any(a.loadability for a in report.artifacts)
     table = _table(color)
-    header = "PATH / FORMAT · PRODUCER · ERA" + (" · LOADS IN NEWEST TF" if with_verdicts else "")
+    header = "PATH / FORMAT · PRODUCER · ERA" + (
+        f" · {verdict_heading(report).upper()}" if with_verdicts else ""
+    )
     table.add_column(header, overflow="fold", ratio=1)
     table.add_column("WORST", no_wrap=True, width=SEVERITY_WIDTH)
     table.add_column("ERROR", no_wrap=True, width=len("ERROR"))
@@ -270,6 +276,28 @@ def _findings(report: Report) -> list[object]:
         _finding_rows(grid, findings, code, (rule_width, where_width))
         out.append(grid)
     out.append(Text(""))
+    return out
+
+
+def _ranges(report: Report) -> list[object]:
+    """Per artifact, where each loader loads it and where it first stops (one line each)."""
+    rows = []
+    for a in sorted(report.artifacts, key=lambda a: a.path):
+        lines = range_lines(a)
+        if not lines:
+            continue
+        text = "; ".join(f"{loader}: {where}" for loader, where in lines)
+        stop = stop_text(a)
+        rows.append((a.path, text + (f" | {stop}" if stop else "")))
+    if not rows:
+        return []
+    out: list[object] = [Text("Loads in", style="bold underline")]
+    grid = Table.grid(padding=(0, 2), pad_edge=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for path, text in rows:
+        grid.add_row(Text(path, style="bold"), Text(text))
+    out += [grid, Text("")]
     return out
 
 
