@@ -141,6 +141,43 @@ def built_seeds(folder: Path) -> list[Seed]:
     lite.mkdir()
     (lite / "model.tflite").write_bytes(sample_model())
     out.append(Seed("tflite", lite, ("model.tflite",), "model.tflite"))
+    out.extend(_archive_and_hub_seeds(folder))
+    return out
+
+
+def _archive_and_hub_seeds(folder: Path) -> list[Seed]:
+    """A SageMaker-style `model.tar.gz` and a plain `.tar` of the corpus's smallest SavedModel
+    (byte mutations of the plain tar reach headers and member bytes; of the gzip, the stream),
+    and a TF1 Hub module from the test writers (`tfhub_module.pb` mutated like any proto)."""
+    import tarfile
+
+    from tests.cases._writers import PREDICT, meta_graph, saved_model, signature, tfhub_module_def
+
+    out = []
+    source = next(
+        (
+            c.location
+            for c in discover(REPO / "corpus" / "generated").candidates
+            if c.reader == "savedmodel" and c.location.is_dir()
+        ),
+        None,
+    )
+    if source is not None:
+        for name, mode in (("model.tar.gz", "w:gz"), ("model.tar", "w")):
+            packed = folder / name.replace(".", "_")
+            packed.mkdir()
+            with tarfile.open(packed / name, mode) as tar:
+                tar.add(source, arcname="1")
+            out.append(Seed("archive", packed, (name,), name))
+    default = {"default": signature(PREDICT, {"default": "x:0"}, {"default": "y:0"})}
+    hub = saved_model(
+        folder / "tfhub_module",
+        meta_graph(tags=(), signatures=default),
+        meta_graph(tags=("train",), signatures=default),
+    )
+    tfhub_module_def(hub)
+    files = tuple(sorted(p.relative_to(hub).as_posix() for p in hub.rglob("*") if p.is_file()))
+    out.append(Seed("tfhub", hub, files, "tfhub_module.pb"))
     return out
 
 
