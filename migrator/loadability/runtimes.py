@@ -4,8 +4,10 @@ it and, where installed, tf_keras.
 A verdict is a function of the loader's Keras (its `LoaderProfile`) and the artifact, never of a
 column name: the capabilities of a profile come from the release thresholds of
 `migrator.knowledge.loaders`, so any runtime in the known range gets verdicts, measured or not.
-The measured runtimes are the rows of `migrator.knowledge.tf_lines` (the matrix's columns); a
-runtime between them (`tf==2.18 keras==3.8`) is answered from the same facts and says so.
+The four CI lines (`migrator.knowledge.tf_lines`) are the report's default columns; every runtime
+of the extended matrix (`migrator.knowledge.runtimes`: each TF minor 2.12-2.21, each Keras 3
+minor) is measured too; a runtime between them (`tf==2.18 keras==3.8`) is answered from the same
+facts and says so.
 
 What a runtime holds follows TensorFlow's packaging (`knowledge.loaders`): up to TF 2.15
 `keras.*` is tf.keras, the Keras 2 release of the TF minor; from TF 2.16 it is Keras 3, and the
@@ -18,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from migrator.knowledge.loaders import KERAS3_IN_TF_SINCE
+from migrator.knowledge.runtimes import RUNTIMES as MEASURED_RUNTIMES
+from migrator.knowledge.runtimes import MeasuredRuntime
 from migrator.knowledge.tf_lines import TF_LINES, TFLine
 from migrator.knowledge.versions import Version, parse, render
 from migrator.loadability.profiles import LoaderProfile
@@ -127,23 +131,49 @@ def applicable(fmt: str, tf_line: str) -> tuple[str, ...]:
     return tuple(loader for loader in LOADERS_BY_TF[tf_line] if loader in wanted)
 
 
+def of_measured(measured: MeasuredRuntime) -> Runtime:
+    """A runtime of the extended matrix (`knowledge.runtimes`), named as its cells are."""
+    return Runtime(
+        _pin(measured.tensorflow),
+        _pin(measured.keras),
+        _pin(measured.tf_keras) if measured.tf_keras else None,
+        label=measured.name,
+        measured=True,
+    )
+
+
+# Every runtime the extended matrix measures (corpus/matrix_extended.json: `<name>/<loader>`).
+EXTENDED: tuple[Runtime, ...] = tuple(of_measured(m) for m in MEASURED_RUNTIMES)
+_TF_LINE_RUNTIMES: tuple[Runtime, ...] = tuple(
+    r for r, m in zip(EXTENDED, MEASURED_RUNTIMES, strict=True) if not m.overlay
+)
+
+
 def labelled(runtime: Runtime) -> Runtime:
-    """`runtime` with its column name and whether it is measured: a measured line's name when
-    its TF and Keras minors (and tf_keras's, when `runtime` has one) are that line's, else
-    `2.18+keras3.8` (`+tf_keras2.18` when tf_keras is installed)."""
-    for known in MEASURED:
-        if (
-            known.tf_minor == runtime.tf_minor
-            and known.keras[:2] == runtime.keras[:2]
-            and (runtime.tf_keras is None or (known.tf_keras or ())[:2] == runtime.tf_keras[:2])
-        ):
-            return replace(runtime, label=known.label, measured=True)
+    """`runtime` with its column name and whether it is measured.
+
+    Measured: a runtime of the extended matrix with the same TF and Keras minors (and tf_keras
+    minor, when `runtime` has one). The name is the TF line ("2.18") where Keras is the one pip
+    pairs with that TF (or tf.keras), else `2.19+keras3.5` (`+tf_keras2.19` with tf_keras)."""
+    measured = any(
+        known.tf_minor == runtime.tf_minor
+        and known.keras[:2] == runtime.keras[:2]
+        and (runtime.tf_keras is None or (known.tf_keras or ())[:2] == runtime.tf_keras[:2])
+        for known in EXTENDED
+    )
+    paired = paired_keras(runtime.tensorflow)
     label = render(runtime.tf_minor)
-    if runtime.keras3:
+    if runtime.keras3 and (paired is None or paired[:2] != runtime.keras[:2]):
         label += f"+keras{render(runtime.keras[:2])}"
     if runtime.tf_keras is not None:
         label += f"+tf_keras{render(runtime.tf_keras[:2])}"
-    return replace(runtime, label=label, measured=False)
+    return replace(runtime, label=label, measured=measured)
+
+
+def paired_keras(tf: Version) -> Version | None:
+    """The Keras 3 release pip installs with TF `tf` (a measured TF line's pin), if known."""
+    found = next((r.keras for r in _TF_LINE_RUNTIMES if r.tf_minor == tf[:2]), None)
+    return found if found is not None and found[0] >= 3 else None
 
 
 def keras_of_tf(tf: Version) -> Version | None:
@@ -157,34 +187,21 @@ def tf_keras_of_tf(tf: Version) -> Version | None:
     return tf[:2] if tf[:2] >= KERAS3_IN_TF_SINCE else None
 
 
-# --- the releases a range is drawn over
+# --- the releases a range is drawn over: the measured runtimes, oldest first
 
 
-def _minors(first: Version, last: Version) -> tuple[Version, ...]:
-    return tuple((first[0], minor) for minor in range(first[1], last[1] + 1))
+def _keras3_runtimes() -> tuple[Runtime, ...]:
+    """One runtime per Keras 3 minor: the extended matrix's (the newest TF admitting it)."""
+    by_minor: dict[Version, Runtime] = {}
+    for runtime, measured in zip(EXTENDED, MEASURED_RUNTIMES, strict=True):
+        if runtime.keras3 and (measured.overlay or measured.ci):
+            by_minor.setdefault(runtime.keras[:2], runtime)
+    return tuple(by_minor[minor] for minor in sorted(by_minor))
 
 
-def _release(minor: Version, pins: tuple[Version | None, ...]) -> Version:
-    """The measured pin of this minor where there is one, else the minor itself (`3.8` = 3.8.0)."""
-    return next((pin for pin in pins if pin is not None and pin[:2] == minor), minor)
-
-
-NEWEST: Runtime = MEASURED[-1]
-TF_MINORS: tuple[Version, ...] = _minors(MEASURED[0].tf_minor, NEWEST.tf_minor)
-KERAS3_MINORS: tuple[Version, ...] = _minors((3, 0), max(r.keras for r in MEASURED if r.keras3)[:2])
-TF_KERAS_MINORS: tuple[Version, ...] = tuple(m for m in TF_MINORS if tf_keras_of_tf(m))
-
-
-def _tf(minor: Version) -> Version:
-    return _release(minor, tuple(r.tensorflow for r in MEASURED))
-
-
-def _keras(minor: Version) -> Version:
-    return _release(minor, tuple(r.keras for r in MEASURED))
-
-
-def _tf_keras(minor: Version) -> Version:
-    return _release(minor, tuple(r.tf_keras for r in MEASURED))
+KERAS3_RUNTIMES: tuple[Runtime, ...] = _keras3_runtimes()
+TF_MINORS: tuple[Version, ...] = tuple(r.tf_minor for r in _TF_LINE_RUNTIMES)
+KERAS3_MINORS: tuple[Version, ...] = tuple(r.keras[:2] for r in KERAS3_RUNTIMES)
 
 
 @dataclass(frozen=True)
@@ -210,23 +227,23 @@ def _points(package: str, runtimes: list[tuple[Version, Runtime]]) -> list[Point
 
 
 def axis(loader: str) -> tuple[Point, ...]:
-    """The releases a loader's range is drawn over, oldest first: `keras.*` runs tf.keras 2.12-
-    2.15 then Keras 3.0 to the newest measured Keras 3 (in the newest TF), `tf_keras.*` every
-    tf_keras minor, `tf.saved_model.load` every TF minor, TFSMLayer every Keras 3 minor."""
+    """The releases a loader's range is drawn over, oldest first, each in its measured runtime:
+    `keras.*` runs tf.keras 2.12-2.15 then every Keras 3 minor (on the newest TF admitting it),
+    `tf_keras.*` every tf_keras minor, `tf.saved_model.load` every TF minor, TFSMLayer every
+    Keras 3 minor."""
     return _AXES[loader]
 
 
 def _axis(loader: str) -> tuple[Point, ...]:
-    keras3 = [(m, Runtime(NEWEST.tensorflow, _keras(m))) for m in KERAS3_MINORS]
+    keras3 = [(r.keras[:2], r) for r in KERAS3_RUNTIMES]
     if loader.startswith("tf_keras."):
-        tf_keras = [(m, Runtime(_tf(m), NEWEST.keras, _tf_keras(m))) for m in TF_KERAS_MINORS]
-        return tuple(_points("tf_keras", tf_keras))
+        lines = [(r.tf_keras[:2], r) for r in _TF_LINE_RUNTIMES if r.tf_keras is not None]
+        return tuple(_points("tf_keras", lines))
     if loader == "keras.layers.TFSMLayer":
         return tuple(_points("Keras", keras3))
     if loader == "tf.saved_model.load":
-        tf = [(m, Runtime(_tf(m), keras_of_tf(m) and _keras(m) or NEWEST.keras)) for m in TF_MINORS]
-        return tuple(_points("TF", tf))
-    tf_keras_line = [(m, Runtime(_tf(m), _keras(m))) for m in TF_MINORS if keras_of_tf(m)]
+        return tuple(_points("TF", [(r.tf_minor, r) for r in _TF_LINE_RUNTIMES]))
+    tf_keras_line = [(r.tf_minor, r) for r in _TF_LINE_RUNTIMES if not r.keras3]
     return (*_points("tf.keras", tf_keras_line), *_points("Keras", keras3))
 
 

@@ -1,7 +1,7 @@
 """`--target "tf==2.18 keras==3.8"`: the runtimes a team runs, parsed, checked and judged.
 
 A target names TensorFlow and, from TF 2.16 on, the Keras 3 release beside it (or takes the
-one a measured line pairs with it); `tf_keras==` adds the tf_keras loaders (pip installs
+one pip pairs with that TF, the measured TF line's); `tf_keras==` adds the tf_keras loaders (pip installs
 tf-keras only when asked, so a target without it has none). Up to TF 2.15 `keras.*` is the
 tf.keras of TF's own minor. A target outside the releases the facts cover (TF and Keras 3
 minors between the first and the newest measured ones) is a usage error naming the range; one
@@ -24,11 +24,11 @@ from migrator.knowledge.versions import Version, parse, render
 from migrator.loadability.prediction import Prediction
 from migrator.loadability.runtimes import (
     KERAS3_MINORS,
-    MEASURED,
     TF_MINORS,
     Runtime,
     keras_of_tf,
     labelled,
+    paired_keras,
     tf_keras_of_tf,
 )
 from migrator.loadability.usable import WEIGHTS_ONLY, user_verdict
@@ -119,7 +119,7 @@ def _runtime(parts: Mapping[str, Version], text: str, where: str) -> Runtime:
                 "drop it or raise tf=="
             )
         return Runtime(tf, keras or builtin)
-    keras = keras or _paired_keras(tf)
+    keras = keras or paired_keras(tf)
     if keras is None:
         raise UsageError(
             f"{where} {text!r}: TF {render(tf[:2])} runs Keras 3 and no measured runtime pairs "
@@ -137,11 +137,6 @@ def _runtime(parts: Mapping[str, Version], text: str, where: str) -> Runtime:
             f"takes tf_keras=={render(tf[:2])}"
         )
     return Runtime(tf, keras, tf_keras)
-
-
-def _paired_keras(tf: Version) -> Version | None:
-    """The Keras 3 a measured line pins beside this TF minor, if one does."""
-    return next((r.keras for r in MEASURED if r.tf_minor == tf[:2] and r.keras3), None)
 
 
 def parse_targets(texts: Iterable[str], where: str = "--target") -> tuple[Target, ...]:
