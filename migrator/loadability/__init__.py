@@ -1,18 +1,24 @@
 """Which loader can load an artifact, and why: verdicts predicted from what the readers found.
 
-Six loader profiles sit behind the matrix's four TF lines (`migrator.knowledge.tf_lines`):
-tf.keras 2.12.0 and 2.15.0 (`keras.*` in TF 2.12/2.15), Keras 3.3.3 and 3.15.1 (`keras.*` in
-TF 2.16/2.21), tf_keras 2.16.0 and 2.21.0 (`tf_keras.*`). Every verdict is a fact about one of
-them, found in the measurements (`corpus/matrix.json` for the generated corpus,
-`corpus/realworld_matrix.json` for real files) and, where the cause was not obvious, in the
-installed sources of the tox envs. The tests hold every prediction to the measured cells.
+A verdict is a function of the artifact's reading and the loader's Keras (`LoaderProfile`:
+package and version), never of a column name: a profile's capabilities come from the release
+thresholds of `migrator.knowledge.loaders`, so any runtime (TF, Keras, tf_keras versions) gets
+verdicts. The report's default columns are the four CI lines (`migrator.knowledge.tf_lines`);
+the extended matrix measures every TF minor 2.12-2.21 and Keras 3 minor
+(`migrator.knowledge.runtimes`). Facts are found in the measurements (`corpus/matrix.json`,
+`corpus/matrix_extended.json`, `corpus/realworld_matrix.json`) and, where the cause was not
+obvious, in the Keras/TF sources; the tests hold every prediction to the measured cells.
 
-- `tables`: the loaders, which exist in each TF line and which take each format (the cells).
+- `tables`: the loaders and which take each format.
+- `runtimes`: `Runtime` (TF, Keras, tf_keras), the measured ones, the loaders each has, and the
+  releases a loader's range is drawn over.
 - `profiles`: `LoaderProfile`, the Keras a loader runs, its capabilities computed from its
   version with `migrator.knowledge.loaders`.
 - `evidence`: what the verdicts read from an artifact, gathered once.
 - `registry`: `@verdict(call, fmt)` and `@check(stage, evidence=...)`; `verdicts/` holds them,
   one module per loader family, imported on first use.
+- `ranges`: where each loader loads the artifact, as release ranges, and where it first stops.
+- `targets`: `--target` runtimes, parsed and judged; `usable`: what "it loads" means to a user.
 
 Verdicts: `loads` (loads and reproduces the outputs), `loads-with-changes` (loads once the caller
 supplies or accepts what `reason` names: `safe_mode=False`, `compile=False`, the custom classes,

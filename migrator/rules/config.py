@@ -5,6 +5,7 @@
 select = ["MIG2", "MIG301"]        # ids, id prefixes, rule names or families; default: all
 ignore = ["keras-save-h5"]         # same forms; wins over select
 fail-on = "medium"                 # exit 1 when a finding is at least this severe
+target = ["tf==2.18 keras==3.8"]   # judge loadability there; exit 1 where an artifact fails
 ```
 
 The file used is the nearest `pyproject.toml` with a `[tool.migrator]` table, searched from the
