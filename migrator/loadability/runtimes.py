@@ -21,8 +21,7 @@ from dataclasses import dataclass, replace
 
 from migrator.knowledge.loaders import KERAS3_IN_TF_SINCE
 from migrator.knowledge.runtimes import RUNTIMES as MEASURED_RUNTIMES
-from migrator.knowledge.runtimes import MeasuredRuntime
-from migrator.knowledge.tf_lines import TF_LINES, TFLine
+from migrator.knowledge.tf_lines import TF_LINES
 from migrator.knowledge.versions import Version, parse, render
 from migrator.loadability.profiles import LoaderProfile
 from migrator.loadability.tables import LOADERS, LOADERS_BY_FORMAT
@@ -94,22 +93,24 @@ class Runtime:
 def _pin(text: str) -> Version:
     parsed = parse(text)
     if parsed is None:
-        raise ValueError(f"unparsable version pin {text!r} in knowledge.tf_lines")
+        raise ValueError(f"unparsable version pin {text!r} in migrator.knowledge")
     return parsed
 
 
-def of_line(line: TFLine) -> Runtime:
-    """The runtime a measured TF line pins."""
+def pinned(label: str, tensorflow: str, keras: str, tf_keras: str | None) -> Runtime:
+    """A measured runtime from its pins (a `tf_lines` row or a `knowledge.runtimes` one)."""
     return Runtime(
-        _pin(line.tensorflow),
-        _pin(line.keras),
-        _pin(line.tf_keras) if line.tf_keras else None,
-        label=line.line,
+        _pin(tensorflow),
+        _pin(keras),
+        _pin(tf_keras) if tf_keras else None,
+        label=label,
         measured=True,
     )
 
 
-MEASURED: tuple[Runtime, ...] = tuple(of_line(line) for line in TF_LINES)
+MEASURED: tuple[Runtime, ...] = tuple(
+    pinned(line.line, line.tensorflow, line.keras, line.tf_keras) for line in TF_LINES
+)
 
 # (measured line, "keras" | "tf_keras") -> the profile that loader prefix runs.
 PROFILES: dict[tuple[str, str], LoaderProfile] = {
@@ -131,19 +132,10 @@ def applicable(fmt: str, tf_line: str) -> tuple[str, ...]:
     return tuple(loader for loader in LOADERS_BY_TF[tf_line] if loader in wanted)
 
 
-def of_measured(measured: MeasuredRuntime) -> Runtime:
-    """A runtime of the extended matrix (`knowledge.runtimes`), named as its cells are."""
-    return Runtime(
-        _pin(measured.tensorflow),
-        _pin(measured.keras),
-        _pin(measured.tf_keras) if measured.tf_keras else None,
-        label=measured.name,
-        measured=True,
-    )
-
-
 # Every runtime the extended matrix measures (corpus/matrix_extended.json: `<name>/<loader>`).
-EXTENDED: tuple[Runtime, ...] = tuple(of_measured(m) for m in MEASURED_RUNTIMES)
+EXTENDED: tuple[Runtime, ...] = tuple(
+    pinned(m.name, m.tensorflow, m.keras, m.tf_keras) for m in MEASURED_RUNTIMES
+)
 _TF_LINE_RUNTIMES: tuple[Runtime, ...] = tuple(
     r for r, m in zip(EXTENDED, MEASURED_RUNTIMES, strict=True) if not m.overlay
 )
