@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from migrator import __version__
 from migrator.errors import Interrupted, MigratorError
-from migrator.storage import location_arg
+from migrator.storage import is_remote, location_arg
 
 if TYPE_CHECKING:
     from migrator.rules.config import Config
@@ -250,7 +250,9 @@ def _convert(args: argparse.Namespace) -> int:
     from migrator.convert.tree import convert_path
 
     if args.status is not None:
-        _out(render_status(args.status, as_json=args.json))
+        from migrator.storage.convert import ledger_folder
+
+        _out(render_status(ledger_folder(args.status), as_json=args.json))
         return EXIT_OK
     options = options_from_args(args)
     from migrator.convert.plan_command import before_convert
@@ -266,7 +268,10 @@ def _convert(args: argparse.Namespace) -> int:
     from migrator.backends.settings import from_args
 
     with from_args(args) as backend, _ProgressBar() as progress:
-        report = convert_path(
+        convert = convert_path
+        if is_remote(args.src) or is_remote(args.out):  # staged in, published out (storage/)
+            from migrator.storage.convert import convert_with_stores as convert
+        report = convert(
             args.src,
             args.out,
             options,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from migrator.convert import TARGETS, Options
 from migrator.errors import UsageError
+from migrator.storage import is_remote, location_arg, unreadable
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -15,10 +16,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="convert legacy artifacts to current formats, validated, into OUT/<model>/<format>/vN",
     )
     c.add_argument(
-        "src", type=Path, nargs="?", help="an artifact, or a folder to convert every artifact in"
+        "src",
+        type=location_arg,
+        nargs="?",
+        help="an artifact, or a folder to convert every artifact in (a path or an fsspec URL)",
     )
     c.add_argument(
-        "-o", "--out", type=Path, default=Path("migrated"), help="output root (default: ./migrated)"
+        "-o",
+        "--out",
+        type=location_arg,
+        default=Path("migrated"),
+        help="output root, a folder or an fsspec URL (default: ./migrated)",
     )
     c.add_argument(
         "--to",
@@ -76,7 +84,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     c.add_argument(
         "--status",
-        type=Path,
+        type=location_arg,
         metavar="OUT",
         help="summarise the ledger of an output folder (what is converted, failed, unfinished)",
     )
@@ -93,7 +101,11 @@ def options_from_args(args: argparse.Namespace) -> Options:
     unknown = [t for t in targets if t not in TARGETS]
     if unknown:
         raise UsageError(f"unknown --to {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
-    if not args.src.exists() and not args.src.parent.is_dir():
+    if is_remote(args.src):  # s3://...: the store must answer for it (migrator.storage)
+        problem = unreadable(args.src)
+        if problem is not None:
+            raise UsageError(problem)
+    elif not args.src.exists() and not args.src.parent.is_dir():
         raise UsageError(f"{args.src}: no such file or folder; check the path")
     if args.tolerance < 0:
         raise UsageError("--tolerance must be >= 0")

@@ -24,9 +24,9 @@ from migrator.storage.location import (
     location_arg,
     unreadable,
 )
+from migrator.storage.ranges import RangeView
 from migrator.storage.store import StorePath
 from migrator.storage.tree import (
-    RangeView,
     byte_view,
     entries,
     list_dir,

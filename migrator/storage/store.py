@@ -6,9 +6,9 @@ lets every format be read from a store without a second copy of its reader. What
 deliberately lacks is `__fspath__`: code that would hand a store path to `os` or the builtin
 `open` fails loudly instead of reading a local file of the same name.
 
-Reads are bounded: `open()` returns a file whose reads fetch `READ_BLOCK`-sized ranges on demand
-and keeps at most `MAX_BLOCKS` of them, so h5py walking a 1 GB file's metadata, or zipfile
-reading a `.keras` central directory, moves the blocks it touches and never the weights.
+Reads are bounded: `open()` returns a file whose reads fetch block-sized ranges on demand through
+one per-process cache (ranges.py), so h5py walking a 1 GB file's metadata, or zipfile reading a
+`.keras` central directory, moves the blocks it touches and never the weights.
 Listings come with sizes and kinds, and the paths they yield carry them, so discovery asks the
 store once per folder, not once per file.
 """
@@ -19,14 +19,36 @@ import errno
 import io
 import posixpath
 import stat as stat_module
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
 from migrator.storage.location import filesystem
+from migrator.storage.ranges import RangedFile, fetch
 
-READ_BLOCK = 64 * 1024  # bytes one ranged GET fetches: metadata reads are small and scattered
-MAX_BLOCKS = 64  # blocks one open file keeps (4 MiB): configs and HDF5 headers re-read often
+MAX_LISTINGS = 256  # folder listings remembered per process (least recently used dropped)
+
+# (protocol, folder) -> {entry name: the store's record}: what recent listings said, so that
+# `folder / name` knows its size and kind (or that it does not exist) without asking the store
+# again. Bounded, so a walk of a hundred thousand folders keeps memory flat.
+_listings: OrderedDict[tuple[str, str], dict[str, dict[str, Any]]] = OrderedDict()
+
+
+def _remember(protocol: str, folder: str, entries: dict[str, dict[str, Any]]) -> None:
+    _listings[(protocol, folder)] = entries
+    _listings.move_to_end((protocol, folder))
+    while len(_listings) > MAX_LISTINGS:
+        _listings.popitem(last=False)
+
+
+def forget(protocol: str, folder: str | None = None) -> None:
+    """Drop remembered listings (of one folder, or all): after writing to the store."""
+    if folder is None:
+        for key in [k for k in _listings if k[0] == protocol]:
+            del _listings[key]
+    else:
+        _listings.pop((protocol, folder.strip("/")), None)
 
 
 @dataclass(frozen=True)
@@ -88,7 +110,12 @@ class StorePath:
         path = self.path
         for name in names:
             path = posixpath.join(path, str(name).strip("/")) if path else str(name).strip("/")
-        return StorePath(self.protocol, path, self.options)
+        # A child of a folder listed recently knows its record at once, so it carries it to the
+        # worker that reads it (a pickled StorePath keeps it) and nobody asks the store again.
+        parent, _, name = path.rpartition("/")
+        listed = _listings.get((self.protocol, parent))
+        info = listed.get(name) if listed is not None else None
+        return StorePath(self.protocol, path, self.options, info)
 
     @property
     def name(self) -> str:
@@ -152,8 +179,21 @@ class StorePath:
         return filesystem(self.protocol, self.options)
 
     def info(self) -> Mapping[str, Any]:
-        """The store's record (`size`, `type`), from the listing that found this path if any."""
+        """The store's record (`size`, `type`), from the listing that found this path if any.
+
+        When the parent folder was listed recently, its listing answers (a name it lacks does
+        not exist) and the store is not asked.
+        """
         if self._info is None:
+            parent, _, name = self.path.rpartition("/")
+            listed = _listings.get((self.protocol, parent)) if parent else None
+            if listed is not None:
+                if name not in listed:
+                    raise FileNotFoundError(
+                        errno.ENOENT, "no such object or prefix in the store", str(self)
+                    )
+                self._info = listed[name]
+                return self._info
             try:
                 self._info = dict(self.fs.info(self.path))
             except FileNotFoundError:
@@ -197,32 +237,28 @@ class StorePath:
             raise FileNotFoundError(
                 errno.ENOENT, "no such prefix in the store", str(self)
             ) from None
+        found: dict[str, dict[str, Any]] = {}
         for entry in sorted(entries, key=lambda e: e["name"]):
             name = self.fs._strip_protocol(entry["name"]).strip("/")
             if name == self.path or not name:
                 continue
-            yield StorePath(self.protocol, name, self.options, entry)
+            found[name.rpartition("/")[2]] = dict(entry)
+        _remember(self.protocol, self.path, found)
+        for name, entry in found.items():
+            yield StorePath(self.protocol, posixpath.join(self.path, name), self.options, entry)
 
     def open(self, mode: str = "rb", encoding: str | None = None, **_: Any) -> IO[Any]:
-        """A read-only file over ranged reads (`READ_BLOCK` each, at most `MAX_BLOCKS` kept)."""
+        """A read-only file over ranged reads through the process's block cache (ranges.py)."""
         if mode not in ("r", "rb"):
             raise PermissionError(errno.EROFS, "store paths are opened read-only", str(self))
-        size = self._info.get("size") if self._info else None
-        try:
-            fh = self.fs.open(
-                self.path,
-                "rb",
-                block_size=READ_BLOCK,
-                cache_type="blockcache",
-                cache_options={"maxblocks": MAX_BLOCKS},
-                **({"size": size} if size is not None else {}),
-            )
-        except TypeError:  # a filesystem whose open() takes none of these (memory://)
-            fh = self.fs.open(self.path, "rb")
+        if self.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "a prefix, not an object", str(self))
+        fh = io.BufferedReader(RangedFile(self, self.stat().st_size), buffer_size=8192)
         return fh if mode == "rb" else io.TextIOWrapper(fh, encoding=encoding or "utf-8")
 
     def read_bytes(self) -> bytes:
-        return bytes(self.fs.cat_file(self.path))
+        size = self.stat().st_size
+        return fetch(self, 0, size, size)
 
     def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
         return self.read_bytes().decode(encoding or "utf-8", errors or "strict")

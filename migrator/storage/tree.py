@@ -2,8 +2,7 @@
 
 `list_dir` and `walk` stand in for `os.scandir` / `os.walk` (a store has prefixes, not
 directories, and no file descriptors); `byte_view` stands in for `mmap`: a local file is still
-memory-mapped, a store object becomes a `RangeView` that fetches `READ_BLOCK` ranges on first
-touch, so the protobuf and FlatBuffer walkers that skip tensor payloads by length skip them over
+memory-mapped, a store object becomes a `RangeView` that fetches blocks on first touch, so the protobuf and FlatBuffer walkers that skip tensor payloads by length skip them over
 the network too.
 """
 
@@ -11,13 +10,13 @@ from __future__ import annotations
 
 import mmap
 import os
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from migrator.storage.store import MAX_BLOCKS, READ_BLOCK, StorePath
+from migrator.storage.ranges import RangeView
+from migrator.storage.store import StorePath
 
 
 def list_dir(path: Any) -> tuple[list[str], list[str]]:
@@ -62,56 +61,6 @@ def size_if_file(path: Any) -> int | None:
         return path.stat().st_size if os.path.isfile(path) else None
     except OSError:
         return None
-
-
-class RangeView:
-    """The bytes of a store object, fetched `READ_BLOCK` at a time when first indexed.
-
-    Supports what the wire-format walkers use on an `mmap`: `len()`, `view[i]` and
-    `view[a:b]`. At most `MAX_BLOCKS` blocks are kept (least recently used dropped).
-    """
-
-    def __init__(self, path: StorePath) -> None:
-        self._path = path
-        self._size = path.stat().st_size
-        self._blocks: OrderedDict[int, bytes] = OrderedDict()
-
-    def __len__(self) -> int:
-        return self._size
-
-    def _block(self, index: int) -> bytes:
-        block = self._blocks.get(index)
-        if block is None:
-            start = index * READ_BLOCK
-            end = min(start + READ_BLOCK, self._size)
-            block = bytes(self._path.fs.cat_file(self._path.path, start=start, end=end))
-            self._blocks[index] = block
-            if len(self._blocks) > MAX_BLOCKS:
-                self._blocks.popitem(last=False)
-        else:
-            self._blocks.move_to_end(index)
-        return block
-
-    def __getitem__(self, key: int | slice) -> Any:
-        if isinstance(key, slice):
-            start, stop, step = key.indices(self._size)
-            if step != 1:
-                raise ValueError("RangeView slices take no step")
-            if stop <= start:
-                return b""
-            if stop - start > MAX_BLOCKS * READ_BLOCK:  # a big span: one ranged read, not cached
-                return bytes(self._path.fs.cat_file(self._path.path, start=start, end=stop))
-            parts = []
-            for index in range(start // READ_BLOCK, (stop - 1) // READ_BLOCK + 1):
-                block = self._block(index)
-                base = index * READ_BLOCK
-                parts.append(block[max(start - base, 0) : min(stop - base, len(block))])
-            return b"".join(parts)
-        if key < 0:
-            key += self._size
-        if not 0 <= key < self._size:
-            raise IndexError("RangeView index out of range")
-        return self._block(key // READ_BLOCK)[key % READ_BLOCK]
 
 
 @contextmanager

@@ -1,0 +1,129 @@
+"""Bounded ranged reads of store objects: the blocks a process fetched, shared by every open.
+
+An audit opens the same object several times (discovery's 64-byte head, each reader's claim,
+then the reader itself, h5py and zipfile seeking around in it). Every read here goes through one
+per-process cache of `READ_BLOCK`-sized blocks (at most `MAX_BLOCKS`, least recently used
+dropped), so a block crosses the network once per process however often it is read, and a
+process never holds more than `MAX_BLOCKS * READ_BLOCK` bytes of store data. A read spanning
+more than `DIRECT_BLOCKS` blocks is one ranged GET of exactly that span and is not cached.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from migrator.storage.store import StorePath
+
+READ_BLOCK = 64 * 1024  # bytes one ranged GET fetches: metadata reads are small and scattered
+MAX_BLOCKS = 128  # blocks a process keeps (8 MiB)
+DIRECT_BLOCKS = 16  # a read over this many blocks is fetched as one span, uncached
+
+_blocks: OrderedDict[tuple[str, str, int], bytes] = OrderedDict()
+
+
+def _block(path: StorePath, index: int, size: int) -> bytes:
+    key = (path.protocol, path.path, index)
+    block = _blocks.get(key)
+    if block is not None:
+        _blocks.move_to_end(key)
+        return block
+    start = index * READ_BLOCK
+    end = min(start + READ_BLOCK, size)
+    block = bytes(path.fs.cat_file(path.path, start=start, end=end))
+    _blocks[key] = block
+    while len(_blocks) > MAX_BLOCKS:
+        _blocks.popitem(last=False)
+    return block
+
+
+def fetch(path: StorePath, start: int, stop: int, size: int) -> bytes:
+    """Bytes [start, stop) of an object of `size` bytes (clipped to it)."""
+    stop = min(stop, size)
+    if stop <= start:
+        return b""
+    first, last = start // READ_BLOCK, (stop - 1) // READ_BLOCK
+    if last - first + 1 > DIRECT_BLOCKS:
+        return bytes(path.fs.cat_file(path.path, start=start, end=stop))
+    parts = []
+    for index in range(first, last + 1):
+        block = _block(path, index, size)
+        base = index * READ_BLOCK
+        parts.append(block[max(start - base, 0) : min(stop - base, len(block))])
+    return b"".join(parts)
+
+
+def forget_blocks(path: StorePath) -> None:
+    """Drop the cached blocks of one object (after it was written)."""
+    for key in [k for k in _blocks if k[0] == path.protocol and k[1] == path.path]:
+        del _blocks[key]
+
+
+class RangedFile(io.RawIOBase):
+    """A read-only, seekable binary file over `fetch`: what h5py's file-object driver, zipfile
+    and the readers' `read(n)` calls need, moving only the blocks they touch."""
+
+    def __init__(self, path: StorePath, size: int) -> None:
+        super().__init__()
+        self._path = path
+        self._size = size
+        self._pos = 0
+        self.name = str(path)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise OSError(22, "negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = fetch(self._path, self._pos, self._pos + len(view), self._size)
+        view[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def readall(self) -> bytes:
+        data = fetch(self._path, self._pos, self._size, self._size)
+        self._pos += len(data)
+        return data
+
+
+class RangeView:
+    """The bytes of a store object as an indexable view (`len`, `view[i]`, `view[a:b]`): what
+    the protobuf and FlatBuffer walkers use on an `mmap`, fetched block by block on first touch."""
+
+    def __init__(self, path: StorePath) -> None:
+        self._path = path
+        self._size = path.stat().st_size
+        self._last: tuple[int, bytes] = (-1, b"")
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, key: int | slice) -> Any:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self._size)
+            if step != 1:
+                raise ValueError("RangeView slices take no step")
+            return fetch(self._path, start, stop, self._size)
+        if key < 0:
+            key += self._size
+        if not 0 <= key < self._size:
+            raise IndexError("RangeView index out of range")
+        index = key // READ_BLOCK
+        if self._last[0] != index:  # byte-by-byte varint walks stay in one block
+            self._last = (index, _block(self._path, index, self._size))
+        return self._last[1][key % READ_BLOCK]
