@@ -14,6 +14,8 @@ LOADERS: tuple[str, ...] = (
     "tf_keras.load_weights",
     "tf.saved_model.load",
     "keras.layers.TFSMLayer",
+    # MLflow's flavor loader: pyfunc hands the folder to its loader_module (verdicts/mlflow.py)
+    "mlflow.pyfunc.load_model",
 )
 
 
@@ -39,6 +41,7 @@ LOADERS_BY_FORMAT: dict[str, tuple[str, ...]] = {
         "tf.saved_model.load",
         "keras.layers.TFSMLayer",
     ),
+    "mlflow-model": ("mlflow.pyfunc.load_model",),
     # TF1 Hub modules: tf.saved_model.load is also hub.load's and hub.KerasLayer's cell
     # (verdicts/tfhub.py)
     "tfhub-module": (

@@ -1,0 +1,147 @@
+"""`mlflow.pyfunc.load_model` on an MLflow model folder, with the newest MLflow in each TF line.
+
+pyfunc hands the folder to the module `python_function.loader_module` names, and that module of
+the *installed* MLflow (judged: the newest, 3.x; checked in mlflow 3.17.2) opens the model inside:
+
+- `mlflow.keras` (the Keras 3 flavor since MLflow 2.11): `keras.saving.load_model` on
+  `data/model.keras`, or `tf.saved_model.load(data/model)` with `save_exported_model`; a folder
+  of the older `keras` flavor (data/model.h5, a SavedModel data/model/) has no `model.keras`;
+- `mlflow.tensorflow`: `model_type: keras` -> `<keras_module.txt>.models.load_model` on
+  `data/model[.h5|.keras]` (`tensorflow.keras` is Keras 3 from TF 2.16, tf_keras with
+  `TF_USE_LEGACY_KERAS=1`); `tf2-module` / `tf1-estimator` -> `tf.saved_model.load`.
+
+So the verdict is the inner model's own verdict for the call MLflow makes, which the existing
+verdicts already predict; this module only says which call that is. Folders of other flavors
+(sklearn, a custom pyfunc) are not TensorFlow's to judge: `NotJudged` leaves them without cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from migrator.knowledge.mlflow import KERAS3_FLAVOR_SINCE, TF_LOADER_MODULES
+from migrator.knowledge.versions import Version, parse, render
+from migrator.loadability.evidence import Evidence
+from migrator.loadability.prediction import Prediction, fails, quote
+from migrator.loadability.profiles import LoaderProfile
+from migrator.loadability.registry import verdict, verdict_for
+from migrator.loadability.runtimes import keras_of_tf, tf_keras_of_tf
+from migrator.model import Artifact, Reading
+
+CALL = "mlflow.pyfunc.load_model"
+LEGACY_KERAS = "TF_USE_LEGACY_KERAS=1 (with tf-keras installed) so `tensorflow.keras` is tf_keras"
+
+
+class NotJudged(ValueError):
+    """The folder holds no TensorFlow/Keras model; `loadability.judge` leaves it without cells."""
+
+
+@verdict(
+    CALL,
+    "mlflow-model",
+    evidence="knowledge.mlflow.TF_LOADER_MODULES (mlflow 3.17.2 mlflow/keras/load.py, "
+    "mlflow/tensorflow/__init__.py); measured on corpus/mlflow in tf221 (tests/test_mlflow_tf.py)",
+)
+def pyfunc_load_model(ev: Evidence, profile: LoaderProfile) -> Prediction:
+    """The verdict of the call MLflow's loader_module makes on the model inside the folder."""
+    details = ev.details
+    module = details.get("loader_module")
+    if module not in TF_LOADER_MODULES or not details.get("model_path"):
+        raise NotJudged(f"loader_module {module!r} is not a TensorFlow/Keras flavor")
+    inner = ev.artifact.reading.raw.get("model_reading")
+    where = details["model_path"]
+    if not isinstance(inner, Reading):
+        return fails(
+            f"the model inside (`{where}`) cannot be read: {details.get('model_error') or 'no reader recognises it'}"
+        )
+    layout = details.get("layout")
+    blocked = _pickled_keras_internals(ev, profile)
+    if blocked:
+        return fails(blocked)
+    if module == "mlflow.keras":
+        if layout == "keras2-flavor":
+            return fails(
+                f"MLflow >= {KERAS3_FLAVOR_SINCE} `mlflow.keras` opens `data/model.keras`; this "
+                f"`keras` flavor of MLflow {details.get('mlflow_version') or '< 2.11'} keeps the "
+                f"model in `{where}`"
+            )
+        if details.get("save_exported_model"):
+            return _inner(ev, inner, "tf.saved_model.load", profile, "mlflow.keras (exported)")
+        return _inner(ev, inner, "load_model", profile, "mlflow.keras")
+    if details.get("model_type") in ("tf2-module", "tf1-estimator") or layout == (
+        "tensorflow-savedmodel"
+    ):
+        return _inner(ev, inner, "tf.saved_model.load", profile, "mlflow.tensorflow")
+    keras_module = details.get("keras_module") or "tensorflow.keras"
+    cell = _inner(ev, inner, "load_model", profile, f"mlflow.tensorflow ({keras_module})")
+    tf_keras = tf_keras_of_tf(profile.tf_version)
+    if cell.verdict != "fails" or keras_module != "tensorflow.keras" or tf_keras is None:
+        return cell
+    legacy = LoaderProfile("tf_keras", tf_keras, profile.tf)
+    fallback = _inner(ev, inner, "load_model", legacy, "mlflow.tensorflow (tf_keras)")
+    if fallback.verdict == "fails":
+        return cell
+    return Prediction(
+        "loads-with-changes",
+        f"set {LEGACY_KERAS}: {cell.reason}; with tf_keras: {fallback.reason}",
+        fallback.needs,
+    )
+
+
+def _pickled_keras_internals(ev: Evidence, profile: LoaderProfile) -> str | None:
+    """Pickled custom objects naming `keras.src.*` modules of another Keras line than the
+    runtime's: unpickling imports them by path before the model is built (mlflow 2.10.2 pickles
+    Keras' whole registry, `keras.src.models.sharpness_aware_minimization` among it, which
+    Keras 3.15.1 lacks: measured in tf221, with and without TF_USE_LEGACY_KERAS)."""
+    names = [
+        str(name)
+        for entry in ev.details.get("pickled_files") or []
+        if isinstance(entry, Mapping)
+        for name in entry.get("imports") or []
+        if str(name).startswith("keras.src.")
+    ]
+    writer = _writer_keras(ev)
+    if not names or writer is None or writer == profile.version[:2]:
+        return None
+    return (
+        f"the pickled custom objects import {quote(names, 2)} from Keras {render(writer)}'s "
+        f"internal modules, which move between Keras lines: unpickling them in {profile.name} "
+        "fails at the first path it lacks"
+    )
+
+
+def _writer_keras(ev: Evidence) -> Version | None:
+    """The Keras line that wrote the folder: the keras flavor's keras_version, or for the
+    tensorflow flavor (whose `keras_version` is tf.__version__) tf.keras of that TF, else the
+    `keras` pin of a Keras 3 environment."""
+    recorded = parse(ev.details.get("keras_version"))
+    if recorded and ev.details.get("model_flavor") == "keras":
+        return recorded[:2]
+    if recorded:
+        tf_keras = keras_of_tf(recorded)
+        if tf_keras is not None:
+            return tf_keras
+    for pins in (ev.details.get("pins") or {}).values():
+        pinned = (
+            parse(str(pins.get("keras", "")).lstrip("=<>~!")) if isinstance(pins, Mapping) else None
+        )
+        if pinned:
+            return pinned[:2]
+    return None
+
+
+def _inner(ev: Evidence, inner: Reading, call: str, profile: LoaderProfile, via: str) -> Prediction:
+    """The existing verdict of `call` on the inner model, its reason saying how MLflow got there."""
+    artifact = Artifact(
+        f"{ev.artifact.path}/{ev.details['model_path']}",
+        ev.artifact.location / str(ev.details["model_path"]),
+        inner,
+    )
+    if inner.errors:
+        return fails(f"{via}: the model inside cannot be read ({inner.errors[0]})")
+    try:
+        cell = verdict_for(call, inner.format).run(Evidence.of(artifact), profile)
+    except KeyError:
+        return fails(f"{via} calls {call}, which does not take a {inner.format} artifact")
+    return replace(cell, reason=f"{via} -> {call}: {cell.reason}")
