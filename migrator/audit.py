@@ -17,6 +17,7 @@ parent in any case.
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import signal
@@ -33,6 +34,7 @@ from migrator.discover import Discovery, discover, read_head
 from migrator.errors import ArtifactError, Interrupted
 from migrator.formats import reader
 from migrator.model import Artifact, Candidate, Reading, Report, SourceFile
+from migrator.spool import Spool
 from migrator.storage import common_base, is_remote
 from migrator.storage import location as to_location
 from migrator.workers import DEFAULT_TIMEOUT, default_jobs, hdf5_deadline
@@ -239,8 +241,12 @@ def _discover_all(
     code_rules: Callable[[str, Path], object] | None,
     exclude: tuple[str, ...],
     include: tuple[str, ...],
-) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[Any, ...], list[tuple[str, Candidate]]]:
-    """Walk every path: (root, errors, skipped, judged sources, candidates in report order)."""
+) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[Any, ...], _Todo]:
+    """Walk every path: (root, errors, skipped, judged sources, candidates in report order).
+
+    The candidates are spooled to disk as the walk finds them, one spool per path: each walk
+    yields them in the order of their reported paths, and several paths are merged on that key.
+    """
     resolved = [to_location(p) for p in paths]  # s3://... stays a store path (migrator.storage)
     if len(resolved) == 1 and not resolved[0].is_file():
         base = resolved[0]
@@ -259,43 +265,72 @@ def _discover_all(
     errors: list[str] = []
     skipped: list[str] = []
     sources = []
-    todo: list[tuple[str, Candidate]] = []
-    for path, prefix in zip(resolved, prefixes, strict=True):
-        found: Discovery = discover(path, exclude=exclude, include=include)
-        errors.extend(_prefixed_error(prefix, e) for e in found.errors)
-        skipped.extend(_prefixed_error(prefix, e) for e in found.skipped)
-        todo.extend((prefix, c) for c in found.candidates)
-        if code_rules is not None:
-            for rel, location in found.sources:
-                sources.append(code_rules(_prefixed(prefix, rel), location))
-        del found
-    # Stable, on the path each artifact is reported under: the order the report lists them in.
-    todo.sort(key=lambda item: _prefixed(item[0], item[1].rel))
-    return base.as_posix(), tuple(errors), tuple(skipped), tuple(sources), todo
+    spools: list[Spool[Candidate]] = []
+    try:
+        for path, prefix in zip(resolved, prefixes, strict=True):
+            spool: Spool[Candidate] = Spool(prefix)
+            spools.append(spool)
+            found: Discovery = discover(path, exclude=exclude, include=include, into=spool)
+            errors.extend(_prefixed_error(prefix, e) for e in found.errors)
+            skipped.extend(_prefixed_error(prefix, e) for e in found.skipped)
+            if code_rules is not None:
+                for rel, location in found.sources:
+                    sources.append(code_rules(_prefixed(prefix, rel), location))
+            del found
+    except BaseException:
+        for spool in spools:
+            spool.close()
+        raise
+    return base.as_posix(), tuple(errors), tuple(skipped), tuple(sources), _Todo(spools)
+
+
+class _Todo:
+    """The spooled candidates of every audited path, as one sized iterable in report order."""
+
+    def __init__(self, spools: list[Spool[Candidate]]) -> None:
+        self._spools = spools
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self._spools)
+
+    def __iter__(self) -> Iterator[tuple[str, Candidate]]:
+        if len(self._spools) == 1:
+            return iter(self._spools[0])
+        # Stable, on the path each artifact is reported under: the order the report lists them in.
+        return heapq.merge(*self._spools, key=lambda item: _prefixed(item[0], item[1].rel))
+
+    def close(self) -> None:
+        for spool in self._spools:
+            spool.close()
 
 
 def _artifacts(
     work: Callable[[tuple[str, Candidate]], Artifact],
-    todo: list[tuple[str, Candidate]],
+    todo: _Todo,
     jobs: int,
     timeout: float,
     memory_limit: int | None,
     backend: Backend | None = None,
 ) -> Generator[Artifact, None, None]:
-    for (prefix, candidate), result in _judged(work, todo, jobs, timeout, memory_limit, backend):
-        if isinstance(result, Reading):  # the worker died, overran or ran out of memory
-            result = Artifact(candidate.rel, candidate.location, result, candidate.files)
-            if prefix:
-                result = _with_prefix(result, prefix)
-        if isinstance(result, tuple):  # an archive: its row, then what it holds
-            yield from result
-            continue
-        yield result
+    try:
+        for (prefix, candidate), result in _judged(
+            work, todo, jobs, timeout, memory_limit, backend
+        ):
+            if isinstance(result, Reading):  # the worker died, overran or ran out of memory
+                result = Artifact(candidate.rel, candidate.location, result, candidate.files)
+                if prefix:
+                    result = _with_prefix(result, prefix)
+            if isinstance(result, tuple):  # an archive: its row, then what it holds
+                yield from result
+                continue
+            yield result
+    finally:
+        todo.close()
 
 
 def _judged(
     work: Callable[[tuple[str, Candidate]], Artifact],
-    todo: list[tuple[str, Candidate]],
+    todo: _Todo,
     jobs: int,
     timeout: float,
     memory_limit: int | None,

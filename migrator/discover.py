@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from migrator.formats import reader, readers
 from migrator.model import Candidate
@@ -55,9 +55,19 @@ SKIP_DIRS = frozenset(
 _TS_MIN, _TS_MAX = 1420070400, 2208988800
 
 
+class CandidateSink(Protocol):
+    """Where discovery puts candidates as it finds them: a list, or a caller's spool."""
+
+    def append(self, candidate: Candidate, /) -> None: ...
+
+
 @dataclass
 class Discovery:
-    """What a walk found: artifact candidates, code files for code rules, and walk errors."""
+    """What a walk found: artifact candidates, code files for code rules, and walk errors.
+
+    `candidates` come in the order of their reported paths (the walk visits each folder's
+    entries by name, a folder sorting as `name/`), whatever sink holds them.
+    """
 
     candidates: list[Candidate] = field(default_factory=list)
     sources: list[tuple[str, Path]] = field(default_factory=list)
@@ -72,7 +82,7 @@ class _Walk:
     root: str  # real path of the audited folder
     exclude: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
-    entered: set[str] = field(default_factory=set)
+    entered: set[str] = field(default_factory=set)  # the root and folders outside it
 
     def left_out(self, rel: str, name: str, folder: bool) -> str | None:
         """Why `rel` is not walked into (a skipped line), or None to walk it."""
@@ -254,7 +264,11 @@ def _scan_dir(path: Path, rel: str, found: Discovery, walk: _Walk) -> None:
     if real in walk.entered:
         found.skipped.append(f"{rel}/: the same folder as one already audited ({real})")
         return
-    walk.entered.add(real)
+    # A folder strictly inside the audited tree is reached once by the walk (a symlink to one is
+    # skipped as "audited there"), so only the root and folders outside it, entered through
+    # symlinks, need remembering: the set stays small whatever the size of the tree.
+    if real == walk.root or os.path.commonpath([walk.root, real]) != walk.root:
+        walk.entered.add(real)
     problems: list[tuple[str, str]] = []
     try:
         files, dirs = _list_dir(path, problems)
@@ -294,12 +308,15 @@ def _scan_dir(path: Path, rel: str, found: Discovery, walk: _Walk) -> None:
         files = [f for f in files if f not in owned]
         dirs = [d for d in dirs if d + "/" not in owned]
 
+    # This folder's candidates are collected first, then handed out interleaved with the walk of
+    # its subfolders by name (a folder sorting as `name/`): the whole walk then yields candidates
+    # in the order of their reported paths, so a caller can spool them as they come instead of
+    # holding and sorting a hundred thousand of them.
+    here: list[tuple[str, Candidate]] = []
     taken: set[str] = set()
     for name, main, members in _claim_groups(path, frozenset(files), found, rel):
         taken.update(members)
-        found.candidates.append(
-            Candidate(path / main, _join(rel, main), name, _members(rel, members))
-        )
+        here.append((main, Candidate(path / main, _join(rel, main), name, _members(rel, members))))
 
     for fname in files:
         if fname in taken:
@@ -320,11 +337,17 @@ def _scan_dir(path: Path, rel: str, found: Discovery, walk: _Walk) -> None:
             found.errors.append(f"{frel}: {exc}; the file is probably damaged")
             continue
         if owner is not None:
-            found.candidates.append(Candidate(fpath, frel, owner, (frel,)))
+            here.append((fname, Candidate(fpath, frel, owner, (frel,))))
         elif _looks_like_model(fname) or _damaged_architecture(fpath):
-            found.candidates.append(Candidate(fpath, frel, "", (frel,)))
+            here.append((fname, Candidate(fpath, frel, "", (frel,))))
 
-    for dname in dirs:
+    entries: list[tuple[str, Candidate | None]] = [*here, *((d + "/", None) for d in dirs)]
+    entries.sort(key=lambda entry: entry[0])
+    for key, candidate in entries:
+        if candidate is not None:
+            found.candidates.append(candidate)
+            continue
+        dname = key[:-1]
         drel = _join(rel, dname)
         why = walk.left_out(drel, dname, folder=True)
         if why is not None:
@@ -393,15 +416,24 @@ def _damaged_architecture(path: Path) -> bool:
 
 
 def discover(
-    root: Path, *, exclude: tuple[str, ...] = (), include: tuple[str, ...] = ()
+    root: Path,
+    *,
+    exclude: tuple[str, ...] = (),
+    include: tuple[str, ...] = (),
+    into: CandidateSink | None = None,
 ) -> Discovery:
     """Find every artifact under `root` (a folder, a file, or a checkpoint prefix).
 
     `exclude` globs leave files and folders out (a pattern with a slash matches the path relative
     to `root`, one without matches the name at any depth); `include` globs bring back what an
     exclude or the tool-folder list would leave out. Each left-out path is a `skipped` line.
+    Candidates go to `into` when given (the audit spools them to disk: a store of a hundred
+    thousand models must not be held in memory), else to the returned `candidates` list; either
+    way in the order of their reported paths.
     """
     found = Discovery()
+    if into is not None:
+        found.candidates = into  # type: ignore[assignment]
     mode = _mode(root)
     if root.is_dir():
         walk = _Walk(_real(root), tuple(exclude), tuple(include))
@@ -418,7 +450,6 @@ def discover(
         _discover_prefix(root, found)
     else:
         found.errors.append(f"{root}: no such file or folder; check the path")
-    found.candidates.sort(key=lambda c: c.rel)
     found.sources.sort()
     return found
 
