@@ -1,0 +1,325 @@
+"""MLflow model folders (`mlflow-model`): what the reader reports from folders real MLflow wrote,
+the model inside reported under the folder, the flavor loader's verdicts, and hostile `MLmodel`
+files: each one line naming the file, the rest of the batch audited.
+
+`corpus/mlflow/` was written by MLflow 1.30.1, 2.10.2 and 3.17.2 (`corpus/mlflow_models.py`);
+its `manifest.json` records the MLflow, TensorFlow and Keras of each folder, which is what the
+expectations here derive from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from migrator.audit import audit
+from migrator.cli import main
+from migrator.loadability import judge, predict
+from migrator.loadability.verdicts.mlflow import NotJudged
+from migrator.model import Artifact, Report
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "mlflow"
+MANIFEST = json.loads((CORPUS / "manifest.json").read_text())
+FOLDERS = sorted(MANIFEST)
+
+
+def by_path(report: Report) -> dict[str, Artifact]:
+    return {a.path: a for a in report.artifacts}
+
+
+@pytest.fixture(scope="module")
+def corpus_report() -> dict[str, Artifact]:
+    return by_path(audit([CORPUS], judges=[judge]))
+
+
+def copy(name: str, tmp_path: Path, as_name: str | None = None) -> Path:
+    target = tmp_path / (as_name or name)
+    shutil.copytree(CORPUS / name, target)
+    return target
+
+
+# --- folders written by real MLflow ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", FOLDERS)
+def test_every_folder_is_one_mlflow_artifact_with_what_its_writer_recorded(
+    corpus_report: dict[str, Artifact], name: str
+) -> None:
+    made = MANIFEST[name]
+    artifact = corpus_report[name]
+    assert artifact.format == "mlflow-model" and not artifact.errors
+    d = artifact.details
+    assert d["mlflow_version"] == made["mlflow"] == artifact.producer["mlflow_version"]
+    assert artifact.producer["tensorflow_version"] == made["tensorflow"]
+    pins = d["pins"]["requirements.txt"]
+    assert pins["tensorflow"] == f"=={made['tensorflow']}"
+    assert pins["mlflow"] == f"=={made['mlflow']}"
+    assert set(d["environment_files"]) == {"requirements.txt", "conda.yaml", "python_env.yaml"}
+    assert d["python_version"].count(".") == 2
+    # the model inside is its own artifact, reported under the folder, read by its own reader
+    inner = corpus_report[f"{name}/{d['model_path']}"]
+    assert inner.format == d["model_format"] and not inner.errors
+    assert "MLmodel" in artifact.files[0] and not any("/data/" in f for f in artifact.files)
+
+
+@pytest.mark.parametrize(
+    ("name", "flavor", "save_format", "model_path", "model_format", "layout"),
+    [
+        ("mlflow130_keras_h5", "keras", "h5", "data/model.h5", "keras-h5", "keras2-flavor"),
+        ("mlflow130_keras_tf", "keras", "tf", "data/model", "saved-model", "keras2-flavor"),
+        ("mlflow210_tensorflow_keras_h5", "tensorflow", "h5", "data/model.h5", "keras-h5",
+         "tensorflow-keras"),
+        ("mlflow210_tensorflow_keras_tf", "tensorflow", "tf", "data/model", "saved-model",
+         "tensorflow-keras"),
+        # TF >= 2.16 writes data/model.keras while the flavor still records save_format tf
+        ("mlflow317_tensorflow_keras_keras", "tensorflow", "tf", "data/model.keras", "keras-v3",
+         "tensorflow-keras"),
+        ("mlflow317_keras_keras", "keras", None, "data/model.keras", "keras-v3", "keras3-flavor"),
+        ("mlflow317_keras_exported", "keras", None, "data/model", "saved-model", "keras3-flavor"),
+    ],
+)  # fmt: skip
+def test_keras_models_by_flavor_and_save_format(
+    corpus_report: dict[str, Artifact],
+    name: str,
+    flavor: str,
+    save_format: str | None,
+    model_path: str,
+    model_format: str,
+    layout: str,
+) -> None:
+    d = corpus_report[name].details
+    assert d["model_flavor"] == flavor and d["model_path"] == model_path
+    assert d.get("save_format") == save_format
+    assert d["model_format"] == model_format and d["layout"] == layout
+    assert d["loader_module"] == f"mlflow.{flavor}"
+    if flavor == "keras" and MANIFEST[name]["keras"]:
+        assert d["keras_version"] == MANIFEST[name]["keras"]
+
+
+def test_tensorflow_flavor_savedmodels(corpus_report: dict[str, Artifact]) -> None:
+    tf1 = corpus_report["mlflow130_tensorflow_savedmodel"].details
+    assert (tf1["saved_model_dir"], tf1["meta_graph_tags"], tf1["signature_def_key"]) == (
+        "tfmodel",
+        ["serve"],
+        "serving_default",
+    )
+    assert tf1["model_path"] == "tfmodel" and tf1["layout"] == "tensorflow-savedmodel"
+    module = corpus_report["mlflow210_tensorflow_module"].details
+    assert module["model_type"] == "tf2-module" and module["model_path"] == "tf2model"
+
+
+def test_pickles_are_disassembled_never_loaded(corpus_report: dict[str, Artifact]) -> None:
+    pickled = corpus_report["mlflow210_tensorflow_keras_h5"].details["pickled_files"]
+    assert [p["path"] for p in pickled] == ["data/global_custom_objects.cloudpickle"]
+    assert all(name.startswith("keras.src.") for name in pickled[0]["imports"])
+    assert corpus_report["mlflow317_keras_keras"].details["pickled_files"] == []
+
+
+def test_rules_fire_on_what_each_mlflow_line_wrote(corpus_report: dict[str, Artifact]) -> None:
+    from migrator.rules import check_artifact
+
+    fired = {
+        name: sorted({f.rule for f in check_artifact(corpus_report[name]).findings})
+        for name in FOLDERS
+    }
+    assert fired["mlflow130_keras_h5"] == ["MIG151"]
+    assert fired["mlflow130_keras_tf"] == ["MIG150"]
+    assert fired["mlflow210_tensorflow_keras_tf"] == ["MIG150", "MIG350"]
+    assert fired["mlflow210_tensorflow_keras_h5"] == ["MIG350"]
+    for name in (
+        "mlflow317_keras_keras",
+        "mlflow317_keras_exported",
+        "mlflow130_tensorflow_savedmodel",
+    ):
+        assert fired[name] == [], name
+
+
+# --- loadability of the flavor loader -----------------------------------------------------------
+
+
+def test_flavor_loader_cells_follow_the_loader_module(corpus_report: dict[str, Artifact]) -> None:
+    def cell(name: str, line: str) -> dict[str, str]:
+        return dict(corpus_report[name].loadability[f"{line}/mlflow.pyfunc.load_model"])
+
+    # the Keras 3 flavor of MLflow >= 2.11 never finds a pre-2.11 keras flavor's model
+    for line in ("2.12", "2.15", "2.16", "2.21"):
+        assert cell("mlflow130_keras_h5", line)["verdict"] == "fails"
+        assert "data/model.keras" in cell("mlflow130_keras_h5", line)["reason"]
+    # mlflow.tensorflow + a model.save(dir) SavedModel: tf.keras loads it, Keras 3 needs tf_keras
+    folder = "mlflow210_tensorflow_keras_tf"
+    assert cell(folder, "2.15")["verdict"] == "loads"
+    # ... but the pickled Keras 2.15 registry does not unpickle in Keras 3 (measured in tf221)
+    assert (
+        cell(folder, "2.21")["verdict"] == "fails"
+        and "keras.src." in cell(folder, "2.21")["reason"]
+    )
+    assert cell("mlflow317_keras_keras", "2.21")["verdict"] == "loads"
+    assert cell("mlflow317_keras_keras", "2.15")["verdict"] == "fails"
+    assert cell("mlflow317_keras_exported", "2.16")["verdict"] == "loads"
+
+
+def test_tensorflow_savedmodel_without_pickles_needs_legacy_keras(tmp_path: Path) -> None:
+    folder = copy("mlflow210_tensorflow_keras_tf", tmp_path)
+    (folder / "data" / "global_custom_objects.cloudpickle").unlink()
+    (artifact,) = [a for a in audit([folder], judges=[judge]).artifacts if a.path == "."]
+    cell = artifact.loadability["2.21/mlflow.pyfunc.load_model"]
+    assert cell["verdict"] == "loads-with-changes" and "TF_USE_LEGACY_KERAS=1" in cell["reason"]
+
+
+def test_folders_of_other_flavors_get_no_tensorflow_verdicts(tmp_path: Path) -> None:
+    folder = tmp_path / "sk"
+    folder.mkdir()
+    (folder / "MLmodel").write_text(
+        "flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    model_path: "
+        "model.pkl\n  sklearn:\n    pickled_model: model.pkl\n    sklearn_version: 1.5.0\n"
+        "mlflow_version: 2.16.0\n"
+    )
+    (artifact,) = audit([folder]).artifacts
+    assert artifact.format == "mlflow-model" and not artifact.errors
+    assert artifact.details["flavors"] == ["python_function", "sklearn"]
+    assert artifact.details["model_flavor"] is None
+    assert artifact.details["flavor_settings"]["sklearn"]["sklearn_version"] == "1.5.0"
+    with pytest.raises(NotJudged):
+        predict(artifact)
+    assert judge(artifact).loadability == {}
+
+
+# --- environment files ---------------------------------------------------------------------------
+
+
+def test_conda_and_python_env_pins(tmp_path: Path) -> None:
+    folder = copy("mlflow317_keras_keras", tmp_path)
+    (folder / "requirements.txt").unlink()
+    (folder / "conda.yaml").write_text(
+        "dependencies:\n- python=3.8.10\n- tensorflow=2.4.1\n- pip<=23\n- pip:\n"
+        "  - keras>=2.4,<2.5  # a comment\n  - mlflow-skinny==1.14.1\n"
+    )
+    (folder / "python_env.yaml").write_text("python: 3.8.10\ndependencies: [-r requirements.txt]\n")
+    mlmodel = (folder / "MLmodel").read_text().replace("    python_version: 3.11.7\n", "")
+    (folder / "MLmodel").write_text(mlmodel)
+    (artifact,) = [a for a in audit([folder]).artifacts if a.path == "."]
+    assert artifact.details["python_version"] == "3.8.10"
+    assert artifact.details["pins"] == {
+        "conda.yaml": {"tensorflow": "==2.4.1", "keras": ">=2.4,<2.5", "mlflow-skinny": "==1.14.1"}
+    }
+    assert "tensorflow_version" not in artifact.producer  # only requirements.txt pins count
+
+
+def test_mlmodel_given_on_its_own_stands_for_its_folder() -> None:
+    (artifact,) = audit([CORPUS / "mlflow317_keras_keras" / "MLmodel"]).artifacts
+    assert artifact.format == "mlflow-model" and artifact.details["model_format"] == "keras-v3"
+
+
+# --- bad and hostile MLmodel files ---------------------------------------------------------------
+
+BOMB = (
+    "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "flavors: {keras: {data: data}}\nz: *i\n"
+)
+
+HOSTILE = {
+    "bomb": (BOMB, "alias bomb"),
+    "python_tag": (
+        "flavors: !!python/object/apply:os.system ['true']\n",
+        "construct Python objects",
+    ),
+    "not_yaml": ("flavors: [unclosed\n", "not valid YAML"),
+    "no_flavors": ("mlflow_version: 2.0.0\n", "no `flavors` mapping"),
+    "flavors_list": ("flavors: [keras, tensorflow]\n", "no `flavors` mapping"),
+    "flavor_scalar": ("flavors: {keras: 3}\n", "settings mapping"),
+    "version_list": (
+        "flavors: {keras: {data: data, keras_version: [3, 1]}}\n",
+        "keras_version is a list",
+    ),
+    "exported_text": (
+        "flavors: {keras: {data: data, save_exported_model: 'yes'}}\n",
+        "not true or false",
+    ),
+    "missing_data": ("flavors: {keras: {data: nowhere}}\n", "'nowhere', which is missing"),
+    "data_traversal": ("flavors: {keras: {data: ../../etc}}\n", "outside the model folder"),
+    "data_absolute": ("flavors: {keras: {data: /etc}}\n", "outside the model folder"),
+    "saved_model_dir_traversal": (
+        "flavors: {tensorflow: {saved_model_dir: ../x, model_type: tf2-module}}\n",
+        "outside the model folder",
+    ),
+    "artifact_path_traversal": (
+        "artifact_path: ../../../other-run\nflavors: {python_function: {loader_module: m}}\n",
+        "outside the model folder",
+    ),
+    "env_traversal": (
+        "flavors: {python_function: {loader_module: m, env: {conda: ../../conda.yaml}}}\n",
+        "outside the model folder",
+    ),
+    "not_utf8": ("flavors: {keras: {data: \udcff}}\n", "not UTF-8"),
+}
+
+
+def write_hostile(folder: Path, text: str) -> None:
+    folder.mkdir(parents=True)
+    (folder / "MLmodel").write_bytes(text.encode("utf-8", "surrogateescape"))
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_mlmodel_is_one_error_line_naming_the_file(tmp_path: Path, case: str) -> None:
+    text, expected = HOSTILE[case]
+    write_hostile(tmp_path / case, text)
+    (artifact,) = audit([tmp_path / case]).artifacts
+    assert artifact.format == "mlflow-model"
+    (line,) = artifact.errors
+    assert expected in line and "MLmodel" in line and "\n" not in line
+
+
+def test_symlinked_data_leading_out_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "model.keras").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "MLmodel").write_text("flavors: {keras: {data: data}}\n")
+    os.symlink(outside, folder / "data")
+    report = audit([folder])
+    (mlflow,) = [a for a in report.artifacts if a.format == "mlflow-model"]
+    assert "through a symlink" in mlflow.errors[0]
+
+
+def test_oversized_mlmodel_is_refused_without_parsing(tmp_path: Path) -> None:
+    folder = tmp_path / "big"
+    folder.mkdir()
+    (folder / "MLmodel").write_text("flavors: {}\n" + "#" * (5 * 2**20))
+    (artifact,) = audit([folder]).artifacts
+    assert "MB" in artifact.errors[0] and "more than" in artifact.errors[0]
+
+
+def test_a_batch_with_hostile_folders_reports_the_rest_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for case in ("bomb", "data_traversal", "python_tag"):
+        write_hostile(tmp_path / case, HOSTILE[case][0])
+    copy("mlflow317_keras_keras", tmp_path, "good")
+    out = tmp_path / "report.json"
+    code = main(["audit", str(tmp_path), "--format", "json", "-o", str(out)])
+    report = json.loads(out.read_text())
+    err = capsys.readouterr().err
+    assert code == 2
+    paths = {a["path"]: a for a in report["artifacts"]}
+    assert paths["good"]["format"] == "mlflow-model" and not paths["good"]["errors"]
+    assert paths["good/data/model.keras"]["format"] == "keras-v3"
+    for case in ("bomb", "data_traversal", "python_tag"):
+        assert len(paths[case]["errors"]) == 1
+    assert "Traceback" not in err
+    assert all(line.startswith("migrator: ") for line in err.strip().splitlines())
+
+
+def test_source_folder_is_never_modified(tmp_path: Path) -> None:
+    folder = copy("mlflow210_tensorflow_keras_tf", tmp_path)
+    before = {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
+    audit([folder], judges=[judge])
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*")} == before
