@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
         "paths",
         nargs="+",
         type=location_arg,
-        help="folders or files to audit, or fsspec URLs (s3://bucket/models/, gs://..., az://...)",
+        help="folders or files to audit, fsspec URLs (s3://bucket/models/, gs://..., az://...), "
+        "or MLflow URIs (models:/NAME[/VERSION], runs:/RUN_ID/path; needs migrator[mlflow])",
     )
     a.add_argument(
         "--format",
@@ -347,7 +348,13 @@ def _audit(args: argparse.Namespace) -> int:
             f"{args.output}: -o names a folder; give a file name such as {args.output}/report.json"
         )
         return EXIT_ERRORS
+    from migrator.mlflow_registry import resolve_uris
+
+    # models:/NAME[/VERSION] and runs:/RUN_ID/path: downloaded to a temporary folder named as
+    # the URIs (removed at exit), one error line per URI that cannot be resolved.
+    args.paths, registry_bad = resolve_uris(args.paths)
     paths, bad = readable_paths(args.paths)
+    bad = [*registry_bad, *bad]
     if not paths:
         for line in bad:
             _say(line)
