@@ -69,6 +69,7 @@ KINDS: dict[str, str] = {
     "graph-def": "frozen GraphDef",
     "tfjs-layers": "TF.js layers model (model.json with a Keras topology + weight shards)",
     "session-bundle": "SessionBundle export (export.meta with serving_signatures + checkpoint)",
+    "tf1-checkpoint": "tf.train.Saver checkpoint with its .meta MetaGraph",
     "keras-v3": "Keras 3 .keras file",
     "saved-model": "TF2 SavedModel with a serving_default signature",
     "keras-v3-weights": "Keras 3 .weights.h5 file",
@@ -102,11 +103,17 @@ class Options:
     inputs: Path | None = None  # an .npz of validation inputs, overriding the derived ones
     tags: tuple[str, ...] = ()  # MetaGraph tags to convert (TF1 SavedModels); default: serve
     signature: str | None = None  # signature key to export as serving_default (TF1)
+    # Graph tensors to serve ("x:0"), for graphs that do not say their interface (Saver
+    # checkpoints, frozen GraphDefs); empty: inferred from the graph.
+    input_tensors: tuple[str, ...] = ()
+    output_tensors: tuple[str, ...] = ()
     timeout: float = 900.0  # seconds per worker request before the worker is killed
     read_timeout: float = 120.0  # seconds to read one artifact (audit's reader pool deadline)
     read_jobs: int = 2  # reader processes (each forked; a hang or crash costs one artifact)
     seed: int = 1234  # seed of the deterministic validation inputs
     batch: int = 2  # batch size of the validation inputs
+    # also write each archive's SavedModels as a SageMaker-style model.tar.gz (convert/archives.py)
+    repack: bool = False
 
 
 @dataclass(frozen=True)
@@ -199,7 +206,7 @@ def default_targets(source: Convertible) -> tuple[str, ...]:
         return ("keras", "weights")
     if kind == "tf1-keras-export":
         return ("saved-model", "keras")
-    if kind in ("tf1-saved-model", "graph-def", "saved-model", "session-bundle"):
+    if kind in ("tf1-saved-model", "graph-def", "saved-model", "session-bundle", "tf1-checkpoint"):
         return ("saved-model",)
     return ("keras",)
 

@@ -85,6 +85,18 @@ def _wrapped_checkpoint(details: Mapping[str, Any]) -> bool:
     return details.get("root_kind") == ROOT_CHECKPOINT
 
 
+def _saver_with_graph(details: Mapping[str, Any]) -> bool:
+    """A name-based (tf.train.Saver) checkpoint whose `<prefix>.meta` graph was read: the graph
+    says what the values compute, so it converts to a SavedModel."""
+    meta = details.get("meta_graph")
+    return (
+        details.get("kind") == "name-based"
+        and isinstance(meta, Mapping)
+        and bool(meta.get("node_count"))
+        and not details.get("missing")
+    )
+
+
 def _keras_config_lost(details: Mapping[str, Any]) -> bool:
     """A TF >= 2.5 Keras SavedModel without keras_metadata.pb (tf.saved_model.save of a model).
 
@@ -269,12 +281,15 @@ def classify(
             "restore it into your model in code (tf.train.Checkpoint(model=model).restore(path)) "
             "and save model.keras, or use model.save_weights to write weights migrator converts",
         )
+    elif fmt == "tf-checkpoint" and _saver_with_graph(d):
+        kinds = ["tf1-checkpoint"]
+        facts["prefix"] = d.get("prefix")
     elif fmt == "tf-checkpoint":
         facts["no_path"] = (
-            "a tf.train.Saver checkpoint holds variable values only; the .meta graph has no "
-            "serving signature to export",
-            "export a SavedModel from the training code (tf.compat.v1.saved_model.Builder or "
-            "estimator.export_saved_model)",
+            "a tf.train.Saver checkpoint without its .meta graph holds variable values only, "
+            "not the model that computes with them",
+            "put the <prefix>.meta file saved with it beside it, or export a SavedModel from "
+            "the training code (tf.compat.v1.saved_model.Builder)",
         )
     known = registry.source_kinds() | {s.target for s in registry.steps()}
     unknown = [k for k in kinds if k not in known]

@@ -64,6 +64,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.add_argument("--tags", help="MetaGraph tags of a TF1 SavedModel (comma-separated)")
     c.add_argument("--signature", help="signature of a TF1 SavedModel to serve")
     c.add_argument(
+        "--input-tensors",
+        metavar="NAME:0,...",
+        help="graph tensors to feed, for Saver checkpoints and frozen graphs whose inputs "
+        "cannot be inferred (comma-separated; default: inferred)",
+    )
+    c.add_argument(
+        "--output-tensors",
+        metavar="NAME:0,...",
+        help="graph tensors to serve as outputs (comma-separated; default: inferred)",
+    )
+    c.add_argument(
         "--timeout",
         type=float,
         default=900.0,
@@ -87,6 +98,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         type=location_arg,
         metavar="OUT",
         help="summarise the ledger of an output folder (what is converted, failed, unfinished)",
+    )
+    c.add_argument(
+        "--repack",
+        action="store_true",
+        help="for archives (model.tar.gz...): also write the converted SavedModels as "
+        "OUT/<model>/tarball/vN/model.tar.gz in SageMaker's TF Serving layout (1/, code/)",
     )
     c.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report here")
     c.add_argument("--json", action="store_true", help="print the JSON report, not the table")
@@ -122,8 +139,15 @@ def options_from_args(args: argparse.Namespace) -> Options:
         inputs=args.inputs,
         tags=tuple(t for t in (args.tags or "").split(",") if t),
         signature=args.signature,
+        input_tensors=_names(args.input_tensors),
+        output_tensors=_names(args.output_tensors),
         timeout=args.timeout,
+        repack=args.repack,
     )
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t.strip() for t in (value or "").split(",") if t.strip()))
 
 
 def render_status(out_root: Path, *, as_json: bool) -> str:

@@ -216,6 +216,24 @@ def source_runs(
                 "tf.compat.v1 Session + import_meta_graph + restore",
             )
         ]
+    if "newest" in first.validate_with and kind == "tf1-checkpoint":
+        from migrator.convert.steps.saver_ckpt_to_sm import checkpoint_files
+
+        prefix, meta = checkpoint_files(str(source.location), source.facts)
+        return [
+            Run(
+                latest,
+                "run_session_bundle",
+                {
+                    "path": str(source.location),
+                    "input_tensors": info.input_tensors,
+                    "output_tensors": info.output_tensors,
+                    "meta": str(Path(meta).resolve()),
+                    "prefix": str(Path(prefix).resolve()),
+                },
+                "tf.compat.v1 Session + import_meta_graph + Saver.restore",
+            )
+        ]
     if "newest" in first.validate_with and kind == "keras-v3":
         return [
             Run(

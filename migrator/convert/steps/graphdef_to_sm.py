@@ -18,8 +18,13 @@ from typing import Any
 
 from migrator.convert.registry import conversion_step
 from migrator.errors import ConversionError, NoFaithfulMapping
+from migrator.knowledge.graph_import import (
+    PLACEHOLDER_SCALAR_MEANS_UNKNOWN_UNTIL,
+    REF_VARIABLE_OPS,
+    RESOURCE_VARIABLE_OPS,
+)
 
-VARIABLE_OPS = frozenset({"VariableV2", "Variable", "VarHandleOp", "TemporaryVariable"})
+VARIABLE_OPS = REF_VARIABLE_OPS | RESOURCE_VARIABLE_OPS
 
 
 def read_graph_def(path: Path) -> Any:
@@ -94,18 +99,12 @@ def _clean(name: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "_" for c in key) or "input"
 
 
-# GraphDefs older than this producer version wrote an unknown Placeholder shape as an empty
-# (rank-0) `shape` attr; TensorFlow's Placeholder shape function reads it as unknown for them
-# (tensorflow/core/ops/array_ops.cc, "graph_def_version() <= 21").
-SCALAR_MEANS_UNKNOWN_UNTIL = 21
-
-
 def _declared_shape(node: Any, producer: int) -> list[int | None] | None:
     """The Placeholder's `shape` attr (None: unknown rank), read as TensorFlow reads it."""
     if "shape" not in node.attr:
         return None
     proto = node.attr["shape"].shape
-    if proto.unknown_rank or (not proto.dim and producer <= SCALAR_MEANS_UNKNOWN_UNTIL):
+    if proto.unknown_rank or (not proto.dim and producer <= PLACEHOLDER_SCALAR_MEANS_UNKNOWN_UNTIL):
         return None
     return [d.size if d.size >= 0 else None for d in proto.dim]
 
@@ -176,8 +175,9 @@ def placeholder_specs(
     return out
 
 
-# One signature of a graph: (inputs: key -> (tensor name, shape, tf dtype), outputs: key -> name).
-GraphSignature = tuple[Mapping[str, tuple[str, Any, Any]], Mapping[str, str]]
+# One signature of a graph: (inputs: key -> (tensor name, shape, tf dtype), outputs: key -> name,
+# or a sparse/composite output as `signature_io.OutputSpec`).
+GraphSignature = tuple[Mapping[str, tuple[str, Any, Any]], Mapping[str, Any]]
 
 
 def graph_to_saved_model(
@@ -202,7 +202,7 @@ def _serving(
     v1: Any,
     graph_def: Any,
     inputs: Mapping[str, tuple[str, Any, Any]],
-    outputs: Mapping[str, str],
+    outputs: Mapping[str, Any],
     tf_vars: Mapping[str, Any],
     specs: list[Any],
     init_ops: Sequence[str] = (),
@@ -215,7 +215,10 @@ def _serving(
     the imported lookup tables start empty; re-initialising a table with the same data is a
     no-op in TensorFlow's InitializableLookupTable.
     """
+    from migrator.convert.signature_io import output_tensor_names, pack_output
+
     in_keys, out_keys = sorted(inputs), sorted(outputs)
+    fetches = [name for k in out_keys for name in output_tensor_names(outputs[k])]
     handles: dict[str, list[str]] = {}
     for node in graph_def.node:
         if node.op == "VarHandleOp" and node.name in tf_vars:
@@ -239,10 +242,10 @@ def _serving(
         found = v1.import_graph_def(
             graph_def,
             input_map=feed,
-            return_elements=[outputs[k] for k in out_keys] + list(init_ops),
+            return_elements=fetches + list(init_ops),
             name="",
         )
-        results, inits = found[: len(out_keys)], found[len(out_keys) :]
+        results, inits = found[: len(fetches)], found[len(fetches) :]
         if not inits:
             return results
         with tf.control_dependencies(inits):
@@ -251,8 +254,14 @@ def _serving(
     wrapped = v1.wrap_function(imported, specs)
 
     def serve(*args: Any) -> dict[str, Any]:
-        result = wrapped(*args)
-        return {k: result[i] for i, k in enumerate(out_keys)}
+        import tensorflow as tf
+
+        result, at, packed = wrapped(*args), 0, {}
+        for k in out_keys:
+            count = len(output_tensor_names(outputs[k]))
+            packed[k] = pack_output(tf, outputs[k], result[at : at + count])
+            at += count
+        return packed
 
     return serve
 
@@ -265,13 +274,18 @@ def graph_signatures_to_saved_model(
     variables: Mapping[str, Any] = {},
     init_ops: Sequence[str] = (),
     assets: Mapping[str, str] = {},
+    composites: Mapping[str, Mapping[str, tuple[Any, list[str]]]] = {},
 ) -> dict[str, dict[str, Any]]:
     """Export `graph_def` as a SavedModel with one concrete function per signature.
 
     Each signature imports the graph with its own inputs fed and its own outputs fetched; the
     variables are shared `tf.Variable`s of the module, so every signature sees the same values.
+    `composites`: per signature key, its sparse/ragged inputs (spec and flat input keys), which
+    also get a function taking the composite itself (`signature_io`).
     """
     import tensorflow as tf
+
+    from migrator.convert.signature_io import attach_composite_functions
 
     v1 = tf.compat.v1
     tf_vars = {name: tf.Variable(value, name=name) for name, value in sorted(variables.items())}
@@ -280,6 +294,7 @@ def graph_signatures_to_saved_model(
     tracked = {t: tf.saved_model.Asset(path) for t, path in sorted(assets.items())}
     module.graph_assets = list(tracked.values())
     exported: dict[str, Any] = {}
+    with_composites: dict[str, Any] = {}
     infos: dict[str, dict[str, Any]] = {}
     for key, (inputs, outputs) in signatures.items():
         in_keys, out_keys = sorted(inputs), sorted(outputs)
@@ -290,6 +305,8 @@ def graph_signatures_to_saved_model(
         )
         setattr(module, f"signature_{len(exported)}", function)
         exported[key] = function
+        if composites.get(key):
+            with_composites[key] = (function, in_keys, composites[key])
         infos[key] = {
             "signature": [
                 {"name": k, "shape": inputs[k][1], "dtype": inputs[k][2].name} for k in in_keys
@@ -297,6 +314,7 @@ def graph_signatures_to_saved_model(
             "input_names": in_keys,
             "outputs": out_keys,
         }
+    attach_composite_functions(tf, module, with_composites)
     tf.saved_model.save(module, str(target), signatures=exported)
     return infos
 
@@ -340,7 +358,7 @@ def run(
         raise ConversionError(
             src,
             "cannot tell the graph's inputs and outputs (no Placeholder or no unconsumed node)",
-            "name them: --input-tensor NAME and --output-tensor NAME",
+            "name them: --input-tensors NAME:0,... and --output-tensors NAME:0,...",
         )
     # Only what the outputs compute: a "frozen" graph often keeps its training leftovers
     # (Assign/init/save ops on variables turned into constants), which no longer import.

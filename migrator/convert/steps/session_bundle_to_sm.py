@@ -21,6 +21,7 @@ from typing import Any
 
 from migrator.convert.registry import conversion_step
 from migrator.errors import ConversionError
+from migrator.knowledge.graph_import import REF_VARIABLE_OPS, RESOURCE_VARIABLE_OPS
 
 _PLACEHOLDERS = frozenset({"Placeholder", "PlaceholderWithDefault"})
 
@@ -79,7 +80,6 @@ def run(
     import tensorflow as tf
 
     from migrator.convert.steps.graphdef_to_sm import graph_signatures_to_saved_model
-    from migrator.convert.steps.tf1_sm_to_tf2_sm import REF_VARIABLE_OPS
 
     facts = facts or {}
     folder = Path(src)
@@ -117,7 +117,7 @@ def run(
         }
         fetched = {t.split(":")[0] for _, outs in mapped.values() for t in outs.values()}
         sub = v1.graph_util.extract_sub_graph(graph.as_graph_def(), sorted(fetched))
-        kept = {n.name for n in sub.node if n.op in REF_VARIABLE_OPS | {"VarHandleOp"}}
+        kept = {n.name for n in sub.node if n.op in REF_VARIABLE_OPS | RESOURCE_VARIABLE_OPS}
         variables = [v for v in v1.global_variables() if v.op.name in kept]
         values = dict(zip([v.op.name for v in variables], sess.run(variables), strict=False))
     target = Path(out_dir) / "saved_model"

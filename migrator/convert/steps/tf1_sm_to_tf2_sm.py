@@ -23,8 +23,14 @@ from typing import Any
 
 from migrator.convert.registry import conversion_step
 from migrator.errors import ConversionError
-
-REF_VARIABLE_OPS = frozenset({"VariableV2", "Variable", "TemporaryVariable"})
+from migrator.knowledge.graph_import import (
+    GRAPH_EXPORT_LOADERS,
+    LEGACY_ASSETS_COLLECTION,
+    LOADED_SPARSE_SIGNATURES_RESAVE_DIRECTLY,
+    REF_VARIABLE_OPS,
+    RESOURCE_VARIABLE_OPS,
+    TABLE_INITIALIZERS_COLLECTION,
+)
 
 
 def choose_tags(meta_graphs: Sequence[Mapping[str, Any]], wanted: Sequence[str]) -> list[str]:
@@ -76,25 +82,25 @@ def choose_signature(
     return (predict or sorted(keys))[0]
 
 
-def _shape(proto: Any) -> list[int | None] | None:
-    if proto.unknown_rank:
-        return None
-    return [d.size if d.size >= 0 else None for d in proto.dim]
+def signature_io_of(
+    tf: Any, sig: Any
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, tuple[Any, list[str]]]]:
+    """(flat inputs, outputs, composite inputs) of one SignatureDef (`signature_io`); a
+    composite whose TypeSpec this TensorFlow cannot decode is a ConversionError naming it."""
+    from migrator.convert.signature_io import flat_inputs, flat_outputs
 
-
-def _tensor_io(tf: Any, sig: Any) -> tuple[dict[str, Any], dict[str, str], list[str]]:
-    """(inputs, outputs, composite tensor keys) of one SignatureDef."""
-    inputs = {
-        k: (v.name, _shape(v.tensor_shape), tf.dtypes.as_dtype(v.dtype))
-        for k, v in sig.inputs.items()
-        if v.name
-    }
-    outputs = {k: v.name for k, v in sig.outputs.items() if v.name}
-    composite = sorted(
-        [k for k, v in sig.inputs.items() if not v.name]
-        + [k for k, v in sig.outputs.items() if not v.name]
-    )
-    return inputs, outputs, composite
+    try:
+        inputs, composites = flat_inputs(tf, sig)
+        outputs = flat_outputs(tf, sig)
+    except Exception as exc:
+        names = sorted(k for k, v in [*sig.inputs.items(), *sig.outputs.items()] if not v.name)
+        raise ConversionError(
+            "SavedModel",
+            f"the composite tensor(s) {names} have a TypeSpec this TensorFlow cannot rebuild "
+            f"({type(exc).__name__})",
+            "serve a signature with dense or sparse tensors with --signature",
+        ) from exc
+    return inputs, outputs, composites
 
 
 def refine_shapes(graph: Any, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +131,7 @@ def refine_shapes(graph: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _exercise(
+def exercise_signatures(
     tf: Any,
     target: Path,
     keys: Sequence[str],
@@ -141,6 +147,9 @@ def _exercise(
         fn = loaded.signatures[key]
         feed = {}
         for name, spec in sorted(fn.structured_input_signature[1].items()):
+            if name in examples:  # tf.Example protos, sparse/ragged components
+                feed[name] = tf.constant(examples[name])
+                continue
             if spec.dtype == tf.string:
                 if name not in examples:
                     break
@@ -189,6 +198,7 @@ def run(
     import tensorflow as tf
     from tensorflow.core.protobuf import meta_graph_pb2
 
+    from migrator.convert.signature_io import example_components, output_tensor_names
     from migrator.convert.steps.graphdef_to_sm import graph_signatures_to_saved_model
     from migrator.convert.tf1_examples import example_inputs, save_examples
 
@@ -197,7 +207,6 @@ def run(
     v1 = tf.compat.v1
     graph = tf.Graph()
     target = Path(out_dir) / "saved_model"
-    skipped: dict[str, list[str]] = {}
     with v1.Session(graph=graph) as sess:
         try:
             meta = v1.saved_model.loader.load(sess, chosen_tags, src)
@@ -210,81 +219,84 @@ def run(
                 "check that variables/ is complete and the ops exist in this TensorFlow",
             ) from exc
         methods = {k: v.method_name for k, v in meta.signature_def.items()}
-        usable: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
+        usable: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        composites: dict[str, dict[str, tuple[Any, list[str]]]] = {}
         for k in sorted(meta.signature_def):
-            inputs, outputs, composite = _tensor_io(tf, meta.signature_def[k])
-            if composite:
-                skipped[k] = composite
-            elif outputs:
+            inputs, outputs, composite = signature_io_of(tf, meta.signature_def[k])
+            if outputs:
                 usable[k] = (inputs, outputs)
+                composites[k] = composite
         key = choose_signature(list(meta.signature_def), signature, methods)
         if key not in usable:
             raise ConversionError(
                 src,
-                f"signature {key!r} takes or returns sparse or composite tensors "
-                f"({', '.join(skipped.get(key, []))}), which a graph import cannot feed",
-                f"serve one of the dense signatures {sorted(usable)} with --signature"
+                f"signature {key!r} has no outputs to serve",
+                f"serve one of {sorted(usable)} with --signature"
                 if usable
-                else "export a signature with dense tensors",
+                else "re-export the model with a signature that has outputs",
             )
         inputs, outputs = usable[key]
-        examples = example_inputs(sess, graph, {k: v[0] for k, v in inputs.items()}) or {}
+        strings = example_inputs(sess, graph, {k: v[0] for k, v in inputs.items()}) or {}
         inputs = refine_shapes(graph, inputs)
-        uses_ref = any(n.op in REF_VARIABLE_OPS for n in graph.as_graph_def().node)
-        if uses_ref:
-            fetched = {n.split(":")[0] for _, outs in usable.values() for n in outs.values()}
-            table_inits = sorted(
-                {
-                    n.split(":")[0].lstrip("^")
-                    for n in meta.collection_def["table_initializer"].node_list.value
-                }
-                if "table_initializer" in meta.collection_def
-                else set()
-            )
-            # Asset files (vocabularies) the loader fed by path: they travel with the export.
-            # (MetaGraphDef.asset_file_def since TF 1.9; the `saved_model_assets` collection of
-            # packed AssetFileDefs before.)
-            asset_defs = list(meta.asset_file_def)
-            if "saved_model_assets" in meta.collection_def:
-                for packed in meta.collection_def["saved_model_assets"].any_list.value:
-                    asset_def = meta_graph_pb2.AssetFileDef()
-                    packed.Unpack(asset_def)
-                    asset_defs.append(asset_def)
-            assets = {
-                a.tensor_info.name: str(Path(src) / "assets" / a.filename)
-                for a in asset_defs
-                if (Path(src) / "assets" / a.filename).is_file()
+        graph_def = graph.as_graph_def()
+        uses_ref = any(n.op in REF_VARIABLE_OPS for n in graph_def.node)
+        fetched = {
+            n.split(":")[0]
+            for _, outs in usable.values()
+            for spec in outs.values()
+            for n in output_tensor_names(spec)
+        }
+        table_inits = sorted(
+            {
+                n.split(":")[0].lstrip("^")
+                for n in meta.collection_def[TABLE_INITIALIZERS_COLLECTION].node_list.value
             }
-            sub = v1.graph_util.extract_sub_graph(
-                graph.as_graph_def(), sorted(fetched | set(table_inits))
-            )
-            # A Session ran the table initializers once (legacy_init_op); inside a function
-            # every lookup must come after them, so they become the lookups' control inputs.
-            kept_nodes = {node.name for node in sub.node}
-            for node in sub.node:
-                if node.op.startswith(("LookupTableFind", "LookupTableSize")):
-                    node.input.extend(f"^{name}" for name in table_inits)
-            names = [n.name for n in sub.node if n.op in REF_VARIABLE_OPS]
-            values = (
-                dict(zip(names, sess.run([f"{n}:0" for n in names]), strict=False)) if names else {}
-            )
+            if TABLE_INITIALIZERS_COLLECTION in meta.collection_def
+            else set()
+        )
+        # Asset files (vocabularies) the loader fed by path: they travel with the export
+        # (MetaGraphDef.asset_file_def, or packed AssetFileDefs in a collection before TF 1.9).
+        asset_defs = list(meta.asset_file_def)
+        if LEGACY_ASSETS_COLLECTION in meta.collection_def:
+            for packed in meta.collection_def[LEGACY_ASSETS_COLLECTION].any_list.value:
+                asset_def = meta_graph_pb2.AssetFileDef()
+                packed.Unpack(asset_def)
+                asset_defs.append(asset_def)
+        assets = {
+            a.tensor_info.name: str(Path(src) / "assets" / a.filename)
+            for a in asset_defs
+            if (Path(src) / "assets" / a.filename).is_file()
+        }
+        sub = v1.graph_util.extract_sub_graph(graph_def, sorted(fetched | set(table_inits)))
+        # A Session ran the table initializers once (legacy_init_op); inside a function
+        # every lookup must come after them, so they become the lookups' control inputs.
+        kept_nodes = {node.name for node in sub.node}
+        for node in sub.node:
+            if node.op.startswith(("LookupTableFind", "LookupTableSize")):
+                node.input.extend(f"^{name}" for name in table_inits)
+        values = variable_values(v1, sess, sub)
+    # Valid sparse/ragged components (built eagerly, outside the Session's graph) for the
+    # served signature first, then for every other exported signature's composites.
+    examples = {**strings}
+    for name in [key, *sorted(usable)]:
+        for k, v in example_components(tf, composites[name]).items():
+            examples.setdefault(k, v)
     exported = dict(usable)
     exported["serving_default"] = usable[key]
-    # As current TensorFlow loads graph exports first (it runs their init ops: tables, assets);
-    # a graph whose reference variables that loader leaves uninitialised is imported per
-    # signature instead, its variables re-created as tf.Variables.
-    attempts = [("loaded with tf.saved_model.load(dir, tags), as current TensorFlow loads it", 0)]
-    if uses_ref:  # variables keep their graph names this way, so validation matches weights
-        attempts.insert(0, ("graph imported per signature, reference variables -> tf.Variable", 1))
+    exported_composites = {k: composites[k] for k in usable}
+    exported_composites["serving_default"] = composites[key]
+    routes = {
+        "saved_model_load": "loaded with tf.saved_model.load(dir, tags), as current TensorFlow "
+        "loads it",
+        "graph_import": "graph imported per signature, variables -> tf.Variable",
+    }
     failure: ConversionError | None = None
-    for how, route in attempts:
+    for route in GRAPH_EXPORT_LOADERS["reference" if uses_ref else "resource"]:
+        how = routes[route]
         shutil.rmtree(target, ignore_errors=True)
         try:
-            if route == 0:
-                loaded = tf.saved_model.load(src, tags=chosen_tags)
-                functions = {k: loaded.signatures[k] for k in usable}
-                functions["serving_default"] = loaded.signatures[key]
-                tf.saved_model.save(loaded, str(target), signatures=functions)
+            if route == "saved_model_load":
+                _resave_loaded(tf, src, chosen_tags, target, exported, key, exported_composites)
             else:
                 graph_signatures_to_saved_model(
                     sub,
@@ -293,8 +305,9 @@ def run(
                     variables=values,
                     init_ops=table_inits,
                     assets={t: a for t, a in assets.items() if t.split(":")[0] in kept_nodes},
+                    composites=exported_composites,
                 )
-            ran = _exercise(
+            ran = exercise_signatures(
                 tf, target, sorted(exported), examples, {k: v[1] for k, v in inputs.items()}
             )
             break
@@ -316,10 +329,13 @@ def run(
             f"the source has no serving_default signature: all of {sorted(usable)} are kept and "
             f"serving_default is {key!r}"
         )
-    if skipped:
+    with_composites = sorted(k for k, v in exported_composites.items() if v)
+    if with_composites:
         notes.append(
-            "signatures with sparse/ragged tensors not exported: "
-            + ", ".join(f"{k} ({', '.join(v)})" for k, v in sorted(skipped.items()))
+            f"signatures {with_composites} take sparse/ragged inputs: as TF2 signatures they "
+            "take each one's components (<key>_indices/_values/_dense_shape, "
+            "<key>_component_<i>), as tf.saved_model.load names them; "
+            "loaded.composite.<signature>(...) takes the tf.SparseTensor/tf.RaggedTensor itself"
         )
     untried = sorted(set(exported) - set(ran))
     if untried:
@@ -335,14 +351,81 @@ def run(
             {"name": k, "shape": inputs[k][1], "dtype": inputs[k][2].name} for k in sorted(inputs)
         ],
         "input_names": sorted(inputs),
+        "input_tensors": [inputs[k][0] for k in sorted(inputs)],
         "tags": chosen_tags,
         "signature_key": key,
     }
-    if examples:
+    wanted = {k: v for k, v in examples.items() if k in inputs}
+    if wanted:
+        for k in sorted(set(inputs) - set(wanted)):  # dense inputs beside them: fixed values
+            wanted[k] = _dense_example(inputs[k][1], inputs[k][2])
         result["validation_inputs"] = save_examples(
-            Path(out_dir) / "example_inputs.npz", sorted(inputs), examples
+            Path(out_dir) / "example_inputs.npz", sorted(inputs), wanted
         )
         result["notes"].append(
-            "validation inputs: tf.Example protos built from the graph's parse ops"
+            "validation inputs: "
+            + ", ".join(
+                part
+                for part, present in (
+                    ("tf.Example protos built from the graph's parse ops", strings),
+                    ("complete sparse/ragged components", composites[key]),
+                )
+                if present
+            )
         )
     return result
+
+
+def _dense_example(shape: Any, dtype: Any) -> Any:
+    import numpy as np
+
+    dims = [2] if shape is None else [2 if d is None else d for d in shape]
+    if dtype.is_bool:
+        return np.zeros(dims, dtype=bool)
+    if dtype.is_integer:
+        return np.ones(dims, dtype=dtype.as_numpy_dtype)
+    return np.random.default_rng(0).uniform(-1, 1, dims).astype(dtype.as_numpy_dtype)
+
+
+def variable_values(v1: Any, sess: Any, sub: Any) -> dict[str, Any]:
+    """Variable op name -> restored value, for the variables the subgraph holds (reference
+    variables read directly, resource variables through the graph's global variables)."""
+    names = [n.name for n in sub.node if n.op in REF_VARIABLE_OPS]
+    values = dict(zip(names, sess.run([f"{n}:0" for n in names]), strict=False)) if names else {}
+    handles = {n.name for n in sub.node if n.op in RESOURCE_VARIABLE_OPS}
+    resource = [v for v in v1.global_variables() if v.op.name in handles]
+    values.update(zip([v.op.name for v in resource], sess.run(resource), strict=False))
+    return values
+
+
+def _resave_loaded(
+    tf: Any,
+    src: str,
+    tags: Sequence[str],
+    target: Path,
+    exported: Mapping[str, Any],
+    key: str,
+    composites: Mapping[str, Mapping[str, tuple[Any, list[str]]]],
+) -> None:
+    """`tf.saved_model.load(src, tags)` and save its signatures again. Signatures with sparse or
+    ragged inputs are wrapped in functions of explicit arguments first (TensorFlow cannot write
+    them again as loaded: `LOADED_SPARSE_SIGNATURES_RESAVE_DIRECTLY`)."""
+    from migrator.convert.signature_io import attach_composite_functions
+
+    loaded = tf.saved_model.load(src, tags=list(tags))
+    functions: dict[str, Any] = {}
+    with_composites: dict[str, Any] = {}
+    for name in exported:
+        fn = loaded.signatures[key if name == "serving_default" else name]
+        if composites.get(name) and not LOADED_SPARSE_SIGNATURES_RESAVE_DIRECTLY:
+            specs = fn.structured_input_signature[1]
+            keys = sorted(specs)
+            flat = [tf.TensorSpec(specs[k].shape, specs[k].dtype, name=k) for k in keys]
+            fn = tf.function(
+                lambda *a, _fn=fn, _keys=tuple(keys): _fn(**dict(zip(_keys, a, strict=True))),
+                input_signature=flat,
+            )
+            with_composites[name] = (fn, keys, composites[name])
+        functions[name] = fn
+    attach_composite_functions(tf, loaded, with_composites)
+    tf.saved_model.save(loaded, str(target), signatures=functions)
