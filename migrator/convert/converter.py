@@ -196,6 +196,8 @@ class Converter:
                 "model_factory": self.options.model_factory,
                 "tags": list(self.options.tags),
                 "signature": self.options.signature,
+                "input_tensors": list(self.options.input_tensors),
+                "output_tensors": list(self.options.output_tensors),
                 "facts": dict(source.facts),
                 # What the audit's reader already parsed, so the first step never re-parses it.
                 "reading": step_reading(source) if current == str(source.location) else {},
