@@ -263,6 +263,7 @@ def blockers(artifact: Artifact, options: Options) -> list[dict[str, Any]]:
 def make_plan(root: Path, out_root: Path, options: Options) -> Plan:
     """Plan the conversion of one artifact or a tree, from readings only."""
     from migrator.convert import runtimes
+    from migrator.convert.archives import inside_archives
     from migrator.convert.classify import ARCH_FORMATS, WEIGHTS_FORMATS
     from migrator.convert.tree import _architectures_beside, read_artifacts
     from migrator.discover import discover
@@ -270,7 +271,8 @@ def make_plan(root: Path, out_root: Path, options: Options) -> Plan:
     found = discover(Path(root))
     result = Plan(root=str(root), out=str(out_root), errors=list(found.errors))
     single = len(found.candidates) == 1 and found.candidates[0].rel == "."
-    artifacts = read_artifacts(found.candidates, options)
+    artifacts = inside_archives(read_artifacts(found.candidates, options), found.candidates)
+    single = single and len(artifacts) == 1  # an archive given alone: one model inside it
     architectures = [a for a in artifacts if a.format in ARCH_FORMATS]
     if single and artifacts and artifacts[0].format in WEIGHTS_FORMATS:
         architectures = _architectures_beside(artifacts[0], options)

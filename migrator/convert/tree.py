@@ -18,6 +18,7 @@ from typing import Any
 from migrator.backends import Backend
 from migrator.backends import get as get_backend
 from migrator.convert import Convertible, Options
+from migrator.convert.archives import repack, unpack
 from migrator.convert.batch import Batch
 from migrator.convert.classify import ARCH_FORMATS, WEIGHTS_FORMATS, classify
 from migrator.convert.converter import Converter, Outcome
@@ -97,9 +98,13 @@ def convert_path(
     root = Path(root)
     found = discover(root)
     report = ConvertReport(root=str(root), out=str(out_root), errors=list(found.errors))
+    # Archives: the artifacts inside, extracted safely under OUT (convert/archives.py).
+    unpacked = unpack(found.candidates, Path(out_root))
+    report.errors.extend(unpacked.errors)
     single = len(found.candidates) == 1 and found.candidates[0].rel == "."
+    single = single and len(unpacked.candidates) == 1  # an archive alone: one model inside
     engine = backend or get_backend()
-    artifacts = read_artifacts(found.candidates, options, engine)
+    artifacts = read_artifacts(unpacked.candidates, options, engine)
     architectures = [a for a in artifacts if a.format in ARCH_FORMATS]
     if single and artifacts and artifacts[0].format in WEIGHTS_FORMATS:
         architectures = _architectures_beside(artifacts[0], options)
@@ -155,6 +160,9 @@ def convert_path(
             report.outcomes.append(
                 Outcome(artifact.path, artifact.format, "skipped", reason=reason)
             )
+    if options.repack:
+        report.outcomes.extend(repack(report.outcomes, unpacked, Path(out_root), single))
+    unpacked.remove()
     report.outcomes.sort(key=lambda o: o.path)
     return report
 
