@@ -368,3 +368,37 @@ def test_workers_expand_archives_and_leave_no_staging_behind(tmp_path: Path) -> 
     if os.path.isdir("/dev/shm"):
         left = {n for n in set(os.listdir("/dev/shm")) - before if n.startswith("migrator-archive")}
         assert not left
+
+
+# --- convert: extraction and the plan (no TensorFlow; the conversions are in test_archives_tf) ----
+
+
+def test_convert_extracts_only_safe_entries_under_out(tmp_path: Path) -> None:
+    from migrator.convert.archives import FOLDER, unpack
+    from migrator.discover import discover
+
+    store = tmp_path / "store"
+    store.mkdir()
+    sagemaker_tarball(store / "good.tar.gz")
+    tar_with(store / "evil.tar", [("../escaped.h5", b"x"), ("model.h5", H5.read_bytes())])
+    out = tmp_path / "out"
+    unpacked = unpack(discover(store).candidates, out)
+    assert [c.rel for c in unpacked.candidates] == ["good.tar.gz!/1"]
+    (error,) = unpacked.errors
+    assert error.startswith("evil.tar: holds entries unsafe to extract (../escaped.h5")
+    assert not (tmp_path / "escaped.h5").exists() and not (out / "escaped.h5").exists()
+    (inner,) = unpacked.candidates
+    assert inner.location.is_relative_to(out / FOLDER)
+    assert digest(inner.location) == digest(SAVED_MODEL)  # the bytes the runtime will load
+    unpacked.remove()
+    assert not (out / FOLDER).exists()
+
+
+def test_plan_lists_the_models_inside_an_archive(tmp_path: Path) -> None:
+    from migrator.convert import Options
+    from migrator.convert.plan import make_plan
+
+    sagemaker_tarball(tmp_path / "model.tar.gz")
+    plan = make_plan(tmp_path / "model.tar.gz", tmp_path / "out", Options())
+    assert [a.path for a in plan.artifacts] == ["model.tar.gz!/1"]
+    assert not (tmp_path / "out").exists()  # planning reads; it extracts nothing

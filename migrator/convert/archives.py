@@ -50,10 +50,7 @@ class Unpacked:
     def remove(self) -> None:
         for folder, _ in self.archives.values():
             shutil.rmtree(folder.parent, ignore_errors=True)
-            try:
-                folder.parent.parent.rmdir()  # OUT/.migrator-archives, once empty
-            except OSError:
-                pass
+            _remove_if_empty(folder.parent.parent)  # OUT/.migrator-archives, once empty
 
 
 def unpack(candidates: Sequence[Candidate], out_root: Path) -> Unpacked:
@@ -120,6 +117,23 @@ def _extract(archive: Path, out_root: Path, name: str) -> Path:
     shutil.rmtree(base, ignore_errors=True)  # left by a killed run: extract afresh
     folder = base / name
     folder.mkdir(parents=True)
+    try:
+        _extract_into(archive, folder)
+    except BaseException:
+        shutil.rmtree(base, ignore_errors=True)
+        _remove_if_empty(out_root / FOLDER)
+        raise
+    return folder
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+def _extract_into(archive: Path, folder: Path) -> None:
     problems: list[str] = []
     with open(archive, "rb") as fh:
         container = sniff(archive, fh.read(512))
@@ -148,7 +162,6 @@ def _extract(archive: Path, out_root: Path, name: str) -> Path:
             f"holds entries unsafe to extract ({', '.join(problems[:5])}); nothing was "
             "converted from it; rebuild the archive from a folder of regular files"
         )
-    return folder
 
 
 def repack(
