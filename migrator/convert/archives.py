@@ -19,7 +19,6 @@ the `--to saved-model` to ask for.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import tarfile
 from collections.abc import Sequence
@@ -28,9 +27,9 @@ from pathlib import Path
 
 from migrator.convert import publish as pub
 from migrator.convert.converter import Outcome
-from migrator.formats.archive.expand import inner_rel
+from migrator.formats.archive.expand import inner_rel, lay
 from migrator.formats.archive.members import ArchiveProblem, entries, sniff
-from migrator.formats.archive.stage import unsafe_reason
+from migrator.formats.archive.stage import Stage
 from migrator.model import Artifact, Candidate
 
 FOLDER = ".migrator-archives"
@@ -134,34 +133,23 @@ def _remove_if_empty(folder: Path) -> None:
 
 
 def _extract_into(archive: Path, folder: Path) -> None:
-    problems: list[str] = []
+    """The audit's walk and lay-out, keeping every byte: one home for what is safe to write."""
+    stage = Stage(folder, whole=True)
+    unsafe: list[dict[str, str]] = []
     with open(archive, "rb") as fh:
         container = sniff(archive, fh.read(512))
         if container is None:
             raise ArchiveProblem("is not a tar or zip archive; nothing to convert")
         for entry, read in entries(archive, fh, container):
-            why = unsafe_reason(entry.name, entry.kind, entry.target)
-            if entry.name in ("", "."):
-                continue
-            if why is not None:
-                problems.append(f"{entry.name} ({why})")
-                continue
-            target = folder / entry.name
-            if entry.kind == "dir":
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            if read is None:
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-            with os.fdopen(os.open(target, flags, 0o644), "wb") as out:
-                while data := read(1 << 20):
-                    out.write(data)
-    if problems:
+            lay(entry, read, stage, unsafe)
+    refused = [f"{u['name']} ({u['reason']})" for u in unsafe] + stage.problems
+    if refused:
         raise ArchiveProblem(
-            f"holds entries unsafe to extract ({', '.join(problems[:5])}); nothing was "
+            f"holds entries unsafe to extract ({', '.join(refused[:5])}); nothing was "
             "converted from it; rebuild the archive from a folder of regular files"
         )
+    if stage.damaged:
+        raise ArchiveProblem(f"ends inside {sorted(stage.damaged)[0]}; download the archive again")
 
 
 def repack(

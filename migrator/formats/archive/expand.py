@@ -71,7 +71,7 @@ def _lay_out(candidate: Candidate, stage: Stage) -> tuple[Reading, Any]:
                 counts[entry.name] += 1
                 kinds[entry.kind] += 1
                 total += entry.size if entry.kind == "file" else 0
-                _lay(entry, read, stage, unsafe)
+                lay(entry, read, stage, unsafe)
     except ArchiveProblem as exc:
         errors.append(str(exc))
     except OSError as exc:
@@ -115,7 +115,8 @@ def _lay_out(candidate: Candidate, stage: Stage) -> tuple[Reading, Any]:
     return Reading(FORMAT, {}, details, tuple(evidence), tuple(errors)), found
 
 
-def _lay(entry: Entry, read: Any, stage: Stage, unsafe: list[dict[str, str]]) -> None:
+def lay(entry: Entry, read: Any, stage: Stage, unsafe: list[dict[str, str]]) -> None:
+    """Lay one entry in `stage`, or record why it is unsafe (never written)."""
     if entry.name in ("", "."):
         return
     why = unsafe_reason(entry.name, entry.kind, entry.target)

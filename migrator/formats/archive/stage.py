@@ -63,8 +63,11 @@ def is_weight_shard(name: str) -> bool:
 class Stage:
     """The private folder and the bookkeeping of what was laid in it."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, whole: bool = False) -> None:
         self.root = root
+        # every file with all its bytes (extraction for the conversion runtimes, which load
+        # weights); the walker's expansion caps still bound the total
+        self.whole = whole
         self.kept = 0  # bytes of content written (sparse tails not counted)
         self.over_cap: dict[str, int] = {}  # member -> declared size, laid without its content
         self.problems: list[str] = []  # members that could not be laid (name clashes)
@@ -80,8 +83,9 @@ class Stage:
 
     def add_file(self, name: str, size: int, read: Reader) -> None:
         """Lay `name` with the bytes readers need (all, a head, or a head over the caps)."""
-        whole = not is_weight_shard(name)
-        if whole and (size > limits.MAX_MEMBER_BYTES or self.kept + size > limits.MAX_KEPT_BYTES):
+        whole = self.whole or not is_weight_shard(name)
+        over = size > limits.MAX_MEMBER_BYTES or self.kept + size > limits.MAX_KEPT_BYTES
+        if whole and over and not self.whole:
             self.over_cap[name] = size
             whole = False
         keep = size if whole else min(size, limits.HEAD_BYTES)
@@ -91,7 +95,7 @@ class Stage:
             if target.is_dir() and not target.is_symlink():
                 raise IsADirectoryError(21, "a folder of that name was laid already")
             flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-            fd = os.open(target, flags, 0o600)
+            fd = os.open(target, flags, 0o644 if self.whole else 0o600)
         except OSError as exc:
             self.problems.append(f"{name} ({exc.strerror or exc})")
             return
