@@ -37,6 +37,7 @@ from migrator.report.common import (
     severity_counts,
     sorted_findings,
     stop_text,
+    verdict_heading,
     verdict_summary,
     where,
     worst_severity,
@@ -190,7 +191,7 @@ def render(report: Report) -> str:
         _cards(report),
         _charts(report),
         _filter(artifacts),
-        _artifact_table(artifacts),
+        _artifact_table(artifacts, verdict_heading(report)),
         _details(artifacts),
         _code(sources),
         _errors(report),
@@ -320,11 +321,11 @@ def _charts(report: Report) -> str:
     )
 
 
-def _artifact_table(artifacts: list[Artifact]) -> str:
+def _artifact_table(artifacts: list[Artifact], heading: str) -> str:
     out = [
         '<section id="artifacts"><h2>Artifacts</h2><div class="scroll">',
         '<table class="artifacts"><thead><tr><th>Path</th><th>Format</th><th>Producer</th>'
-        "<th>Era</th><th>Notes</th><th>Loads in newest TF</th><th>Worst finding</th>"
+        f"<th>Era</th><th>Notes</th><th>{esc(heading.capitalize())}</th><th>Worst finding</th>"
         "<th>Findings</th><th>Errors</th></tr></thead><tbody>",
     ]
     if not artifacts:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from migrator.model import Artifact
+from migrator.report.common import range_lines, stop_text
 
 
 def render(artifact: Artifact) -> str:
@@ -43,6 +44,13 @@ def render(artifact: Artifact) -> str:
         out.append("  loadability:")
         for key, cell in sorted(artifact.loadability.items()):
             out.append(f"    {key}: {cell.get('verdict')}  {cell.get('reason', '')}".rstrip())
+    ranges = range_lines(artifact)
+    if ranges:
+        out.append("  loads in:")
+        out.extend(f"    {loader}: {where}" for loader, where in ranges)
+        stop = stop_text(artifact, reason=True)
+        if stop:
+            out.append(f"    {stop}")
     return "\n".join(out) + "\n"
 
 

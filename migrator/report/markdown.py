@@ -22,6 +22,7 @@ from migrator.report.common import (
     safe_text,
     severity_counts,
     sorted_findings,
+    verdict_heading,
     verdict_summary,
     where,
     worst_severity,
@@ -122,7 +123,7 @@ def render(report: Report, *, limit: int = MAX_COMMENT_CHARS) -> str:
     shown_artifacts = shown_findings = shown_errors = 0
     artifacts = sorted(report.artifacts, key=lambda a: a.path)
     if artifacts and out.add(
-        "| Artifact | Format | Producer | Verdict (newest TF) | Findings |\n"
+        f"| Artifact | Format | Producer | {verdict_heading(report).capitalize()} | Findings |\n"
         "| --- | --- | --- | --- | --- |\n",
         reserve,
     ):
