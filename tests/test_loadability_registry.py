@@ -156,3 +156,21 @@ def test_a_tensor_default_caveat_only_for_tf212():
     assert "NotEncodableError" in cells["2.12/tf.saved_model.load"].reason
     assert "caveat" not in cells["2.15/tf.saved_model.load"].reason
     assert cells["2.16/keras.layers.TFSMLayer"].needs == ("call_endpoint",)
+
+
+def test_keras3_capabilities_start_where_the_sources_say():
+    # knowledge.loaders, checked in the Keras 3.0.5-3.15.1 sources
+    from migrator.loadability.profiles import LoaderProfile
+
+    def keras(*version: int) -> LoaderProfile:
+        return LoaderProfile("keras", version, "2.21.0")
+
+    assert not keras(3, 3, 3).reads_orthogonal and keras(3, 4, 1).reads_orthogonal
+    assert not keras(3, 3, 3).reads_keras_folder and keras(3, 4, 1).reads_keras_folder
+    assert not keras(3, 9, 2).reads_sharded_weights and keras(3, 10, 0).reads_sharded_weights
+    assert keras(3, 12, 4).rejects_arguments(("quantization_config",)) == ("quantization_config",)
+    assert keras(3, 13, 2).rejects_arguments(("quantization_config", "input_axes")) == (
+        "input_axes",
+    )
+    assert not keras(3, 0, 5).maps_tf212_layout and keras(3, 1, 1).maps_tf212_layout
+    assert LoaderProfile("tf_keras", (2, 21, 0), "2.21.0").rejects_arguments(("input_axes",)) == ()

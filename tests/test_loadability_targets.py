@@ -18,7 +18,7 @@ from migrator.audit import audit
 from migrator.cli import main
 from migrator.errors import UsageError
 from migrator.loadability import judge, parse_targets
-from migrator.loadability.targets import TARGET_FINDING, parse_target
+from migrator.loadability.targets import TARGET_FINDING, judge_target, parse_target
 
 RECURRENT_H5 = GENERATED / "tf215/keras/recurrent/save-h5/model.h5"
 SEQUENTIAL_H5 = GENERATED / "tf215/keras/sequential/save-h5/model.h5"
@@ -165,3 +165,36 @@ def test_json_table_and_html_show_the_ranges(tmp_path, capsys):
     main(["audit", str(path), "--format", "html"])
     page = capsys.readouterr().out
     assert "tf_keras 2.16-2.21" in page and "Stops loading at Keras 3.0" in page
+
+
+def test_keras3_files_load_from_the_release_that_knows_their_arguments(tmp_path):
+    # Keras 3.15.1 writes initializer `input_axes` (read from 3.15) and `quantization_config`
+    # (read from 3.13): only Keras 3.15 loads it, and no Keras 2 line
+    artifact = _judged(
+        _copy(tmp_path, GENERATED / "tf221/keras/sequential/save-keras/model.keras", "m.keras")
+    )
+    ranges = artifact.load_ranges["loaders"]
+    assert ranges["keras.load_model"]["text"] == "Keras 3.15"
+    assert ranges["tf_keras.load_model"]["text"] == "nowhere"
+    # the same config without `input_axes`: Keras 3.13 on
+    from dataclasses import replace
+
+    from migrator.loadability.evidence import Evidence
+    from migrator.loadability.ranges import loader_range
+
+    evidence = Evidence.of(artifact)
+    assert evidence.config is not None
+    older = replace(
+        evidence, config=replace(evidence.config, newer_keras3=("quantization_config",))
+    )
+    found = loader_range(older, "keras.load_model")
+    assert found.text == "Keras 3.13-3.15"
+    assert found.stops is None
+    keras312 = parse_target("tf==2.21 keras==3.12")
+    assert "`quantization_config`" in judge_target(keras312, _cells(older, keras312))["reason"]
+
+
+def _cells(evidence, target):
+    from migrator.loadability import predict_runtime
+
+    return predict_runtime(evidence, target.runtime)

@@ -43,42 +43,46 @@ KERAS_ARCHIVE_SAFE_MODE: bool = fact(
     "tf216/keras/lambda/save-keras x 2.16/keras.load_model (needs safe_mode=False)",
 )
 
-# Layer arguments later Keras 3 releases write (`quantization_config`, initializer `input_axes`)
-# that Keras 3.3.3 rejects; the release that added them lies between 3.3.3 and 3.15.1.
-KERAS3_READS_NEWER_CONFIGS_SINCE: Version = fact(
-    "keras3_reads_newer_configs_since",
-    (3, 15, 1),
-    since="keras 3.15.1 (first measured; added after 3.3.3)",
-    checked='corpus/matrix.json: tf221/keras/custom/save-keras x 2.16/keras.load_model ("could '
-    'not be deserialized properly"); keras/src/layers/core/dense.py and '
-    "keras/src/initializers/random_initializers.py of Keras 3.15.1",
+# Layer and initializer arguments later Keras 3 releases write into every config of the class:
+# a Keras 3 older than the release that added one rejects it ("Unrecognized keyword arguments",
+# "could not be deserialized properly"). Argument -> the first release that reads it.
+KERAS3_CONFIG_ARGUMENTS_SINCE: dict[str, Version] = fact(
+    "keras3_config_arguments_since",
+    {"quantization_config": (3, 13), "input_axes": (3, 15)},
+    since="keras 3.13 (quantization_config), keras 3.15 (initializer input_axes)",
+    checked="keras/src/layers/core/dense.py (get_config: quantization_config) and "
+    "keras/src/initializers/random_initializers.py (input_axes) of Keras 3.0.5-3.15.1: absent "
+    "up to 3.12.4 and 3.14.1 respectively; corpus/matrix.json: tf221/keras/custom/save-keras x "
+    '2.16/keras.load_model ("could not be deserialized properly")',
 )
 
-# Keras 2's initializer name `Orthogonal`: Keras 3.3.3 knows only `OrthogonalInitializer`.
+# Keras 2's initializer name `Orthogonal`: Keras 3.0-3.3 know only `OrthogonalInitializer`.
 KERAS3_READS_ORTHOGONAL_SINCE: Version = fact(
     "keras3_reads_orthogonal_since",
-    (3, 15, 1),
-    since="keras 3.15.1 (first measured; added after 3.3.3)",
-    checked='corpus/matrix.json: tf212/keras/recurrent/save-h5 x 2.16/keras.load_model ("Could '
-    "not interpret initializer identifier: {'class_name': 'Orthogonal'\"); "
-    "keras/src/initializers/__init__.py of Keras 3.3.3 and 3.15.1",
+    (3, 4),
+    since="keras 3.4",
+    checked='keras/src/initializers/__init__.py of Keras 3.3.3 (no "Orthogonal"), 3.4.1 '
+    '("Orthogonal": legacy alias), 3.7.0+ (class renamed Orthogonal); corpus/matrix.json: '
+    'tf212/keras/recurrent/save-h5 x 2.16/keras.load_model ("Could not interpret initializer '
+    "identifier: {'class_name': 'Orthogonal'\")",
 )
 
 # `load_model` of an unzipped `.keras` folder (config.json + model.weights.h5 in a directory).
 KERAS3_READS_KERAS_FOLDER_SINCE: Version = fact(
     "keras3_reads_keras_folder_since",
-    (3, 15, 1),
-    since="keras 3.15.1 (first measured; added after 3.3.3)",
-    checked="keras/src/saving/saving_api.py of Keras 3.15.1 (`is_keras_dir`); absent in 3.3.3",
+    (3, 4),
+    since="keras 3.4",
+    checked="keras/src/saving/saving_api.py of Keras 3.3.3 (no `is_keras_dir`) and 3.4.1-3.15.1 "
+    "(`is_keras_dir`)",
 )
 
 # Sharded weights: `<name>.weights.json` naming `.weights.h5` shards.
 KERAS3_READS_SHARDED_WEIGHTS_SINCE: Version = fact(
     "keras3_reads_sharded_weights_since",
-    (3, 15, 1),
-    since="keras 3.15.1 (first measured; added after 3.3.3)",
-    checked="keras/src/saving/saving_api.py and saving_lib.py of Keras 3.15.1 (`.weights.json`); "
-    "absent in 3.3.3",
+    (3, 10),
+    since="keras 3.10",
+    checked="keras/src/saving/saving_api.py of Keras 3.9.2 (no `.weights.json`) and "
+    "3.10.0-3.15.1 (`.weights.json`)",
 )
 
 # Multi-backend Keras before 2.4 saved optimizer weights whose names and order differ from the

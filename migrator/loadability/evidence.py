@@ -16,7 +16,7 @@ from typing import Any
 from migrator.facts import custom_classes, custom_training_objects, model_config, training_config
 from migrator.formats import keras_config
 from migrator.knowledge.keras3 import KERAS2_INTERNAL_MODULES
-from migrator.knowledge.loaders import WEIGHTLESS_LAYER_CLASSES
+from migrator.knowledge.loaders import KERAS3_CONFIG_ARGUMENTS_SINCE, WEIGHTLESS_LAYER_CLASSES
 from migrator.knowledge.versions import Version, parse
 from migrator.model import Artifact
 
@@ -28,7 +28,9 @@ class ConfigEvidence:
     model_class: str | None
     style: str | None  # keras_config.config_style: keras1 / keras2 / keras3
     input_layer_args: frozenset[str]
-    newer_keras3: tuple[str, ...]  # arguments later Keras 3 releases write and 3.3.3 rejects
+    newer_keras3: tuple[
+        str, ...
+    ]  # arguments later Keras 3 releases write (loaders.KERAS3_CONFIG_...)
     lambdas: tuple[str, ...]  # layers with marshalled Python bytecode
     keras2_lambdas: tuple[str, ...]  # Keras 2 Lambda configs (function_type keys)
     custom: tuple[str, ...]
@@ -63,11 +65,7 @@ class ConfigEvidence:
             if entry.get("class_name") == "InputLayer":
                 input_args.update(str(k) for k in inner)
             for value in nested_mappings(inner):
-                if "quantization_config" in value:
-                    newer.add("`quantization_config` arguments")
-                inner_config = value.get("config")
-                if isinstance(inner_config, Mapping) and "input_axes" in inner_config:
-                    newer.add("initializer `input_axes`")
+                newer.update(KERAS3_CONFIG_ARGUMENTS_SINCE.keys() & value.keys())
             if entry.get("class_name") == "Lambda" and "function_type" in inner:
                 keras2_lambdas.append(path)
             if path != "(model)" and "time_major" in inner:

@@ -56,10 +56,18 @@ class LoaderProfile:
         """Legacy HDF5 Lambda bytecode needs safe_mode=False."""
         return self.keras3 and self.version >= loaders.KERAS3_H5_SAFE_MODE_SINCE
 
+    def rejects_arguments(self, arguments: tuple[str, ...]) -> tuple[str, ...]:
+        """Of `arguments` (keys of `loaders.KERAS3_CONFIG_ARGUMENTS_SINCE`), those a later Keras 3
+        added and this one rejects (Keras 2 lines never meet them: Keras 3 wrote the file)."""
+        if not self.keras3:
+            return ()
+        since = loaders.KERAS3_CONFIG_ARGUMENTS_SINCE
+        return tuple(a for a in arguments if a in since and self.version < since[a])
+
     @property
     def reads_newer_keras3_configs(self) -> bool:
-        """Reads `quantization_config`, initializer `input_axes`... (Keras 2 never meets them)."""
-        return not self.keras3 or self.version >= loaders.KERAS3_READS_NEWER_CONFIGS_SINCE
+        """Reads every argument later Keras 3 releases write (`quantization_config`...)."""
+        return not self.rejects_arguments(tuple(loaders.KERAS3_CONFIG_ARGUMENTS_SINCE))
 
     @property
     def reads_orthogonal(self) -> bool:

@@ -170,18 +170,19 @@ def orthogonal_initializer(ev: Evidence, profile: LoaderProfile, container: str)
     )
 
 
-@check("config", evidence="knowledge.loaders.KERAS3_READS_NEWER_CONFIGS_SINCE")
+@check("config", evidence="knowledge.loaders.KERAS3_CONFIG_ARGUMENTS_SINCE")
 def newer_keras3_arguments(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
     """Layer arguments a later Keras 3 release wrote, which an earlier Keras 3 does not know."""
     config = ev.config
-    if not profile.keras3 or config is None or profile.reads_newer_keras3_configs:
+    if config is None:
         return None
-    if not config.newer_keras3:
+    rejected = profile.rejects_arguments(config.newer_keras3)
+    if not rejected:
         return None
     return (
         f"written by {ev.producer}, whose layer configs carry "
-        f"{quote(list(config.newer_keras3))}, which {profile.name} does not know; load it "
-        "with a newer Keras 3"
+        f"{quote(list(rejected))} arguments, which "
+        f"{profile.name} does not know; load it with a newer Keras 3"
     )
 
 
