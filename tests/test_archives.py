@@ -15,8 +15,6 @@ import gzip
 import hashlib
 import io
 import os
-import subprocess
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -341,21 +339,20 @@ def test_nested_archives_down_to_the_depth_cap(tmp_path: Path) -> None:
 # --- the batch goes on, in workers too --------------------------------------------------------------
 
 
-def test_command_line_one_line_per_bad_archive_and_the_rest_reported(tmp_path: Path) -> None:
+def test_command_line_one_line_per_bad_archive_and_the_rest_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from migrator.cli import main
+
     sagemaker_tarball(tmp_path / "good.tar.gz")
     (tmp_path / "bad.tar.gz").write_bytes(b"garbage")
-    run = subprocess.run(
-        [sys.executable, "-m", "migrator", "audit", str(tmp_path), "--format", "json"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "MIGRATOR_JOBS": "1"},
-        timeout=120,
-    )
-    assert run.returncode == 2
-    errors = run.stderr.strip().splitlines()
+    code = main(["audit", str(tmp_path), "--format", "json"])
+    captured = capsys.readouterr()
+    assert code == 2
+    errors = captured.err.strip().splitlines()
     assert len(errors) == 1 and errors[0].startswith("migrator: bad.tar.gz: is named like")
-    assert "Traceback" not in run.stderr
-    assert '"path": "good.tar.gz!/1"' in run.stdout
+    assert "Traceback" not in captured.err
+    assert '"path": "good.tar.gz!/1"' in captured.out
 
 
 def test_workers_expand_archives_and_leave_no_staging_behind(tmp_path: Path) -> None:
