@@ -37,7 +37,9 @@ INPUT_LAYER_ARGS_ADDED: dict[tuple[int, int], frozenset[str]] = fact(
     {(2, 21): frozenset({"optional"})},
     since="tf_keras 2.21",
     checked="corpus/matrix.json: tf221 tf_keras `.keras`/`.h5` fail in tf.keras 2.12/2.15, "
-    "tf_keras 2.16 (\"Unrecognized keyword arguments: ['optional']\")",
+    "tf_keras 2.16 (\"Unrecognized keyword arguments: ['optional']\"); "
+    "tf_keras/src/engine/input_layer.py of tf-keras 2.17.0, 2.18.0, 2.19.0, 2.20.1 (no "
+    "`optional`) and 2.21.0 (`optional=False`)",
 )
 
 
