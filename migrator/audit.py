@@ -265,10 +265,10 @@ def _discover_all(
     errors: list[str] = []
     skipped: list[str] = []
     sources = []
-    spools: list[Spool[Candidate]] = []
+    spools: list[Spool] = []
     try:
         for path, prefix in zip(resolved, prefixes, strict=True):
-            spool: Spool[Candidate] = Spool(prefix)
+            spool: Spool = Spool(prefix)
             spools.append(spool)
             found: Discovery = discover(path, exclude=exclude, include=include, into=spool)
             errors.extend(_prefixed_error(prefix, e) for e in found.errors)
@@ -287,7 +287,7 @@ def _discover_all(
 class _Todo:
     """The spooled candidates of every audited path, as one sized iterable in report order."""
 
-    def __init__(self, spools: list[Spool[Candidate]]) -> None:
+    def __init__(self, spools: list[Spool]) -> None:
         self._spools = spools
 
     def __len__(self) -> int:

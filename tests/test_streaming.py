@@ -208,18 +208,30 @@ def test_the_pool_pulls_items_only_as_it_can_hand_results_out():
     assert len(pulled) <= 5 + max(64, 16 * 2) + 1
 
 
-def test_the_spool_gives_back_what_was_put_in_in_order():
+def test_the_spool_gives_back_what_was_put_in_in_order(monkeypatch):
+    """Undecodable names, layout facts and store paths come back equal, without any pickle."""
+    import pickle
+
     from migrator.model import Candidate
     from migrator.spool import Spool
+    from migrator.storage.store import StorePath
 
-    spool: Spool[Candidate] = Spool("pre")
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, None)
+    spool = Spool("pre")
     made = [
         Candidate(Path(f"/x/w\udcff{i}.h5"), f"w\udcff{i}.h5", "hdf5", (f"{i}",))
         for i in range(300)
     ]
+    context = {"version_folder": "00000123", "version": 123, "versions_in_base": [1, 123]}
+    made.append(Candidate(Path("/x/sm/00000123"), "sm/00000123", "savedmodel", ("a", "b"), context))
+    store = StorePath("s3", "bucket/m.h5", {"anon": False}, {"size": 7, "type": "file"})
+    made.append(Candidate(store, "m.h5", "hdf5", ("m.h5",)))
     for candidate in made:
         spool.append(candidate)
-    assert len(spool) == 300
+    assert len(spool) == 302
     assert list(spool) == [("pre", c) for c in made]
+    back = list(spool)[-1][1].location
+    assert back.stat().st_size == 7  # the store's record came along: no request to ask again
     assert list(spool) == [("pre", c) for c in made]  # again: a spool can be read twice
     spool.close()

@@ -36,6 +36,10 @@ class ReaderSpec:
 
 _REGISTRY: dict[str, ReaderSpec] = {}
 _LOADED = False
+# Discovery asks every reader about every file and folder: the claiming order and the modules are
+# worked out once (and again only if a reader registers later), not on each question.
+_ORDERED: list[ReaderSpec] | None = None
+_MODULES: list[tuple[str, ModuleType]] | None = None
 
 
 def register(module_name: str, *, formats: tuple[str, ...], order: int) -> None:
@@ -48,7 +52,9 @@ def register(module_name: str, *, formats: tuple[str, ...], order: int) -> None:
     for other in _REGISTRY.values():
         if other.name != name and other.order == order:
             raise ValueError(f"readers {other.name!r} and {name!r} share claiming order {order}")
+    global _ORDERED, _MODULES
     _REGISTRY[name] = spec
+    _ORDERED = _MODULES = None
 
 
 def _load() -> None:
@@ -63,8 +69,11 @@ def _load() -> None:
 
 def specs() -> list[ReaderSpec]:
     """Every registered reader, in claiming order."""
+    global _ORDERED
     _load()
-    return sorted(_REGISTRY.values(), key=lambda s: s.order)
+    if _ORDERED is None:
+        _ORDERED = sorted(_REGISTRY.values(), key=lambda s: s.order)
+    return list(_ORDERED)
 
 
 def reader_names() -> tuple[str, ...]:
@@ -88,9 +97,14 @@ class LazyModule:
 
     def __init__(self, name: str) -> None:
         self._name = name
+        self._module: ModuleType | None = None
 
     def __getattr__(self, attr: str) -> object:
-        module = importlib.import_module(self._name)
+        if attr.startswith("__") or "_name" not in self.__dict__:  # copy/pickle probing
+            raise AttributeError(attr)
+        module = self.__dict__.get("_module")
+        if module is None:
+            module = self.__dict__["_module"] = importlib.import_module(self._name)
         return getattr(module, attr)
 
 
@@ -102,4 +116,11 @@ def reader(name: str) -> ModuleType:
 
 
 def readers() -> list[tuple[str, ModuleType]]:
-    return [(name, reader(name)) for name in reader_names()]
+    """(name, module) of every reader, in claiming order."""
+    global _MODULES
+    _load()
+    if _MODULES is None:
+        _MODULES = [
+            (spec.name, importlib.import_module(f"{__name__}.{spec.name}")) for spec in specs()
+        ]
+    return list(_MODULES)
