@@ -21,11 +21,20 @@ READ_BLOCK = 64 * 1024  # bytes one ranged GET fetches: metadata reads are small
 MAX_BLOCKS = 128  # blocks a process keeps (8 MiB)
 DIRECT_BLOCKS = 16  # a read over this many blocks is fetched as one span, uncached
 
-_blocks: OrderedDict[tuple[str, str, int], bytes] = OrderedDict()
+_blocks: OrderedDict[tuple[str, str, str, int], bytes] = OrderedDict()
+
+
+def _token(path: StorePath) -> str:
+    """Which version of the object a block belongs to: a rewritten object is new blocks."""
+    info = path.info()
+    for name in ("ETag", "etag", "md5Hash", "generation", "LastModified", "mtime", "created"):
+        if info.get(name):
+            return str(info[name])
+    return str(info.get("size"))
 
 
 def _block(path: StorePath, index: int, size: int) -> bytes:
-    key = (path.protocol, path.path, index)
+    key = (path.protocol, path.path, _token(path), index)
     block = _blocks.get(key)
     if block is not None:
         _blocks.move_to_end(key)
@@ -53,12 +62,6 @@ def fetch(path: StorePath, start: int, stop: int, size: int) -> bytes:
         base = index * READ_BLOCK
         parts.append(block[max(start - base, 0) : min(stop - base, len(block))])
     return b"".join(parts)
-
-
-def forget_blocks(path: StorePath) -> None:
-    """Drop the cached blocks of one object (after it was written)."""
-    for key in [k for k in _blocks if k[0] == path.protocol and k[1] == path.path]:
-        del _blocks[key]
 
 
 class RangedFile(io.RawIOBase):

@@ -19,6 +19,7 @@ import errno
 import io
 import posixpath
 import stat as stat_module
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -28,18 +29,27 @@ from migrator.storage.location import filesystem
 from migrator.storage.ranges import RangedFile, fetch
 
 MAX_LISTINGS = 256  # folder listings remembered per process (least recently used dropped)
+LISTING_TTL = 30.0  # seconds a listing answers for its folder: a store may change meanwhile
 
 # (protocol, folder) -> {entry name: the store's record}: what recent listings said, so that
 # `folder / name` knows its size and kind (or that it does not exist) without asking the store
 # again. Bounded, so a walk of a hundred thousand folders keeps memory flat.
-_listings: OrderedDict[tuple[str, str], dict[str, dict[str, Any]]] = OrderedDict()
+_listings: OrderedDict[tuple[str, str], tuple[float, dict[str, dict[str, Any]]]] = OrderedDict()
 
 
 def _remember(protocol: str, folder: str, entries: dict[str, dict[str, Any]]) -> None:
-    _listings[(protocol, folder)] = entries
+    _listings[(protocol, folder)] = (time.monotonic(), entries)
     _listings.move_to_end((protocol, folder))
     while len(_listings) > MAX_LISTINGS:
         _listings.popitem(last=False)
+
+
+def _listed(protocol: str, folder: str) -> dict[str, dict[str, Any]] | None:
+    """What a listing of `folder` made in the last `LISTING_TTL` seconds said, or None."""
+    remembered = _listings.get((protocol, folder))
+    if remembered is None or time.monotonic() - remembered[0] > LISTING_TTL:
+        return None
+    return remembered[1]
 
 
 def forget(protocol: str, folder: str | None = None) -> None:
@@ -113,7 +123,7 @@ class StorePath:
         # A child of a folder listed recently knows its record at once, so it carries it to the
         # worker that reads it (a pickled StorePath keeps it) and nobody asks the store again.
         parent, _, name = path.rpartition("/")
-        listed = _listings.get((self.protocol, parent))
+        listed = _listed(self.protocol, parent)
         info = listed.get(name) if listed is not None else None
         return StorePath(self.protocol, path, self.options, info)
 
@@ -186,7 +196,7 @@ class StorePath:
         """
         if self._info is None:
             parent, _, name = self.path.rpartition("/")
-            listed = _listings.get((self.protocol, parent)) if parent else None
+            listed = _listed(self.protocol, parent) if parent else None
             if listed is not None:
                 if name not in listed:
                     raise FileNotFoundError(
