@@ -12,6 +12,8 @@ from pathlib import Path
 CORPUS = Path(__file__).resolve().parent
 GENERATED = CORPUS / "generated"
 MATRIX = CORPUS / "matrix.json"
+# Every cell of the other runtimes (migrator/knowledge/runtimes.py): `tox -e matrix` measures it.
+MATRIX_EXTENDED = CORPUS / "matrix_extended.json"
 
 # TF line -> tox env name. The matrix keys use the TF line ("2.12"), folders the env name. A copy
 # of the one TF-line table (`migrator/knowledge/tf_lines.py`), held to it by

@@ -23,7 +23,6 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -31,130 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from corpus import ENVS, GENERATED, forked, models
+from corpus import GENERATED, forked, models
+from corpus.save_apis import KERAS_APIS, SAVED_MODEL_APIS, Api
+from migrator.knowledge.runtimes import RUNTIMES, by_name
 
 # The fixed "timestamp" of the TF1 export folder (the layout of Estimator/TF Serving exports).
 EXPORT_TIMESTAMP = "1600000000"
 TF1_MODEL = "linear"
-
-
-@dataclass(frozen=True)
-class Api:
-    """One save API: `call` is how a user writes it, `save` does it and returns the artifact."""
-
-    id: str
-    call: str
-    save: Callable[..., tuple[str, str]]  # (model, keras, tf, model_name, out) -> (path, load_path)
-    frameworks: tuple[str, ...] = ("keras", "tf_keras")
-
-
-def _save_dir(
-    model: Any, keras: ModuleType, tf: ModuleType, name: str, out: Path
-) -> tuple[str, str]:
-    model.save(str(out / "model"))
-    return "model", "model"
-
-
-def _save_h5(
-    model: Any, keras: ModuleType, tf: ModuleType, name: str, out: Path
-) -> tuple[str, str]:
-    model.save(str(out / "model.h5"))
-    return "model.h5", "model.h5"
-
-
-def _save_keras(
-    model: Any, keras: ModuleType, tf: ModuleType, name: str, out: Path
-) -> tuple[str, str]:
-    model.save(str(out / "model.keras"))
-    return "model.keras", "model.keras"
-
-
-def _tf_saved_model(
-    model: Any, keras: ModuleType, tf: ModuleType, name: str, out: Path
-) -> tuple[str, str]:
-    tf.saved_model.save(model, str(out / "saved_model"))
-    return "saved_model", "saved_model"
-
-
-def _tf_saved_model_signature(
-    model: Any, keras: ModuleType, tf: ModuleType, name: str, out: Path
-) -> tuple[str, str]:
-    specs = [
-        tf.TensorSpec((None, *shape), tf.float32, name=key)
-        for key, shape in models.input_shapes(name).items()
-    ]
-
-    @tf.function(input_signature=specs)
-    def serve(*args: Any) -> dict[str, Any]:
-        return {"output": model(list(args) if len(args) > 1 else args[0], training=False)}
-
-    tf.saved_model.save(
-        model,
-        str(out / "saved_model"),
-        signatures={"serving_default": serve.get_concrete_function()},
-    )
-    return "saved_model", "saved_model"
-
-
-def _export(model: Any, keras: ModuleType, tf: ModuleType, name: str, out: Path) -> tuple[str, str]:
-    model.export(str(out / "export"))
-    return "export", "export"
-
-
-def _weights_h5(
-    model: Any, keras: ModuleType, tf: ModuleType, name: str, out: Path
-) -> tuple[str, str]:
-    model.save_weights(str(out / "weights.h5"))
-    return "weights.h5", "weights.h5"
-
-
-def _weights_weights_h5(
-    model: Any, keras: ModuleType, tf: ModuleType, name: str, out: Path
-) -> tuple[str, str]:
-    model.save_weights(str(out / "model.weights.h5"))
-    return "model.weights.h5", "model.weights.h5"
-
-
-def _weights_tf(
-    model: Any, keras: ModuleType, tf: ModuleType, name: str, out: Path
-) -> tuple[str, str]:
-    model.save_weights(str(out / "weights" / "ckpt"))
-    return "weights", "weights/ckpt"
-
-
-def _checkpoint(
-    model: Any, keras: ModuleType, tf: ModuleType, name: str, out: Path
-) -> tuple[str, str]:
-    tracked = {"model": model}
-    if getattr(model, "optimizer", None) is not None:
-        tracked["optimizer"] = model.optimizer
-    prefix = tf.train.Checkpoint(**tracked).save(str(out / "ckpt" / "ckpt"))
-    return "ckpt", f"ckpt/{Path(prefix).name}"
-
-
-# The APIs that write a SavedModel folder (skipped for models.NO_SAVED_MODEL).
-SAVED_MODEL_APIS = frozenset({"save-dir", "tf-saved-model", "tf-saved-model-signature", "export"})
-
-KERAS_APIS: tuple[Api, ...] = (
-    Api("save-dir", "model.save('model')", _save_dir),
-    Api("save-h5", "model.save('model.h5')", _save_h5),
-    Api("save-keras", "model.save('model.keras')", _save_keras),
-    Api("tf-saved-model", "tf.saved_model.save(model, 'saved_model')", _tf_saved_model),
-    Api(
-        "tf-saved-model-signature",
-        "tf.saved_model.save(model, 'saved_model', signatures={'serving_default': fn})",
-        _tf_saved_model_signature,
-    ),
-    Api("export", "model.export('export')", _export),
-    Api("weights-h5", "model.save_weights('weights.h5')", _weights_h5),
-    Api("weights-weights-h5", "model.save_weights('model.weights.h5')", _weights_weights_h5),
-    Api("weights-tf", "model.save_weights('weights/ckpt')", _weights_tf),
-    Api(
-        "checkpoint",
-        "tf.train.Checkpoint(model=model[, optimizer=...]).save('ckpt/ckpt')",
-        _checkpoint,
-    ),
-)
 
 
 # --- TF1 graph APIs: a linear model y = x @ W + b built in a tf.Graph, and frozen Keras graphs.
@@ -349,10 +231,32 @@ def run_job(job: Job) -> dict[str, Any]:
     return {"path": path, "load_path": load_path}
 
 
-def plan(env_dir: Path) -> list[Job]:
+def keras_apis(env: str, *, extended: bool) -> tuple[Api, ...]:
+    """The Keras save APIs runtime `env` writes with.
+
+    A CI line writes the APIs its committed manifest always had, or (`extended`) only those
+    added for the extended matrix. Another TF line writes all of them, except the Keras files
+    when its Keras is a CI line's (the same bytes, written there). A Keras overlay writes only
+    the Keras files: its TF, tf_keras and traced SavedModels are its base line's.
+    """
+    runtime = by_name(env)
+    if runtime.ci:
+        return tuple(api for api in KERAS_APIS if api.extended == extended)
+    if runtime.overlay:
+        return tuple(api for api in KERAS_APIS if api.keras_file)
+    ci_keras = {r.keras for r in RUNTIMES if r.ci}
+    return tuple(api for api in KERAS_APIS if not (api.keras_file and runtime.keras in ci_keras))
+
+
+def plan(env_dir: Path, env: str, *, extended: bool = False) -> list[Job]:
+    runtime = by_name(env)
+    apis = keras_apis(env, extended=extended)
+    shared_keras_files = not runtime.ci and not runtime.overlay
     jobs: list[Job] = []
-    for framework in frameworks():
+    for framework in ["keras"] if runtime.overlay else frameworks():
         if framework == "tf":
+            if runtime.ci and extended:
+                continue  # the CI line's TF1 graphs are in its committed manifest
             names = sorted({m for m, _, _ in TF_APIS})
             for name in names:
                 jobs.append(Job("tf", name, "reference", str(env_dir / "tf" / name)))
@@ -360,9 +264,12 @@ def plan(env_dir: Path) -> list[Job]:
                 jobs.append(Job("tf", name, api_id, str(env_dir / "tf" / name / api_id)))
             continue
         for name in models.MODELS:
-            jobs.append(Job(framework, name, "reference", str(env_dir / framework / name)))
-            for api in KERAS_APIS:
+            if not (runtime.ci and extended):
+                jobs.append(Job(framework, name, "reference", str(env_dir / framework / name)))
+            for api in apis if framework == "keras" or not shared_keras_files else KERAS_APIS:
                 if name in models.NO_SAVED_MODEL and api.id in SAVED_MODEL_APIS:
+                    continue
+                if name not in api.models or framework not in api.frameworks:
                     continue
                 jobs.append(Job(framework, name, api.id, str(env_dir / framework / name / api.id)))
     return jobs
@@ -382,14 +289,17 @@ def versions() -> dict[str, str | None]:
 
 
 def current_env() -> str:
+    """The measured runtime this interpreter is (`migrator.knowledge.runtimes`): "tf217",
+    "tf219-keras35" (a Keras overlay on tf219)."""
+    import keras
     import tensorflow as tf
 
-    line = ".".join(tf.__version__.split(".")[:2])
-    if line not in ENVS:
-        raise SystemExit(
-            f"TensorFlow {tf.__version__} is not a matrix env; expected one of {sorted(ENVS)}"
-        )
-    return ENVS[line]
+    from migrator.knowledge.runtimes import identify
+
+    try:
+        return identify(tf.__version__, keras.__version__).name
+    except KeyError as exc:
+        raise SystemExit(f"not a matrix runtime: {exc.args[0]}") from None
 
 
 def _api_call(framework: str, api_id: str) -> str:
@@ -406,6 +316,8 @@ def sniff(path: Path) -> str:
     """
     if path.is_dir():
         names = {p.name for p in path.iterdir()}
+        if "config.json" in names:  # Keras 3 `save(..., zipped=False)`
+            return "keras-v3"
         if names & {"saved_model.pb", "saved_model.pbtxt"}:
             return "saved-model"
         if any(name.endswith(".index") for name in names):
@@ -423,6 +335,8 @@ def sniff(path: Path) -> str:
             if "layer_names" in h5.attrs:
                 return "keras-h5-weights"
             return "keras-v3-weights"
+    if path.name.endswith(".weights.json"):  # the sharding index of `.weights.h5` shards
+        return "keras-v3-weights"
     if path.suffix in (".pb", ".pbtxt"):
         return "graph-def"
     raise ValueError(f"{path}: unrecognised artifact")
@@ -434,16 +348,29 @@ def _files(root: Path, artifact: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in artifact.rglob("*") if p.is_file())
 
 
-def generate(out_root: Path, *, jobs: int = 2, only: str | None = None) -> dict[str, Any]:
-    """Generate this env's artifacts under `out_root/<env>/` and return (and write) the manifest."""
+def manifest_name(env: str, *, extended: bool) -> str:
+    """A CI line's extended artifacts have their own manifest beside its committed one."""
+    return "generated_extended.json" if extended and by_name(env).ci else "generated.json"
+
+
+def generate(
+    out_root: Path, *, jobs: int = 2, only: str | None = None, extended: bool = False
+) -> dict[str, Any]:
+    """Generate this env's artifacts under `out_root/<env>/` and return (and write) the manifest.
+
+    `extended` matters for the CI lines only: it writes the APIs added for the extended matrix
+    (beside the committed ones, which it leaves alone) instead of the committed set.
+    """
     import keras  # noqa: F401  (imported before forking: each child then starts in milliseconds)
     import tensorflow as tf
 
     env = current_env()
     env_dir = out_root / env
-    todo = plan(env_dir)
+    extended = extended and by_name(env).ci
+    todo = plan(env_dir, env, extended=extended)
     if only:  # a debugging aid: rewrite those folders only, leave the manifest alone
         todo = [j for j in todo if only in f"{j.framework}/{j.model}/{j.api}"]
+    if only or extended:
         for job in todo:
             if job.api != "reference":
                 shutil.rmtree(job.out, ignore_errors=True)
@@ -502,7 +429,7 @@ def generate(out_root: Path, *, jobs: int = 2, only: str | None = None) -> dict[
         "python": ".".join(map(str, sys.version_info[:2])),
         "artifacts": artifacts,
     }
-    (env_dir / "generated.json").write_text(
+    (env_dir / manifest_name(env, extended=extended)).write_text(
         json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
     return manifest
@@ -515,7 +442,8 @@ def collect_api_errors(out_root: Path) -> dict[str, Any]:
     depends on the model (a Lambda, a custom layer) is told apart from one the API always raises.
     """
     merged: dict[str, Any] = {}
-    for manifest_path in sorted(out_root.glob("*/generated.json")):
+    found = [*out_root.glob("*/generated.json"), *out_root.glob("*/generated_extended.json")]
+    for manifest_path in sorted(found):
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         for entry in manifest["artifacts"]:
             if "error" not in entry:
@@ -545,9 +473,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=2, help="parallel jobs (default: 2)")
     parser.add_argument("--only", help="only jobs whose framework/model/api contains this text")
+    parser.add_argument(
+        "--extended",
+        action="store_true",
+        help="a CI line: write only the APIs added for the extended matrix",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    manifest = generate(args.out, jobs=args.jobs, only=args.only)
+    manifest = generate(args.out, jobs=args.jobs, only=args.only, extended=args.extended)
     collect_api_errors(args.out)
     made = sum("error" not in a for a in manifest["artifacts"])
     print(f"[{manifest['env']}] {made} artifacts, {len(manifest['artifacts']) - made} API errors")

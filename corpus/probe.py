@@ -3,7 +3,8 @@
     python -m corpus.probe measure [--out FILE]   # in one TF env: every applicable loader on
                                                   # every generated artifact of every env
     python -m corpus.probe merge FILE...          # measured columns -> corpus/matrix.json
-    python -m corpus.probe regenerate --toxworkdir .tox   # what `tox -e matrix` runs
+    python -m corpus.probe measure --extended     # in one runtime: its cells on every
+                                                  # runtime's artifacts (corpus/extended.py)
 
 A cell is (artifact, TF line, loader). The probe tries the loader the way a user would, first
 plainly, then with the changes a user can make (`safe_mode=False`, `compile=False`, registering
@@ -22,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterable
@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from corpus import ENVS, GENERATED, MATRIX, forked
-from migrator.loadability import LOADERS, applicable
+from migrator.knowledge.runtimes import RUNTIMES, MeasuredRuntime, identify
+from migrator.loadability import LOADERS, LOADERS_BY_FORMAT, applicable
 
 TOLERANCE = 1e-5
 CELL_TIMEOUT = 120.0
@@ -48,6 +49,18 @@ NEEDS: dict[str, str] = {
 }
 
 
+# The loaders `_Probe.run` knows how to call (LOADERS also has loaders of formats the generated
+# corpus does not hold, such as MLflow's).
+PROBED_LOADERS = (
+    "keras.load_model",
+    "tf_keras.load_model",
+    "keras.load_weights",
+    "tf_keras.load_weights",
+    "tf.saved_model.load",
+    "keras.layers.TFSMLayer",
+)
+
+
 @dataclass(frozen=True)
 class Cell:
     artifact: str  # artifact id, e.g. "tf212/keras/sequential/save-h5"
@@ -58,38 +71,76 @@ class Cell:
     api: str
     load_path: str  # absolute path handed to the loader
     reference: str  # absolute path of reference.json
+    column: str = ""  # the cell key's first part: the TF line (matrix.json) or runtime name
 
     @property
     def key(self) -> str:
-        return f"{self.tf}/{self.loader}"
+        return f"{self.column or self.tf}/{self.loader}"
 
 
-def manifests(corpus: Path = GENERATED) -> list[dict[str, Any]]:
-    """Every env's generated.json, in env order."""
+def manifests(corpus: Path = GENERATED, *, extended: bool = False) -> list[dict[str, Any]]:
+    """Every env's generated.json, in env order: the four CI lines', or (`extended`) those of
+    every measured runtime that has generated (`migrator.knowledge.runtimes`)."""
     out = []
-    for env in ENVS.values():
-        path = corpus / env / "generated.json"
-        if path.is_file():
-            out.append(json.loads(path.read_text(encoding="utf-8")))
+    envs = [r.name for r in RUNTIMES] if extended else list(ENVS.values())
+    names = ("generated.json", "generated_extended.json") if extended else ("generated.json",)
+    for env in envs:
+        for name in names:
+            path = corpus / env / name
+            if path.is_file():
+                out.append(json.loads(path.read_text(encoding="utf-8")))
     return out
 
 
-def artifacts(corpus: Path = GENERATED) -> list[dict[str, Any]]:
+def artifacts(corpus: Path = GENERATED, *, extended: bool = False) -> list[dict[str, Any]]:
     """Every generated artifact (API errors excluded), sorted by id."""
     found = []
-    for manifest in manifests(corpus):
+    for manifest in manifests(corpus, extended=extended):
         for entry in manifest["artifacts"]:
             if "path" in entry:
                 found.append(entry)
     return sorted(found, key=lambda e: e["id"])
 
 
-def cells(tf_line: str, corpus: Path = GENERATED, only: str | None = None) -> list[Cell]:
+def runtime_loaders(fmt: str, runtime: MeasuredRuntime) -> tuple[str, ...]:
+    """The loaders a runtime of the extended matrix measures on format `fmt`, in LOADERS order.
+
+    Those the runtime has (tf_keras's where installed, TFSMLayer with Keras 3) and the format
+    takes; a Keras overlay measures only `keras.*`, the one thing it changes (its TF and tf_keras
+    loaders are its base line's, measured there).
+    """
+    wanted = set(LOADERS_BY_FORMAT.get(fmt, ()))
     out = []
-    for entry in artifacts(corpus):
+    for loader in LOADERS:
+        if loader not in wanted or loader not in PROBED_LOADERS:
+            continue
+        if loader.startswith("tf_keras.") and (runtime.tf_keras is None or runtime.overlay):
+            continue
+        if loader == "keras.layers.TFSMLayer" and not runtime.keras3:
+            continue
+        if loader == "tf.saved_model.load" and runtime.overlay:
+            continue
+        out.append(loader)
+    return tuple(out)
+
+
+def cells(
+    tf_line: str,
+    corpus: Path = GENERATED,
+    only: str | None = None,
+    runtime: MeasuredRuntime | None = None,
+) -> list[Cell]:
+    """The cells to measure: this CI line's on the CI lines' artifacts, or (`runtime`) that
+    runtime's on every runtime's artifacts, keyed by the runtime's name."""
+    out = []
+    for entry in artifacts(corpus, extended=runtime is not None):
         if only and only not in entry["id"]:
             continue
-        for loader in applicable(entry["format"], tf_line):
+        if runtime is None:
+            loaders = applicable(entry["format"], tf_line)
+        else:
+            loaders = runtime_loaders(entry["format"], runtime)
+        for loader in loaders:
             out.append(
                 Cell(
                     artifact=entry["id"],
@@ -100,6 +151,7 @@ def cells(tf_line: str, corpus: Path = GENERATED, only: str | None = None) -> li
                     api=entry["api"],
                     load_path=str(corpus / entry["load_path"]),
                     reference=str(corpus / entry["reference"]),
+                    column=runtime.name if runtime else "",
                 )
             )
     return out
@@ -359,10 +411,27 @@ def current_tf_line() -> str:
     return line
 
 
+def current_runtime() -> MeasuredRuntime:
+    import keras
+    import tensorflow as tf
+
+    try:
+        return identify(tf.__version__, keras.__version__)
+    except KeyError as exc:
+        raise SystemExit(f"not a matrix runtime: {exc.args[0]}") from None
+
+
 def measure(
-    corpus: Path = GENERATED, *, jobs: int = 2, only: str | None = None, verbose: bool = False
+    corpus: Path = GENERATED,
+    *,
+    jobs: int = 2,
+    only: str | None = None,
+    verbose: bool = False,
+    extended: bool = False,
+    skip_ci_cells: bool = False,
 ) -> dict[str, Any]:
-    """Measure every applicable cell for this env; return its column of the matrix."""
+    """Measure every applicable cell for this env; return its column of the matrix (`extended`:
+    this runtime's cells on every runtime's artifacts, keyed by the runtime's name)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras  # noqa: F401  (imported once here, before forking)
     import tensorflow as tf  # noqa: F401
@@ -373,15 +442,20 @@ def measure(
         pass
     from corpus.generate import versions
 
-    tf_line = current_tf_line()
-    todo = cells(tf_line, corpus, only)
+    runtime = current_runtime() if extended else None
+    tf_line = runtime.line if runtime else current_tf_line()
+    todo = cells(tf_line, corpus, only, runtime)
+    if runtime is not None and runtime.ci and skip_ci_cells:
+        committed = {a["id"] for a in artifacts(corpus)}  # matrix.json's, measured by CI
+        todo = [cell for cell in todo if cell.artifact not in committed]
     started = time.monotonic()
 
     def progress(index: int, result: dict[str, Any]) -> None:
         if verbose:
             value = result.get("value") or {}
             shown = value.get("verdict") or result["status"]
-            print(f"[{tf_line}] {todo[index].artifact} {todo[index].loader}: {shown}", flush=True)
+            name = runtime.name if runtime else tf_line
+            print(f"[{name}] {todo[index].artifact} {todo[index].loader}: {shown}", flush=True)
 
     results = forked.run_all(
         measure_cell, todo, jobs=jobs, timeout=CELL_TIMEOUT, on_result=progress
@@ -401,7 +475,8 @@ def measure(
         column.setdefault(cell.artifact, {})[cell.key] = record
     return {
         "tf": tf_line,
-        "env": ENVS[tf_line],
+        "env": runtime.name if runtime else ENVS[tf_line],
+        "extended": extended,
         "versions": versions(),
         "seconds": round(time.monotonic() - started, 1),
         "cells": column,
@@ -493,51 +568,6 @@ def compare(measured: dict[str, Any], matrix: dict[str, Any]) -> list[str]:
     return problems
 
 
-def regenerate(
-    toxworkdir: Path, corpus: Path, envs: list[str], jobs: int, matrix_path: Path = MATRIX
-) -> int:
-    """Generate in every env, then measure in every env, then write matrix.json."""
-    repo = Path(__file__).resolve().parents[1]
-    pythons = {env: toxworkdir / env / "bin" / "python" for env in envs}
-    for env, python in pythons.items():
-        if not python.exists():
-            raise SystemExit(f"{python} not found; create the env first: tox run -e {env} --notest")
-    for env, python in pythons.items():
-        started = time.monotonic()
-        subprocess.run(
-            [str(python), "-m", "corpus.generate", "--out", str(corpus), "--jobs", str(jobs)],
-            cwd=repo,
-            check=True,
-        )
-        print(f"generate {env}: {time.monotonic() - started:.0f}s", flush=True)
-    columns = []
-    for env, python in pythons.items():
-        started = time.monotonic()
-        out = toxworkdir / f"measured-{env}.json"
-        subprocess.run(
-            [
-                str(python),
-                "-m",
-                "corpus.probe",
-                "measure",
-                "--corpus",
-                str(corpus),
-                "--out",
-                str(out),
-                "--jobs",
-                str(jobs),
-            ],
-            cwd=repo,
-            check=True,
-        )
-        columns.append(json.loads(out.read_text(encoding="utf-8")))
-        print(f"measure {env}: {time.monotonic() - started:.0f}s", flush=True)
-    matrix = merge(columns, corpus)
-    write_json(matrix_path, matrix)
-    print(f"wrote {matrix_path}: {matrix['size']}")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -547,32 +577,41 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--jobs", type=int, default=2)
     m.add_argument("--only", help="only artifacts whose id contains this text")
     m.add_argument("-v", "--verbose", action="store_true")
+    m.add_argument(
+        "--skip-ci-cells",
+        action="store_true",
+        help="with --extended: leave out the cells of matrix.json (a CI line on a CI artifact)",
+    )
+    m.add_argument(
+        "--extended",
+        action="store_true",
+        help="this runtime's cells on every runtime's artifacts (corpus/matrix_extended.json)",
+    )
     g = sub.add_parser("merge", help="merge measured columns into corpus/matrix.json")
     g.add_argument("columns", nargs="+", type=Path)
     g.add_argument("--corpus", type=Path, default=GENERATED)
-    r = sub.add_parser("regenerate", help="generate and measure in every tox env (tox -e matrix)")
-    r.add_argument("--toxworkdir", type=Path, required=True)
-    r.add_argument("--corpus", type=Path, default=GENERATED)
-    r.add_argument("--envs", default=",".join(ENVS.values()))
-    r.add_argument("--jobs", type=int, default=2)
-    r.add_argument("--matrix", type=Path, default=MATRIX, help="where to write the matrix")
     args = parser.parse_args(argv)
     if args.command == "measure":
-        column = measure(args.corpus, jobs=args.jobs, only=args.only, verbose=args.verbose)
+        column = measure(
+            args.corpus,
+            jobs=args.jobs,
+            only=args.only,
+            verbose=args.verbose,
+            extended=args.extended,
+            skip_ci_cells=args.skip_ci_cells,
+        )
         if args.out:
             write_json(args.out, column)
         counts: dict[str, int] = {}
         for record in (r for c in column["cells"].values() for r in c.values()):
             counts[record["verdict"]] = counts.get(record["verdict"], 0) + 1
-        print(f"[{column['tf']}] {sum(counts.values())} cells in {column['seconds']}s: {counts}")
+        print(f"[{column['env']}] {sum(counts.values())} cells in {column['seconds']}s: {counts}")
         return 0
-    if args.command == "merge":
-        columns = [json.loads(p.read_text(encoding="utf-8")) for p in args.columns]
-        matrix = merge(columns, args.corpus)
-        write_json(MATRIX, matrix)
-        print(f"wrote {MATRIX}: {matrix['size']}")
-        return 0
-    return regenerate(args.toxworkdir, args.corpus, args.envs.split(","), args.jobs, args.matrix)
+    columns = [json.loads(p.read_text(encoding="utf-8")) for p in args.columns]
+    matrix = merge(columns, args.corpus)
+    write_json(MATRIX, matrix)
+    print(f"wrote {MATRIX}: {matrix['size']}")
+    return 0
 
 
 if __name__ == "__main__":
