@@ -22,10 +22,13 @@ from migrator.formats import protos
 
 pytestmark = pytest.mark.tf
 
-tf = pytest.importorskip("tensorflow")
+
+@pytest.fixture(scope="module")
+def tf():  # type: ignore[no-untyped-def]
+    return pytest.importorskip("tensorflow")
 
 
-def build_module(folder: Path, variants: list[list[str]]) -> Path:
+def build_module(tf, folder: Path, variants: list[list[str]]) -> Path:
     """y = x @ w + 1 in TF1 graph mode, one MetaGraph per variant, signature `default`."""
     builder = tf.compat.v1.saved_model.Builder(str(folder))
     for index, tags in enumerate(variants):
@@ -50,7 +53,7 @@ def build_module(folder: Path, variants: list[list[str]]) -> Path:
     return folder
 
 
-def cells(path: Path) -> tuple[str, dict[str, dict[str, str]]]:
+def cells(tf, path: Path) -> tuple[str, dict[str, dict[str, str]]]:
     (artifact,) = audit([path], judges=[loadability.judge]).artifacts
     assert artifact.format == "tfhub-module", artifact.errors
     line = ".".join(tf.__version__.split(".")[:2])
@@ -61,9 +64,9 @@ def cells(path: Path) -> tuple[str, dict[str, dict[str, str]]]:
     }
 
 
-def test_two_variants_need_tags_and_hub_load_semantics_run(tmp_path: Path) -> None:
-    module = build_module(tmp_path / "module", [[], ["train"]])
-    _, predicted = cells(module)
+def test_two_variants_need_tags_and_hub_load_semantics_run(tf, tmp_path: Path) -> None:
+    module = build_module(tf, tmp_path / "module", [[], ["train"]])
+    _, predicted = cells(tf, module)
     assert predicted["tf.saved_model.load"]["verdict"] == "loads-with-changes"
     with pytest.raises(ValueError, match="tags"):
         tf.saved_model.load(str(module))
@@ -79,9 +82,9 @@ def test_two_variants_need_tags_and_hub_load_semantics_run(tmp_path: Path) -> No
             keras.layers.TFSMLayer(str(module), call_endpoint="default")
 
 
-def test_one_variant_loads_and_tfsm_layer_calls_default(tmp_path: Path) -> None:
-    module = build_module(tmp_path / "module", [[]])
-    _, predicted = cells(module)
+def test_one_variant_loads_and_tfsm_layer_calls_default(tf, tmp_path: Path) -> None:
+    module = build_module(tf, tmp_path / "module", [[]])
+    _, predicted = cells(tf, module)
     assert predicted["tf.saved_model.load"]["verdict"] == "loads"
     loaded = tf.saved_model.load(str(module))
     out = loaded.signatures["default"](default=tf.constant([[0.0, 1.0]]))
