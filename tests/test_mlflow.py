@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -254,6 +255,11 @@ HOSTILE = {
         "artifact_path: ../../../other-run\nflavors: {python_function: {loader_module: m}}\n",
         "outside the model folder",
     ),
+    "artifact_uri_traversal": (
+        "artifact_path: mlflow-artifacts:/0/../../../secrets\n"
+        "flavors: {python_function: {loader_module: m}}\n",
+        "outside the model folder",
+    ),
     "env_traversal": (
         "flavors: {python_function: {loader_module: m, env: {conda: ../../conda.yaml}}}\n",
         "outside the model folder",
@@ -275,6 +281,17 @@ def test_hostile_mlmodel_is_one_error_line_naming_the_file(tmp_path: Path, case:
     assert artifact.format == "mlflow-model"
     (line,) = artifact.errors
     assert expected in line and "MLmodel" in line and "\n" not in line
+
+
+def test_mlflow3_artifact_uri_in_artifact_path_is_no_traversal(tmp_path: Path) -> None:
+    """MLflow 3 records where a logged model lives as an artifact URI (measured with the
+    tracking server of tests/test_mlflow_registry.py): a URI, not a path of this folder."""
+    folder = copy("mlflow317_keras_keras", tmp_path)
+    text = (folder / "MLmodel").read_text()
+    uri = "mlflow-artifacts:/0/models/m-e07d123a81e041adbf68bc5ff77550a0/artifacts"
+    (folder / "MLmodel").write_text(f"artifact_path: {uri}\n{text}")
+    (artifact,) = [a for a in audit([folder]).artifacts if a.path == "."]
+    assert not artifact.errors and artifact.details["artifact_path"] == uri
 
 
 def test_symlinked_data_leading_out_is_refused(tmp_path: Path) -> None:
@@ -323,3 +340,18 @@ def test_source_folder_is_never_modified(tmp_path: Path) -> None:
     before = {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
     audit([folder], judges=[judge])
     assert {p: p.stat().st_mtime_ns for p in folder.rglob("*")} == before
+
+
+# --- registry URIs without the extra -------------------------------------------------------------
+
+
+def test_registry_uri_without_mlflow_names_the_extra(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "mlflow", None)  # as if `migrator[mlflow]` were absent
+    monkeypatch.setitem(sys.modules, "mlflow.artifacts", None)
+    assert main(["audit", "models:/fraud/3", "runs:/0a1b/model"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2
+    for uri, line in zip(("models:/fraud/3", "runs:/0a1b/model"), lines, strict=True):
+        assert line.startswith(f"migrator: {uri}: ") and "pip install 'migrator[mlflow]'" in line

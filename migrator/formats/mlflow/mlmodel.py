@@ -11,6 +11,7 @@ loader given that file would open what the paths name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -134,6 +135,25 @@ def inside(path: Path, root: Path, value: str, where: str) -> str:
             HOSTILE,
         )
     return pure.as_posix()
+
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")
+
+
+def check_artifact_path(path: Path, value: str) -> None:
+    """`artifact_path` says where the model was logged, never a file of this folder: run-relative
+    (`model`, MLflow 1.x/2.x) or an artifact URI (`mlflow-artifacts:/0/models/m-.../artifacts`,
+    MLflow 3.x). MLflow never writes `..` in it or an absolute local path; a tool that registers
+    `runs:/<run_id>/<artifact_path>` would then reach another part of the store."""
+    rest = _URI.sub("", value, count=1) if _URI.match(value) else value
+    pure = PurePosixPath(rest.replace("\\", "/"))
+    if ".." in pure.parts or (pure.is_absolute() and not _URI.match(value)):
+        raise error(
+            path,
+            f"{MLMODEL} artifact_path is {value!r}, a path outside the model folder (MLflow "
+            "writes a run-relative path or an artifact URI without `..`)",
+            HOSTILE,
+        )
 
 
 def _kind(value: Any) -> str:

@@ -32,6 +32,7 @@ from migrator.formats.mlflow.environment import FILES, REQUIREMENTS, read_enviro
 from migrator.formats.mlflow.mlmodel import (
     FORMAT,
     MLMODEL,
+    check_artifact_path,
     error,
     inside,
     parse_mlmodel,
@@ -65,7 +66,7 @@ def read(candidate: Candidate) -> Reading:
     for key in ("run_id", "artifact_path"):
         text_field(mlmodel_path, data, key, "top level")
     if data.get("artifact_path") is not None:
-        inside(mlmodel_path, root, str(data["artifact_path"]), "artifact_path")
+        check_artifact_path(mlmodel_path, str(data["artifact_path"]))
     _check_env_paths(mlmodel_path, root, pyfunc)
 
     flavor, settings = _model_flavor(flavors)
