@@ -3,6 +3,7 @@ input derivation, comparisons, classification and the versioned publish layout."
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -28,8 +29,10 @@ from migrator.convert import (
 from migrator.convert import config_rewrite as cr
 from migrator.convert import publish as pub
 from migrator.convert import weight_layouts as wl
+from migrator.convert.compare import compare_outputs, compare_weights, tensors
 from migrator.convert.pipeline import classify, find_architecture, model_dir
-from migrator.convert.validate import compare_outputs, compare_weights, make_inputs
+from migrator.convert.run_results import held_weights, record_weights, release
+from migrator.convert.validation_inputs import make_inputs
 from migrator.model import Artifact, Reading
 
 # --------------------------------------------------------------------------- config rewrites
@@ -716,24 +719,99 @@ def test_output_comparison_catches_differences_and_shapes():
     assert compare_outputs([nan], [np.array([0.0, 1.0])], 1e-5)[1]
 
 
-def test_weight_comparison_applies_declared_transforms():
+_RUNS = itertools.count()
+
+
+def _weights(tmp_path: Path, names, values, transforms=None):  # type: ignore[no-untyped-def]
+    """What a run in a worker reports for these weights (digests; arrays held under a tag)."""
+    tag = str(tmp_path / f"run{next(_RUNS)}")
+    info: dict = {}
+    record_weights(info, tag, names, values, transforms)
+    return tag, tensors(info)
+
+
+def _compare_runs(tmp_path: Path, src, out, **kwargs):  # type: ignore[no-untyped-def]
+    """compare_weights with the real fetch of held weights; (record, problems, fetched names)."""
+    (src_tag, src_tensors), (out_tag, out_tensors) = src, out
+    fetched: list[str] = []
+
+    def fetch(src_names, out_names):  # type: ignore[no-untyped-def]
+        fetched.extend(src_names)
+        arrays = []
+        for tag, names in ((src_tag, src_names), (out_tag, out_names)):
+            dest = tmp_path / "fetched.npz"
+            held_weights(tag, names, str(dest))
+            with np.load(dest) as data:
+                arrays.append([data[f"w_{i}"] for i in range(len(names))])
+        return arrays[0], arrays[1]
+
+    try:
+        record, problems = compare_weights(src_tensors, out_tensors, fetch, **kwargs)
+    finally:
+        release(src_tag)
+        release(out_tag)
+    return record, problems, fetched
+
+
+def test_weight_comparison_applies_declared_transforms(tmp_path: Path) -> None:
     src_names = ["d#0:kernel", "d#1:bias"]
     src = [np.ones((2, 2), np.float32), np.ones(2, np.float32)]
     out = [s * np.float32(1.2) for s in src]
     spec = {"d": [{"op": "scale", "factor": 1.2, "indices": [0, 1]}]}
-    record, problems = compare_weights(
-        src_names, src, src_names, out, tolerance=1e-6, transforms=spec
+    record, problems, fetched = _compare_runs(
+        tmp_path,
+        _weights(tmp_path, src_names, src, spec),
+        _weights(tmp_path, src_names, out),
+        tolerance=1e-6,
     )
     assert not problems and record["compared"] == 2
-    _, problems = compare_weights(src_names, src, src_names, out, tolerance=1e-6)
-    assert len(problems) == 2
-    _, problems = compare_weights(
-        src_names, src, src_names[:1], out[:1], tolerance=1e-6, transforms=spec
+    _, problems, fetched = _compare_runs(
+        tmp_path,
+        _weights(tmp_path, src_names, src),
+        _weights(tmp_path, src_names, out),
+        tolerance=1e-6,
+    )
+    assert len(problems) == 2 and fetched == src_names  # differing digests: values measured
+    _, problems, _ = _compare_runs(
+        tmp_path,
+        _weights(tmp_path, src_names, src, spec),
+        _weights(tmp_path, src_names[:1], out[:1]),
+        tolerance=1e-6,
     )
     assert "not in the converted model" in problems[0]
 
 
-def test_training_bookkeeping_is_left_out_of_the_weight_comparison_and_said():
+def test_equal_weights_are_compared_by_digest_without_fetching(tmp_path: Path) -> None:
+    """Weights copied bit for bit never leave the workers; a cast one is fetched and measured."""
+    kernel = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    names = ["d#0:kernel", "d#1:bias"]
+    record, problems, fetched = _compare_runs(
+        tmp_path,
+        _weights(tmp_path, names, [kernel, kernel[0]]),
+        _weights(tmp_path, names, [kernel.copy(), kernel[0].copy()]),
+        tolerance=1e-6,
+    )
+    assert not problems and record["compared"] == 2 and fetched == []
+    assert record["max_abs_diff"] == 0.0
+    record, problems, fetched = _compare_runs(
+        tmp_path,
+        _weights(tmp_path, names, [kernel.astype(np.float64), kernel[0]]),
+        _weights(tmp_path, names, [kernel, kernel[0]]),
+        tolerance=1e-6,
+    )
+    assert not problems and fetched == ["d#0:kernel"]  # float64 -> float32: equal in value
+    _, problems, _ = _compare_runs(
+        tmp_path,
+        _weights(tmp_path, names, [kernel, kernel[0]]),
+        _weights(tmp_path, names, [kernel + np.float32(1e-3), kernel[0]]),
+        tolerance=1e-5,
+    )
+    assert problems == ["weight 'd#0:kernel' differs from the source by up to 0.001"]
+
+
+def test_training_bookkeeping_is_left_out_of_the_weight_comparison_and_said(
+    tmp_path: Path,
+) -> None:
     """Issue 9: a TF1 multi-MetaGraph export with a Keras config failed validation because
     `global_step` "is not in the converted model"; counters and optimizer state are no weights."""
     kernel = np.ones((2, 2), np.float32)
@@ -749,17 +827,25 @@ def test_training_bookkeeping_is_left_out_of_the_weight_comparison_and_said():
     src = [np.array(7), kernel] + [kernel * 0] * 2 + [np.float32(0.9)] + [kernel, np.array(3)]
     out_names = ["dense#0:kernel", "adam/dense_kernel_momentum", "adam/iteration"]
     out = [kernel, kernel * 5, np.array(0)]
-    record, problems = compare_weights(src_names, src, out_names, out, tolerance=1e-6)
+    record, problems, _ = _compare_runs(
+        tmp_path,
+        _weights(tmp_path, src_names, src),
+        _weights(tmp_path, out_names, out),
+        tolerance=1e-6,
+    )
     assert not problems and record["compared"] == 1
     assert "global_step" in record["left_out_training_state"]
     assert "adam/iteration" in record["left_out_training_state"]
     assert "dense/kernel" not in record["left_out_training_state"]
     # A real weight that is missing still fails.
-    _, problems = compare_weights(
-        ["dense/kernel", "dense/bias", "global_step"],
-        [kernel, kernel[0], np.array(1)],
-        out_names[:1],
-        out[:1],
+    _, problems, _ = _compare_runs(
+        tmp_path,
+        _weights(
+            tmp_path,
+            ["dense/kernel", "dense/bias", "global_step"],
+            [kernel, kernel[0], np.array(1)],
+        ),
+        _weights(tmp_path, out_names[:1], out[:1]),
         tolerance=1e-6,
     )
     assert problems == ["1 source weight(s) not in the converted model: dense/bias"]

@@ -2,7 +2,7 @@
 
 Reads go to the forked reader pool of `workers.py` (a deadline and a memory limit per artifact),
 or run in this process when `jobs` is 0 (tests, debuggers). Conversions run in the batch's
-threads, each with its own `Converter` and so its own long-lived runtime workers. The Ray
+threads, each with its own `Converter`, all on one pool of long-lived runtime workers. The Ray
 backend runs this very `read` inside each of its tasks, which is why one artifact is isolated
 the same way on a cluster node as here.
 """
@@ -79,9 +79,9 @@ class LocalBackend(Backend):
         return read_isolated(work, items, limits)
 
     def converters(self, out_root: Path, options: Options) -> Callable[[], Converter]:
-        from migrator.convert.converter import Converter
+        from migrator.convert.converter import converter_factory
 
-        return lambda: Converter(out_root, options)
+        return converter_factory(out_root, options)  # the threads share one runtime pool
 
     def convert_jobs(self, requested: int | None) -> int:
         return max(1, requested or 1)

@@ -1,9 +1,12 @@
 """Run a batch of conversions: N at once, resumable through the ledger, same output for any N.
 
-Each of the `jobs` threads owns a `Converter` and so its own runtime workers, started on first
-use and reused for every artifact the thread converts: a runtime's start-up (importing
-TensorFlow, ~2-5 s) is paid once per runtime per thread, not once per model, and each conversion
-still runs in a worker under its timeout, so a worker that dies or hangs costs one artifact.
+Each of the `jobs` threads converts with its own converter from the backend's factory; local
+converters share one pool of runtime workers (`runtime_pool`, `converter.converter_factory`):
+each runtime's fork server starts once per batch (importing TensorFlow, ~3-10 s, is paid once
+per runtime, not once per thread or per model), workers are forked from it and reused across
+artifacts, and each conversion still runs in workers under its timeout, so a worker that dies or
+hangs is replaced and costs one artifact. `convert_one` is the conversion of one artifact with
+the ledger, for callers that schedule artifacts themselves.
 
 The output does not depend on N: sources that publish into the same model folder (and so compete
 for its version numbers) form one group, converted in sorted path order by one thread; groups
@@ -19,7 +22,13 @@ from pathlib import Path
 
 from migrator.convert import Convertible, Options
 from migrator.convert import publish as pub
-from migrator.convert.converter import Converter, Outcome, model_dir
+from migrator.convert.converter import (
+    Converter,
+    ConverterFactory,
+    Outcome,
+    converter_factory,
+    model_dir,
+)
 from migrator.convert.ledger import Entry, Ledger
 from migrator.errors import TaskLost
 
@@ -46,8 +55,9 @@ class Batch:
         self.ledger = ledger
         self.single = single
         self._given = converter
-        # What each thread converts with (the backend's: a local Converter, or a cluster's).
-        self._make = make_converter or (lambda: Converter(self.out_root, self.options))
+        # What each thread converts with (the backend's: a local Converter, or a cluster's);
+        # local converters share one pool of runtime workers.
+        self._make = make_converter or converter_factory(self.out_root, self.options)
         self._converters: dict[int, Converter] = {}
         self._lock = threading.Lock()
         self._done = 0
@@ -70,6 +80,8 @@ class Batch:
         self._total, self._done, self._progress = len(sources), 0, progress
         if progress:
             progress("", 0, self._total)
+        if isinstance(self._make, ConverterFactory) and self._given is None:
+            self._make.start_runtimes(sources)
         outcomes: list[Outcome] = []
         try:
             if jobs <= 1 or len(ordered) <= 1:
@@ -115,7 +127,7 @@ class Batch:
         for source in group:
             if self._stopping.is_set():
                 break
-            outcome = self._one(source, retry_failed)
+            outcome = self.convert_one(source, retry_failed=retry_failed)
             with self._lock:
                 self._done += 1
                 done = self._done
@@ -124,7 +136,10 @@ class Batch:
             out.append(outcome)
         return out
 
-    def _one(self, source: Convertible, retry_failed: bool) -> Outcome:
+    def convert_one(self, source: Convertible, *, retry_failed: bool = False) -> Outcome:
+        """Convert one artifact through the ledger with this thread's converter: done work is
+        reported, not redone (failures again only with `retry_failed`); never raises for the
+        artifact's own problems."""
         kind = source.kind if source.kinds else None
         try:
             sha = pub.sha256_tree(source.location)

@@ -2,18 +2,18 @@
 
 Kept apart from `validate` (which runs both sides in their runtimes) because it is pure NumPy:
 what counts as equal (NaN where both are NaN, a tolerance for floats only), which variables are
-training state rather than weights, and how output names are made stable across runs.
+training state rather than weights, and how output names are made stable across runs. Weights
+arrive as digests (`Tensor`): their values stay in the workers unless two digests differ.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from migrator.convert.weight_layouts import apply_transforms
 
 _DIFF_CHUNK = 1 << 22  # elements per float64 block: bounds the temporaries of a 1 GB tensor
 
@@ -148,81 +148,99 @@ def stable_output_names(names: Sequence[str]) -> list[str]:
     return [f"output_{i}" if _AUTO_TENSOR.match(str(n)) else str(n) for i, n in enumerate(names)]
 
 
+@dataclass(frozen=True)
+class Tensor:
+    """A weight as a model run describes it: its bytes stay in the worker (`run_results`)."""
+
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+    sha256: str
+
+
+def tensors(info: Mapping[str, Any]) -> list[Tensor]:
+    """The weights a run reported (`weights` names, `weight_digests` [dtype, shape, sha256])."""
+    names = list(info.get("weights") or [])
+    digests = list(info.get("weight_digests") or [])
+    return [
+        Tensor(str(name), str(d[0]), tuple(int(x) for x in d[1]), str(d[2]))
+        for name, d in zip(names, digests, strict=False)
+    ]
+
+
+# Given the source and output names of the tensors whose digests differ, their values (in the
+# same order): fetched from the workers that hold them.
+Fetch = Callable[[Sequence[str], Sequence[str]], tuple[list[np.ndarray], list[np.ndarray]]]
+
+
 def compare_weights(
-    src_names: Sequence[str],
-    src_values: list[np.ndarray],
-    out_names: Sequence[str],
-    out_values: list[np.ndarray],
+    src: Sequence[Tensor],
+    out: Sequence[Tensor],
+    fetch: Fetch,
     *,
     tolerance: float,
-    transforms: Mapping[str, Sequence[Mapping[str, Any]]] = {},
     allow_missing: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
-    """Tensor-by-tensor comparison after the declared transforms; (record, problems).
+    """Tensor-by-tensor comparison; (record, problems).
 
-    Training bookkeeping (`is_bookkeeping`) is left out on both sides and listed in the record.
+    Tensors with the same dtype, shape and sha256 are equal (the common case: weights copied
+    bit for bit); only the others are fetched and measured. The source's declared weight
+    transforms were applied by its run before hashing. Training bookkeeping (`is_bookkeeping`)
+    is left out on both sides and listed in the record.
     """
-    left_out = sorted({n for n in [*src_names, *out_names] if is_bookkeeping(n)})
-    if left_out:
-        src_pairs = [
-            (n, v) for n, v in zip(src_names, src_values, strict=False) if not is_bookkeeping(n)
-        ]
-        out_pairs = [
-            (n, v) for n, v in zip(out_names, out_values, strict=False) if not is_bookkeeping(n)
-        ]
-        src_names, src_values = [n for n, _ in src_pairs], [v for _, v in src_pairs]
-        out_names, out_values = [n for n, _ in out_pairs], [v for _, v in out_pairs]
-    src = dict(zip(src_names, src_values, strict=False))
-    if transforms:
-        by_layer: dict[str, list[str]] = {}
-        for name in src_names:
-            by_layer.setdefault(name.split("#")[0], []).append(name)
-        for layer, specs in transforms.items():
-            names = by_layer.get(layer, [])
-            if names:
-                new = apply_transforms(layer, [src[n] for n in names], specs)
-                src.update(zip(names, new, strict=False))
-    out_exact = dict(zip(out_names, out_values, strict=False))
-    out_index = {}
-    for name, value in zip(out_names, out_values, strict=False):
-        head, path = _keras_key(name)
-        out_index.setdefault(head, value)
-        out_index.setdefault(path, value)
-        out_index.setdefault(name.split(":")[0], value)
+    left_out = sorted({t.name for t in [*src, *out] if is_bookkeeping(t.name)})
+    src = [t for t in src if not is_bookkeeping(t.name)]
+    out = [t for t in out if not is_bookkeeping(t.name)]
+    out_exact = {t.name: t for t in out}
+    out_index: dict[str, Tensor] = {}
+    for tensor in out:
+        head, path = _keras_key(tensor.name)
+        out_index.setdefault(head, tensor)
+        out_index.setdefault(path, tensor)
+        out_index.setdefault(tensor.name.split(":")[0], tensor)
     compared, worst, problems, missing = 0, 0.0, [], []
-    for name in src_names:
-        value = src[name]
-        head, path = _keras_key(name)
+    differing: list[tuple[Tensor, Tensor]] = []
+    for tensor in src:
+        head, path = _keras_key(tensor.name)
         match = next(
             (
                 out_exact.get(k, out_index.get(k))
-                for k in (name, head, path)
+                for k in (tensor.name, head, path)
                 if k in out_exact or k in out_index
             ),
             None,
         )
         if match is None:
-            missing.append(name)
+            missing.append(tensor.name)
             continue
         compared += 1
-        if match.shape != value.shape:
+        if match.shape != tensor.shape:
             problems.append(
-                f"weight {name!r} has shape {list(match.shape)}, the source {list(value.shape)}"
+                f"weight {tensor.name!r} has shape {list(match.shape)}, "
+                f"the source {list(tensor.shape)}"
             )
-            continue
-        diff = _max_diff(value, match)
-        worst = max(worst, diff)
-        if not diff <= _tolerance_for(match.dtype, tolerance):
-            problems.append(f"weight {name!r} differs from the source by up to {diff:.3g}")
+        elif match.dtype != tensor.dtype or match.sha256 != tensor.sha256:
+            differing.append((tensor, match))
+    if differing:
+        src_values, out_values = fetch(
+            [a.name for a, _ in differing], [b.name for _, b in differing]
+        )
+        for (tensor, _), a, b in zip(differing, src_values, out_values, strict=True):
+            diff = _max_diff(a, b)
+            worst = max(worst, diff)
+            if not diff <= _tolerance_for(b.dtype, tolerance):
+                problems.append(
+                    f"weight {tensor.name!r} differs from the source by up to {diff:.3g}"
+                )
     if missing and not allow_missing:
         problems.append(
             f"{len(missing)} source weight(s) not in the converted model: " + ", ".join(missing[:5])
         )
-    if src_names and compared == 0:
+    if src and compared == 0:
         problems.append("no weight of the source could be matched in the converted model")
     record = {
-        "source": len(src_names),
-        "output": len(out_names),
+        "source": len(src),
+        "output": len(out),
         "compared": compared,
         "max_abs_diff": worst if compared else None,
         "not_carried": missing[:50],

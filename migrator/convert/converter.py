@@ -1,14 +1,15 @@
 """Convert one classified artifact: plan -> run each step in a worker -> validate -> publish.
 
 The main process never imports TensorFlow: each step and each model run goes to a worker of the
-right runtime (`runtimes.Pool`). An artifact ends as exactly one `Outcome`: converted (with its
-published versions), skipped (nothing to do, or no conversion exists: with the reason) or failed
-(with the reason and what to do).
+right runtime, leased from the batch's pool (`runtime_pool.Pool`). An artifact ends as exactly
+one `Outcome`: converted (with its published versions), skipped (nothing to do, or no conversion
+exists: with the reason) or failed (with the reason and what to do).
 """
 
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,7 +28,8 @@ from migrator.convert import (
 )
 from migrator.convert import publish as pub
 from migrator.convert.registry import Step
-from migrator.convert.runtimes import Pool, Runtime
+from migrator.convert.runtime_pool import Pool
+from migrator.convert.runtimes import Runtime
 from migrator.convert.step_result import StepResult
 from migrator.convert.validate import Check, validate
 from migrator.convert.validation_runs import output_run, source_runs
@@ -95,7 +97,10 @@ def model_dir(source: Convertible, single: bool) -> str:
 
 
 class Converter:
-    """Converts sources one by one into OUT, reusing one worker per runtime."""
+    """Converts sources into OUT through a pool of runtime workers.
+
+    `convert(source)` is the whole conversion of one artifact; it may be called from several
+    threads at once with one shared pool (what `batch.Batch` does for `--jobs`)."""
 
     def __init__(self, out_root: Path, options: Options, *, pool: Pool | None = None) -> None:
         self.out_root = Path(out_root)
@@ -202,9 +207,10 @@ class Converter:
                 # What the audit's reader already parsed, so the first step never re-parses it.
                 "reading": step_reading(source) if current == str(source.location) else {},
             }
-            reply = self.pool.worker(self.latest).call(
-                f"step:{step.name}", args, timeout=self.options.timeout, subject=source.rel
-            )
+            with self.pool.lease(self.latest) as worker:
+                reply = worker.call(
+                    f"step:{step.name}", args, timeout=self.options.timeout, subject=source.rel
+                )
             info = StepResult.from_json(reply, step=step.name)
             products[step.target] = info
             current = info.path
@@ -303,6 +309,40 @@ class Converter:
             "input_signature": list(final.signature or first.signature),
             "validation": check.to_json(),
         }
+
+
+class ConverterFactory:
+    """Converters for a batch's threads, all on one pool of runtime workers: each runtime starts
+    once per batch whatever `--jobs`, and closing any of them (at the batch's end) stops it."""
+
+    def __init__(self, out_root: Path, options: Options) -> None:
+        self.out_root, self.options = Path(out_root), options
+        self.pool = Pool()
+
+    def __call__(self) -> Converter:
+        return Converter(self.out_root, self.options, pool=self.pool)
+
+    def start_runtimes(self, sources: Sequence[Convertible]) -> None:
+        """Start, in the background and in parallel, the runtimes the sources' chains use
+        (`plan.target_runtimes`), so the batch does not wait for one TensorFlow import after
+        another; a runtime nobody ends up using is stopped with the pool."""
+        from migrator.convert.plan import target_runtimes
+
+        names: set[str] = set()
+        for source in sources:
+            for target in self.options.targets or default_targets(source):
+                try:
+                    names.update(target_runtimes(source, plan(source, target)))
+                except (ConversionError, KeyError, IndexError):
+                    continue  # no chain: the conversion reports why, no runtime is needed
+        found = [r for r in runtimes.available() if r.name in names]
+        if found:
+            threading.Thread(target=self.pool.start, args=(found,), daemon=True).start()
+
+
+def converter_factory(out_root: Path, options: Options) -> ConverterFactory:
+    """The converters of one batch (see `ConverterFactory`)."""
+    return ConverterFactory(out_root, options)
 
 
 def source_training_config(source: Convertible) -> Any:

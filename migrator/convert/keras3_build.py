@@ -82,7 +82,7 @@ def read_h5_weights(path: Path) -> StoredWeights:
 def custom_objects(modules: Sequence[str]) -> dict[str, Any]:
     import keras
 
-    from migrator.convert.runner import import_custom_objects
+    from migrator.convert.keras_loading import import_custom_objects
 
     return import_custom_objects(modules, keras)
 
@@ -290,7 +290,7 @@ def save_keras(model: Any, out_dir: Path, name: str = "model.keras") -> Path:
 
 
 def signature(model: Any) -> list[dict[str, Any]]:
-    from migrator.convert.runner import keras_signature
+    from migrator.convert.keras_loading import keras_signature
 
     return keras_signature(model)
 

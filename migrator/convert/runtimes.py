@@ -1,10 +1,9 @@
-"""Run conversion code in another TensorFlow env's interpreter: found, started, timed out, restarted.
+"""The TensorFlow runtimes conversion can use: found, described, the newest chosen.
 
 The tox matrix has one env per TensorFlow line (tf212, tf215, tf216, tf221). A legacy model is best
 loaded by the runtime of its era (tf.keras 2.15 for a Keras 2 HDF5) and the converted model by the
-newest one; both run here as *workers*: `python -m migrator.convert.worker` subprocesses that
-answer JSON requests one per line, so TensorFlow is imported once per runtime, not once per model,
-and a crash or hang costs one request (the worker is killed and restarted), never the batch.
+newest one; both run in worker processes of those runtimes (`worker_client`, pooled for a batch
+by `runtime_pool`). This module only finds them.
 
 Interpreters are only ever the ones the user names or installed, never guessed from machine
 paths: first `MIGRATOR_RUNTIME_<NAME>` (e.g. `MIGRATOR_RUNTIME_TF215=/path/to/python`, set by
@@ -19,13 +18,9 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import signal
 import subprocess
 import sys
-import tempfile
-import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,13 +28,8 @@ from typing import Any
 
 from migrator.convert.managed import env_variable, verified_python
 from migrator.convert.runtime_config import configured_python
-from migrator.errors import ConversionError, RuntimeUnavailable, WorkerCrashed
+from migrator.errors import RuntimeUnavailable
 from migrator.knowledge import tf_lines, versions
-
-# The folder holding the `migrator` package: put first on the workers' PYTHONPATH so every runtime
-# runs this very source, not an older copy installed in its env.
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-REPLY_PREFIX = "@@migrator-reply@@ "
 
 # The runtime names the project knows, oldest first. The last one found is "the latest".
 RUNTIME_NAMES: tuple[str, ...] = tf_lines.ENV_NAMES
@@ -207,187 +197,3 @@ def latest() -> Runtime:
             how_to_provide(newest.env),
         )
     return keras3[-1]
-
-
-class Worker:
-    """A `python -m migrator.convert.worker` subprocess of one runtime, restarted on demand."""
-
-    def __init__(
-        self, runtime: Runtime, *, extra_paths: Iterable[Path] = (), onednn: bool = False
-    ) -> None:
-        self.runtime = runtime
-        self.extra_paths = tuple(Path(p).resolve() for p in extra_paths)
-        self.onednn = onednn
-        self._proc: subprocess.Popen[str] | None = None
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self._next_id = 0
-        self._log: Path | None = None
-
-    def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        paths = [str(PACKAGE_ROOT), os.getcwd(), *map(str, self.extra_paths)]
-        if env.get("PYTHONPATH"):
-            paths.append(env["PYTHONPATH"])
-        env["PYTHONPATH"] = os.pathsep.join(paths)
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        # oneDNN reorders float arithmetic differently in each TF release, which would make the
-        # same model differ by more than 1e-5 between runtimes; TensorFlow's own CPU kernels do
-        # not. They lack channels-first convolutions, though, so those models run with oneDNN.
-        env["TF_ENABLE_ONEDNN_OPTS"] = "1" if self.onednn else "0"
-        env.setdefault("CUDA_VISIBLE_DEVICES", "-1")
-        env.setdefault("KERAS_BACKEND", "tensorflow")
-        env["PYTHONUNBUFFERED"] = "1"
-        env["PYTHONHASHSEED"] = "0"
-        return env
-
-    def start(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            return
-        fd, log = tempfile.mkstemp(prefix=f"migrator-{self.runtime.name}-", suffix=".log")
-        self._log = Path(log)
-        self._lines = queue.Queue()
-        self._proc = subprocess.Popen(
-            [str(self.runtime.python), "-u", "-m", "migrator.convert.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=fd,
-            text=True,
-            env=self._env(),
-            start_new_session=True,
-        )
-        os.close(fd)
-        threading.Thread(target=self._pump, args=(self._proc, self._lines), daemon=True).start()
-
-    @staticmethod
-    def _pump(proc: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith(REPLY_PREFIX):
-                lines.put(line[len(REPLY_PREFIX) :])
-        lines.put(None)
-
-    def stderr_tail(self, limit: int = 1500) -> str:
-        if self._log is None or not self._log.exists():
-            return ""
-        try:
-            text = self._log.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        lines = [ln for ln in text.splitlines() if ln.strip() and not _is_noise(ln)]
-        return "\n".join(lines)[-limit:]
-
-    def call(self, op: str, args: Mapping[str, Any], *, timeout: float, subject: str) -> Any:
-        """Run `op` in the worker; its result, or the `ConversionError` it raised, re-raised here.
-
-        `subject` names the artifact in error messages.
-        """
-        self.start()
-        assert self._proc is not None and self._proc.stdin is not None
-        self._next_id += 1
-        request = {"id": self._next_id, "op": op, "args": dict(args)}
-        try:
-            self._proc.stdin.write(json.dumps(request) + "\n")
-            self._proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            return self._died(subject, op)
-        try:
-            line = self._lines.get(timeout=timeout)
-        except queue.Empty:
-            self.stop()
-            raise WorkerCrashed(
-                subject,
-                f"{op} did not finish within {timeout:.0f} s in {self.runtime.name} "
-                "(the worker was stopped)",
-                "pass a larger --timeout if the model is very large",
-            ) from None
-        if line is None:
-            return self._died(subject, op)
-        reply = json.loads(line)
-        if reply.get("ok"):
-            return reply.get("result")
-        error = reply.get("error") or {}
-        cls = _ERROR_TYPES.get(error.get("type", ""), ConversionError)
-        raise cls(subject, error.get("problem", "unknown error"), error.get("remedy", ""))
-
-    def _died(self, subject: str, op: str) -> Any:
-        code = self._proc.poll() if self._proc else None
-        tail = self.stderr_tail(600)
-        self.stop()
-        how = f"exit code {code}" if code is not None and code >= 0 else f"signal {-(code or 0)}"
-        raise WorkerCrashed(
-            subject,
-            f"the {self.runtime.name} worker died during {op} ({how})"
-            + (f": {tail.splitlines()[-1]}" if tail else ""),
-            "the model crashes this TensorFlow build; report it with the file attached",
-        )
-
-    def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            try:
-                if proc.stdin:
-                    proc.stdin.close()
-                proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except OSError:
-                    proc.kill()
-                proc.wait()
-        if self._log is not None:
-            self._log.unlink(missing_ok=True)
-            self._log = None
-
-
-def _is_noise(line: str) -> bool:
-    noise = (
-        "oneDNN custom operations",
-        "cuda drivers",
-        "cudart_stub",
-        "To enable the following",
-        "rebuild TensorFlow",
-        "AVX",
-        "absl::InitializeLog",
-        "TF-TRT Warning",
-    )
-    return any(n in line for n in noise)
-
-
-class Pool:
-    """One lazily started worker per runtime; `close()` stops them all."""
-
-    def __init__(self, *, extra_paths: Iterable[Path] = ()) -> None:
-        self.extra_paths = tuple(extra_paths)
-        self._workers: dict[str, Worker] = {}
-
-    def worker(self, runtime: Runtime, *, onednn: bool = False) -> Worker:
-        key = f"{runtime.python}|{onednn}"
-        if key not in self._workers:
-            self._workers[key] = Worker(runtime, extra_paths=self.extra_paths, onednn=onednn)
-        return self._workers[key]
-
-    def close(self) -> None:
-        for worker in self._workers.values():
-            worker.stop()
-        self._workers.clear()
-
-    def __enter__(self) -> Pool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _error_types() -> dict[str, type[ConversionError]]:
-    from migrator import errors
-
-    return {
-        cls.__name__: cls
-        for cls in vars(errors).values()
-        if isinstance(cls, type) and issubclass(cls, ConversionError)
-    }
-
-
-_ERROR_TYPES = _error_types()

@@ -1,23 +1,22 @@
 """Prove a conversion: run the source and the output on the same fixed inputs and compare.
 
-The inputs are derived from the converted model's input signature and a seed, so the same model
-always gets the same numbers: float inputs uniform in [-1, 1); integer inputs (and float inputs
-of models that start with an Embedding) integers in [0, the smallest Embedding vocabulary), so
-lookups stay in range; unknown dimensions are the batch size for the first axis and 8 (32 for
-image-like rank-4/5 tensors) elsewhere. String inputs cannot be derived: pass `--inputs x.npz`.
-
-The source runs in the first runtime of `source_runs` that can load it (a tf.keras 2.15 worker
-for a Keras 2 file, tf-keras in the latest env, a tf.compat.v1 Session for TF1 graphs), the output
-in the latest runtime, each in its own worker process (`runner.py`). Outputs are compared by max
-absolute difference (float tolerance `--tolerance`, default 1e-5; integers, booleans and strings
-exactly) and weights tensor by tensor, after applying the weight transforms the conversion
-declared (so a rescaled kernel is compared with the rescaled source kernel, not skipped).
+The inputs come from `validation_inputs` (derived from the converted model's signature and a
+seed, or the user's `--inputs`). The source runs in the first runtime of `source_runs` that can
+load it (a tf.keras 2.15 worker for a Keras 2 file, tf-keras in the latest env, a tf.compat.v1
+Session for TF1 graphs), the output in the latest runtime, each in a worker leased from the
+batch's pool for the whole validation (`runtime_pool`), the two at the same time. Outputs are
+compared by max absolute difference (float tolerance `--tolerance`, default 1e-5; integers,
+booleans and strings exactly). Weights are compared tensor by tensor by digest: each worker
+hashes its side's tensors (the source's after the weight transforms the conversion declared, so
+a rescaled kernel is compared with the rescaled source kernel) and holds them; only tensors
+whose digests differ are fetched to measure the difference (`run_results`, `compare`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,12 +24,14 @@ from typing import Any
 import numpy as np
 
 from migrator.convert import Options
-from migrator.convert.compare import compare_outputs, compare_weights, stable_output_names
-from migrator.convert.runtimes import Pool, Runtime
+from migrator.convert.compare import compare_outputs, compare_weights, stable_output_names, tensors
+from migrator.convert.runtime_pool import Pool
+from migrator.convert.runtimes import Runtime
+from migrator.convert.validation_inputs import load_user_inputs, make_inputs, save_inputs
+from migrator.convert.worker_client import Worker
 from migrator.errors import ConversionError, RuntimeUnavailable, ValidationFailed
 
-DEFAULT_DIM = 8
-IMAGE_DIM = 32
+Transforms = Mapping[str, Sequence[Mapping[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -78,107 +79,98 @@ class Check:
         }
 
 
-def _dim(value: Any, axis: int, rank: int, batch: int) -> int:
-    if isinstance(value, int) and value >= 0:
-        return value
-    if axis == 0:
-        return batch
-    return IMAGE_DIM if rank in (4, 5) and axis < rank - 1 else DEFAULT_DIM
+@dataclass
+class Side:
+    """One side's finished run: the worker holding its weights, its report and its outputs."""
 
+    worker: Worker
+    tag: str
+    info: dict[str, Any]
+    outputs: list[np.ndarray]
 
-def make_inputs(
-    signature: Sequence[Mapping[str, Any]],
-    *,
-    seed: int,
-    batch: int,
-    int_high: int | None = None,
-    subject: str = "",
-    unknown_rank: str = "batch",
-) -> list[np.ndarray]:
-    """Deterministic arrays for an input signature [{name, shape, dtype}].
+    def held(self, names: Sequence[str], timeout: float, subject: str) -> list[np.ndarray]:
+        """The held weights `names` (fetched only for tensors whose digests differ)."""
+        dest = Path(self.tag + ".differing.npz")
+        self.worker.call(
+            "held_weights",
+            {"out": self.tag, "names": list(names), "dest": str(dest)},
+            timeout=timeout,
+            subject=subject,
+        )
+        with np.load(dest, allow_pickle=False) as data:
+            arrays = [data[f"w_{i}"] for i in range(len(names))]
+        dest.unlink(missing_ok=True)
+        return arrays
 
-    An input of unknown rank gets a batch vector (`unknown_rank="batch"`), or, for graphs whose
-    unknown-rank inputs are scalar switches such as `keep_prob`/`is_training`, the neutral
-    inference scalar: False or 1 (`unknown_rank="scalar"`).
-    """
-    rng = np.random.default_rng(seed)
-    arrays = []
-    for spec in signature:
-        shape = spec.get("shape")
-        dtype = str(spec.get("dtype") or "float32").lower().replace("dt_", "")
-        if shape is None and unknown_rank == "scalar":
-            value = False if dtype == "bool" else 1
-            arrays.append(
-                np.asarray(
-                    value,
-                    dtype="bool"
-                    if dtype == "bool"
-                    else (dtype if dtype.startswith(("int", "uint")) else _np_float(dtype)),
-                )
-            )
-            continue
-        if shape is None:
-            shape = [None]
-        dims = tuple(_dim(d, i, len(shape), batch) for i, d in enumerate(shape))
-        if dtype in ("string", "str", "object"):
-            raise ValidationFailed(
-                subject,
-                f"input {spec.get('name')!r} takes strings (e.g. serialized tf.Example); "
-                "no meaningful test input can be derived",
-                "pass --inputs file.npz with real examples for it",
-            )
-        if dtype == "bool":
-            arrays.append(rng.integers(0, 2, size=dims).astype(bool))
-        elif dtype.startswith(("int", "uint")):
-            arrays.append(rng.integers(0, max(int_high or 2, 1), size=dims).astype(dtype))
-        elif int_high:
-            arrays.append(rng.integers(0, int_high, size=dims).astype(_np_float(dtype)))
-        else:
-            arrays.append(rng.uniform(-1.0, 1.0, size=dims).astype(_np_float(dtype)))
-    return arrays
-
-
-def _np_float(dtype: str) -> str:
-    return {"half": "float16", "float": "float32", "double": "float64", "bfloat16": "float32"}.get(
-        dtype, dtype if dtype.startswith("float") else "float32"
-    )
-
-
-def load_user_inputs(path: Path, signature: Sequence[Mapping[str, Any]]) -> list[np.ndarray]:
-    with np.load(path, allow_pickle=False) as data:
-        names = [str(s.get("name")) for s in signature]
-        if all(n in data.files for n in names):
-            return [data[n] for n in names]
-        if all(f"in_{i}" in data.files for i in range(len(names))):
-            return [data[f"in_{i}"] for i in range(len(names))]
-        if len(data.files) == len(names):
-            return [data[k] for k in data.files]
-    raise ConversionError(
-        path,
-        f"--inputs must hold one array per model input ({', '.join(names)})",
-        "name the arrays like the inputs, or in_0, in_1, ...",
-    )
-
-
-def save_inputs(path: Path, arrays: Sequence[np.ndarray]) -> None:
-    np.savez(path, **{f"in_{i}": a for i, a in enumerate(arrays)})
-
-
-def _load(path: Path, prefix: str) -> list[np.ndarray]:
-    with np.load(path, allow_pickle=False) as data:
-        return [data[f"{prefix}{i}"] for i in range(len(data.files))]
+    def release(self) -> None:
+        """Let the worker drop the weights it holds (nothing to do if it was replaced)."""
+        if self.worker.alive:
+            try:
+                self.worker.call("release", {"out": self.tag}, timeout=60, subject=self.tag)
+            except ConversionError:
+                pass
 
 
 def run_model(
-    pool: Pool, run: Run, *, work: Path, tag: str, inputs: Path, timeout: float, subject: str
-) -> tuple[dict[str, Any], list[np.ndarray], list[np.ndarray]]:
-    """Run `run` on the saved inputs; (info, outputs, weights)."""
+    worker: Worker,
+    run: Run,
+    *,
+    work: Path,
+    tag: str,
+    inputs: Path,
+    timeout: float,
+    subject: str,
+    transforms: Transforms | None = None,
+) -> Side:
+    """Run `run` in `worker` on the saved inputs: its report and outputs; weights stay held."""
     out = str(work / tag)
     args = {**run.args, "inputs": str(inputs), "out": out}
-    info = pool.worker(run.runtime, onednn=run.onednn).call(
-        run.op, args, timeout=timeout, subject=subject
-    )
-    return info, _load(Path(out + ".outputs.npz"), "out_"), _load(Path(out + ".weights.npz"), "w_")
+    if transforms and run.op == "run_keras":
+        args["transforms"] = {k: list(v) for k, v in transforms.items()}
+    info = worker.call(run.op, args, timeout=timeout, subject=subject)
+    outputs_file = Path(out + ".outputs.npz")
+    with np.load(outputs_file, allow_pickle=False) as data:
+        outputs = [data[f"out_{i}"] for i in range(len(data.files))]
+    outputs_file.unlink(missing_ok=True)
+    return Side(worker, out, info, outputs)
+
+
+def _attempts(
+    options: Options,
+    signature: Sequence[Mapping[str, Any]],
+    int_high: int | None,
+    derived_inputs: str | None,
+    subject: str,
+    check: Check,
+) -> list[tuple[str, list[np.ndarray]]]:
+    """The input sets to try, in order, and how they were made (recorded in `check`)."""
+    if options.inputs is not None:
+        check.inputs = {"source": str(options.inputs)}
+        return [("user", load_user_inputs(options.inputs, signature))]
+    if derived_inputs is not None:
+        check.inputs = {"derived_from": "the model's own input parsers (tf.Example)"}
+        return [("user", load_user_inputs(Path(derived_inputs), signature))]
+    modes = ["batch", "scalar"] if any(s.get("shape") is None for s in signature) else ["batch"]
+    check.inputs = {
+        "derived_from": "input signature",
+        "seed": options.seed,
+        "batch": options.batch,
+        "int_high": int_high,
+    }
+    return [
+        (
+            mode,
+            make_inputs(
+                signature,
+                seed=options.seed,
+                batch=options.batch,
+                int_high=int_high,
+                subject=subject,
+                unknown_rank=mode,
+            ),
+        )
+        for mode in modes
+    ]
 
 
 def validate(
@@ -190,7 +182,7 @@ def validate(
     signature: Sequence[Mapping[str, Any]],
     output_run: Run,
     source_runs: Sequence[Run],
-    transforms: Mapping[str, Sequence[Mapping[str, Any]]] = {},
+    transforms: Transforms | None = None,
     int_high: int | None = None,
     allow_missing_weights: bool = False,
     derived_inputs: str | None = None,
@@ -198,99 +190,80 @@ def validate(
     """Run both sides and compare; raise `ValidationFailed` (with the record) when they differ."""
     check = Check(tolerance=options.tolerance)
     work.mkdir(parents=True, exist_ok=True)
-    if options.inputs is not None:
-        attempts = [("user", load_user_inputs(options.inputs, signature))]
-        check.inputs = {"source": str(options.inputs)}
-    elif derived_inputs is not None:
-        attempts = [("user", load_user_inputs(Path(derived_inputs), signature))]
-        check.inputs = {"derived_from": "the model's own input parsers (tf.Example)"}
-    else:
-        modes = ["batch", "scalar"] if any(s.get("shape") is None for s in signature) else ["batch"]
-        attempts = [
-            (
-                mode,
-                make_inputs(
-                    signature,
-                    seed=options.seed,
-                    batch=options.batch,
-                    int_high=int_high,
-                    subject=subject,
-                    unknown_rank=mode,
-                ),
-            )
-            for mode in modes
-        ]
-        check.inputs = {
-            "derived_from": "input signature",
-            "seed": options.seed,
-            "batch": options.batch,
-            "int_high": int_high,
-        }
-    inputs = work / "inputs.npz"
-    # The source and the output run in different runtimes (processes): with the inputs fixed
-    # (one attempt), the first source run goes at the same time as the output run, which takes
-    # a large model's validation from the sum of the two loads to the longer one.
-    early: Future[tuple[dict[str, Any], list[np.ndarray], list[np.ndarray]]] | None = None
-    executor: ThreadPoolExecutor | None = None
-    if len(attempts) == 1 and source_runs and _separate_workers(pool, source_runs[0], output_run):
-        save_inputs(inputs, attempts[0][1])
-        executor = ThreadPoolExecutor(1, thread_name_prefix="migrator-source-run")
-        early = executor.submit(
-            run_model,
-            pool,
-            source_runs[0],
-            work=work,
-            tag="source",
-            inputs=inputs,
-            timeout=options.timeout,
-            subject=subject,
-        )
-    try:
-        return _finish_validation(
-            check,
-            pool,
-            attempts,
-            inputs,
-            early,
-            output_run,
-            source_runs,
-            options,
+    attempts = _attempts(options, signature, int_high, derived_inputs, subject, check)
+    if not source_runs:
+        raise RuntimeUnavailable(
             subject,
-            work,
-            transforms,
-            allow_missing_weights,
+            "no installed runtime can load the source to compare against",
+            "install an env of the source's TensorFlow line (e.g. MIGRATOR_RUNTIME_TF215)",
         )
-    finally:
-        if executor is not None:
-            executor.shutdown(wait=True)
+    inputs = work / "inputs.npz"
+    # Leases last until the comparison is done: each worker holds its side's weights.
+    with ExitStack() as stack:
+        sides: list[Side] = []
+        # The source and the output run in different workers: with the inputs fixed (one
+        # attempt), the first source run goes at the same time as the output run, which takes
+        # a large model's validation from the sum of the two loads to the longer one.
+        early: Future[Side] | None = None
+        try:
+            if len(attempts) == 1:
+                save_inputs(inputs, attempts[0][1])
+                first = source_runs[0]
+                worker = stack.enter_context(pool.lease(first.runtime, onednn=first.onednn))
+                executor = stack.enter_context(
+                    ThreadPoolExecutor(1, thread_name_prefix="migrator-source-run")
+                )
+                early = executor.submit(
+                    run_model,
+                    worker,
+                    first,
+                    work=work,
+                    tag="source",
+                    inputs=inputs,
+                    timeout=options.timeout,
+                    subject=subject,
+                    transforms=transforms,
+                )
+            out_worker = stack.enter_context(
+                pool.lease(output_run.runtime, onednn=output_run.onednn)
+            )
+            output = _run_output(
+                check, out_worker, attempts, inputs, early, output_run, options, subject, work
+            )
+            sides.append(output)
+            source = _run_source(
+                check, pool, stack, inputs, early, source_runs, options, subject, work, transforms
+            )
+            sides.append(source)
+            _compare(check, source, output, options, subject, allow_missing_weights)
+        finally:
+            if early is not None and early.exception() is None:
+                if not any(side is early.result() for side in sides):
+                    sides.append(early.result())  # the output failed: still to release
+            for side in sides:  # before the leases end: the workers are still this thread's
+                side.release()
+    return check
 
 
-def _separate_workers(pool: Pool, a: Run, b: Run) -> bool:
-    return pool.worker(a.runtime, onednn=a.onednn) is not pool.worker(b.runtime, onednn=b.onednn)
-
-
-def _finish_validation(
+def _run_output(
     check: Check,
-    pool: Pool,
+    worker: Worker,
     attempts: Sequence[tuple[str, list[np.ndarray]]],
     inputs: Path,
-    early: Future[tuple[dict[str, Any], list[np.ndarray], list[np.ndarray]]] | None,
+    early: Future[Side] | None,
     output_run: Run,
-    source_runs: Sequence[Run],
     options: Options,
     subject: str,
     work: Path,
-    transforms: Mapping[str, Sequence[Mapping[str, Any]]],
-    allow_missing_weights: bool,
-) -> Check:
-    """Run the output (then the source, unless already under way), compare, decide."""
-    for index, attempt in enumerate(attempts):
-        mode, arrays = attempt
+) -> Side:
+    """Run the converted model, trying each input set in turn (unknown-rank inputs as
+    batches, then as scalars)."""
+    for index, (mode, arrays) in enumerate(attempts):
         if early is None:
             save_inputs(inputs, arrays)
         try:
-            out_info, out_outputs, out_weights = run_model(
-                pool,
+            side = run_model(
+                worker,
                 output_run,
                 work=work,
                 tag="output",
@@ -298,7 +271,6 @@ def _finish_validation(
                 timeout=options.timeout,
                 subject=subject,
             )
-            break
         except ConversionError as exc:
             if index + 1 < len(attempts):
                 continue  # unknown-rank inputs as scalars next
@@ -309,54 +281,83 @@ def _finish_validation(
                 if options.inputs is None
                 else "check that the --inputs arrays fit the model",
             ) from exc
-    if mode != "user":
-        check.inputs["unknown_rank_inputs"] = mode if len(attempts) > 1 else None
-    check.inputs["arrays"] = [{"shape": list(a.shape), "dtype": str(a.dtype)} for a in arrays]
-    check.output_run = f"{output_run.label} in {output_run.runtime.describe()}"
-    check.inputs["onednn"] = output_run.onednn
+        if mode != "user":
+            check.inputs["unknown_rank_inputs"] = mode if len(attempts) > 1 else None
+        check.inputs["arrays"] = [{"shape": list(a.shape), "dtype": str(a.dtype)} for a in arrays]
+        check.output_run = f"{output_run.label} in {output_run.runtime.describe()}"
+        check.inputs["onednn"] = output_run.onednn
+        return side
+    raise AssertionError("no input attempts")  # _attempts always yields at least one
 
-    if not source_runs:
-        raise RuntimeUnavailable(
-            subject,
-            "no installed runtime can load the source to compare against",
-            "install an env of the source's TensorFlow line (e.g. MIGRATOR_RUNTIME_TF215)",
-        )
-    src_info: dict[str, Any] | None = None
+
+def _run_source(
+    check: Check,
+    pool: Pool,
+    stack: ExitStack,
+    inputs: Path,
+    early: Future[Side] | None,
+    source_runs: Sequence[Run],
+    options: Options,
+    subject: str,
+    work: Path,
+    transforms: Transforms | None,
+) -> Side:
+    """Run the source in the first way that loads it (the early run, if one was started)."""
     for number, run in enumerate(source_runs):
         try:
             if number == 0 and early is not None:
-                src_info, src_outputs, src_weights = early.result()
+                side = early.result()
             else:
-                src_info, src_outputs, src_weights = run_model(
-                    pool,
+                worker = stack.enter_context(pool.lease(run.runtime, onednn=run.onednn))
+                side = run_model(
+                    worker,
                     run,
                     work=work,
-                    tag="source",
+                    tag=f"source{number}",
                     inputs=inputs,
                     timeout=options.timeout,
                     subject=subject,
+                    transforms=transforms,
                 )
             check.source_run = f"{run.label} in {run.runtime.describe()}"
-            break
+            return side
         except ConversionError as exc:
             check.source_attempts.append(f"{run.label} in {run.runtime.name}: {exc.problem}")
-    if src_info is None:
-        raise ValidationFailed(
-            subject,
-            "the source could not be run in any installed runtime, so the conversion cannot be "
-            "proven: " + " | ".join(check.source_attempts),
-            "install the runtime the source needs, or pass the model's custom objects",
+    raise ValidationFailed(
+        subject,
+        "the source could not be run in any installed runtime, so the conversion cannot be "
+        "proven: " + " | ".join(check.source_attempts),
+        "install the runtime the source needs, or pass the model's custom objects",
+    )
+
+
+def _compare(
+    check: Check,
+    source: Side,
+    output: Side,
+    options: Options,
+    subject: str,
+    allow_missing_weights: bool,
+) -> None:
+    """Compare outputs and weights; decide, raising `ValidationFailed` with the record."""
+    names = stable_output_names(list(output.info.get("outputs") or []))
+    check.outputs, problems = compare_outputs(
+        source.outputs, output.outputs, options.tolerance, names
+    )
+
+    def fetch(
+        src_names: Sequence[str], out_names: Sequence[str]
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        return (
+            source.held(src_names, options.timeout, subject),
+            output.held(out_names, options.timeout, subject),
         )
 
-    names = stable_output_names(list(out_info.get("outputs") or []))
-    check.outputs, problems = compare_outputs(src_outputs, out_outputs, options.tolerance, names)
     check.weights, weight_problems = compare_weights(
-        src_info.get("weights", []),
-        src_weights,
-        out_info.get("weights", []),
-        out_weights,
+        tensors(source.info),
+        tensors(output.info),
+        fetch,
         tolerance=options.tolerance,
-        transforms=transforms,
         allow_missing=allow_missing_weights,
     )
     check.problems = problems + weight_problems
@@ -369,4 +370,3 @@ def _finish_validation(
         )
         error.check = check  # type: ignore[attr-defined]
         raise error
-    return check

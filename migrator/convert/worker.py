@@ -1,7 +1,9 @@
-"""The worker loop run by `runtimes.Worker`: one JSON request per stdin line, one reply per line.
+"""The worker loop: one JSON request per line, one reply per line (client: `worker_client`).
 
-Runs inside a TensorFlow env's interpreter (any of the tox matrix). Replies go to the original
-stdout behind a prefix; everything libraries print is redirected to stderr, so TensorFlow's chatter
+Runs inside a TensorFlow env's interpreter (any of the tox matrix), forked from the runtime's
+fork server (`forkserver`, requests and replies on a socket) or started on its own
+(`python -m migrator.convert.worker`, requests on stdin, replies on the original stdout). Replies
+carry a prefix and everything libraries print is redirected to stderr, so TensorFlow's chatter
 can never corrupt the protocol. Only the operations listed in `OPS` can be called.
 """
 
@@ -12,18 +14,20 @@ import json
 import os
 import sys
 import traceback
-from typing import Any
+from typing import Any, TextIO
 
 REPLY_PREFIX = "@@migrator-reply@@ "
 
 # op name -> (module, function). Steps are called as "step:<name>" (see `registry`).
 OPS: dict[str, tuple[str, str]] = {
     "run_keras": ("migrator.convert.runner", "run_keras"),
-    "run_saved_model": ("migrator.convert.runner", "run_saved_model"),
-    "run_tf1_saved_model": ("migrator.convert.runner", "run_tf1_saved_model"),
-    "run_graph_def": ("migrator.convert.runner", "run_graph_def"),
-    "run_session_bundle": ("migrator.convert.runner", "run_session_bundle"),
-    "versions": ("migrator.convert.runner", "versions"),
+    "run_saved_model": ("migrator.convert.graph_runs", "run_saved_model"),
+    "run_tf1_saved_model": ("migrator.convert.graph_runs", "run_tf1_saved_model"),
+    "run_graph_def": ("migrator.convert.graph_runs", "run_graph_def"),
+    "run_session_bundle": ("migrator.convert.graph_runs", "run_session_bundle"),
+    "held_weights": ("migrator.convert.run_results", "held_weights"),
+    "release": ("migrator.convert.run_results", "release"),
+    "versions": ("migrator.convert.run_results", "versions"),
 }
 
 
@@ -63,11 +67,9 @@ def _error_reply(exc: BaseException, op: str) -> dict[str, Any]:
     }
 
 
-def main() -> int:
-    proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    for line in sys.stdin:
+def serve(requests: TextIO, replies: TextIO) -> None:
+    """Answer requests until `requests` ends (the main process closed it, or died)."""
+    for line in requests:
         if not line.strip():
             continue
         request = json.loads(line)
@@ -83,8 +85,20 @@ def main() -> int:
                 "ok": False,
                 "error": _error_reply(exc, str(request.get("op", ""))),
             }
-        proto.write(REPLY_PREFIX + json.dumps(reply, default=str) + "\n")
-        proto.flush()
+        replies.write(REPLY_PREFIX + json.dumps(reply, default=str) + "\n")
+        replies.flush()
+
+
+def protect_replies() -> None:
+    """Send whatever libraries print (to stdout or stderr) to fd 2, the worker's log."""
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+
+def main() -> int:
+    proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    protect_replies()
+    serve(sys.stdin, proto)
     return 0
 
 

@@ -25,7 +25,7 @@ def load_tf_keras(src: str, custom_objects: list[str] | tuple[str, ...]) -> Any:
             "reading this model needs tf-keras, which this runtime lacks",
             "pip install tf-keras matching your TensorFlow (e.g. tf-keras==2.21.0)",
         ) from exc
-    from migrator.convert.runner import import_custom_objects
+    from migrator.convert.keras_loading import import_custom_objects
 
     objects = import_custom_objects(custom_objects, tf_keras)
     return tf_keras.models.load_model(src, compile=False, custom_objects=objects)

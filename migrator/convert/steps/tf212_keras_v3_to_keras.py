@@ -124,7 +124,7 @@ def run(
             "pip install tf-keras matching your TensorFlow (e.g. tf-keras==2.21.0)",
         ) from exc
     from migrator.convert.keras3_build import from_tf_keras_model
-    from migrator.convert.runner import import_custom_objects
+    from migrator.convert.keras_loading import import_custom_objects
 
     with zipfile.ZipFile(src) as archive:
         config = json.loads(archive.read("config.json"))
