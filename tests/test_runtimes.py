@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -162,19 +163,6 @@ def test_version_probe_of_a_real_interpreter() -> None:
     assert managed.python_version(Path("/nonexistent/python")) is None
 
 
-def test_failed_install_leaves_nothing(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A real venv + pip run that cannot find the pins: an error, and no folder of any kind."""
-    monkeypatch.setenv("PIP_NO_INDEX", "1")
-    monkeypatch.setenv("PIP_FIND_LINKS", str(cache.parent / "no-wheels-here"))
-    monkeypatch.setenv("PIP_CONSTRAINT", "")
-    lines: list[str] = []
-    with pytest.raises(InstallFailed, match="nothing was installed"):
-        managed.install("tf221", say=lines.append)
-    assert any("creating the env" in line for line in lines)
-    assert list(cache.iterdir()) == []
-    assert runtimes.find("tf221") is None
-
-
 def test_install_refuses_a_python_that_does_not_run(cache: Path) -> None:
     with pytest.raises(InstallFailed, match="does not run"):
         managed.install("tf221", python=Path("/nonexistent/python3"))
@@ -268,3 +256,60 @@ def test_install_commands_ignore_the_callers_constraints_file(monkeypatch) -> No
     assert "PIP_CONSTRAINT" not in env
     assert env["PIP_INDEX_URL"] == "http://mirror.invalid/simple"
     assert env["PIP_DISABLE_PIP_VERSION_CHECK"] == "1"
+
+
+# ---------------------------------------------------------------- uv, or venv + pip
+# Real tools, real processes: each install below is pointed at an index that cannot serve the
+# pins (pip: no index and an empty find-links folder; uv: offline with an empty cache), so it
+# fails in seconds after the tool made the env; what is checked is which tool ran and that
+# nothing is left behind. The successful installs with each tool (TensorFlow downloaded,
+# minutes) are in tests/test_runtimes_install.py, in the tf221 env.
+
+
+def uv_executable() -> str | None:
+    """The uv of the test env (next to this interpreter) or on PATH."""
+    beside = Path(sys.executable).parent / "uv"
+    return str(beside) if beside.is_file() else shutil.which("uv")
+
+
+def path_without_uv() -> str:
+    """PATH less every folder holding a `uv`: what a machine without uv looks like."""
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    return os.pathsep.join(f for f in folders if f and not (Path(f) / "uv").exists())
+
+
+def test_without_uv_the_env_is_made_by_venv_and_filled_by_pip(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", path_without_uv())
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(cache.parent / "no-wheels-here"))
+    monkeypatch.setenv("PIP_CONSTRAINT", "")
+    lines: list[str] = []
+    with pytest.raises(InstallFailed, match=r"pip.*failed .*nothing was installed") as caught:
+        managed.install("tf221", say=lines.append)
+    assert any("creating the env with venv" in line for line in lines), lines
+    assert any(line.endswith("with pip") for line in lines), lines
+    assert "uv" not in str(caught.value).split("failed")[0]
+    assert list(cache.iterdir()) == []  # the half-made env is gone
+    assert runtimes.find("tf221") is None
+
+
+def test_with_uv_installed_the_env_is_made_and_filled_by_uv(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uv = uv_executable()
+    if uv is None:
+        if os.environ.get("CI"):
+            pytest.fail("uv is missing from the test env (it is in the `test` extra)")
+        pytest.skip("uv is not installed here (pip install uv)")
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(uv).parent), path_without_uv()]))
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    monkeypatch.setenv("UV_CACHE_DIR", str(cache.parent / "empty-uv-cache"))
+    lines: list[str] = []
+    with pytest.raises(InstallFailed, match=r"`\S*uv pip install --python .*nothing was installed"):
+        managed.install("tf221", say=lines.append)
+    assert any("creating the env with uv" in line for line in lines), lines
+    assert any(line.endswith("with uv") for line in lines), lines
+    assert list(cache.iterdir()) == []
+    assert runtimes.find("tf221") is None
