@@ -27,14 +27,17 @@ def _tox() -> configparser.ConfigParser:
 
 
 def _tox_pins(env: str) -> dict[str, str]:
-    """`deps` pins tox installs for one TF env: lines like `tf216: keras==3.3.3`."""
+    """`deps` pins tox installs for one TF env: lines like `tf216: keras==3.3.3`. Only the
+    TensorFlow/Keras distributions are the line's pins; tools an env also carries (mlflow in
+    tf221, for the MLflow tests) are not."""
     deps = _tox()["testenv:tf{" + ",".join(e[2:] for e in ENV_NAMES) + "}"]["deps"]
     out: dict[str, str] = {}
     for line in deps.strip().splitlines():
         factor, _, requirement = line.strip().partition(":")
         if factor.strip() == env:
             name, _, version = requirement.strip().partition("==")
-            out[name.strip()] = version.strip()
+            if name.strip() in ("tensorflow-cpu", "keras", "tf-keras"):
+                out[name.strip()] = version.strip()
     return out
 
 
