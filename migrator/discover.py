@@ -83,6 +83,15 @@ class _Walk:
     exclude: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
     entered: set[str] = field(default_factory=set)  # the root and folders outside it
+    # the numbered folders of the last parent asked about: siblings are walked one after another
+    numbered_in: dict[str, list[int]] = field(default_factory=dict)
+
+    def numbered(self, parent: Path) -> list[int]:
+        key = str(parent)
+        if key not in self.numbered_in:
+            self.numbered_in.clear()
+            self.numbered_in[key] = _numbered_folders(parent)
+        return list(self.numbered_in[key])
 
     def left_out(self, rel: str, name: str, folder: bool) -> str | None:
         """Why `rel` is not walked into (a skipped line), or None to walk it."""
@@ -106,8 +115,14 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
         return fh.read(size)
 
 
-def layout_context(path: Path, rel: str) -> dict[str, object]:
-    """Facts from the folder name: `00000123` is a TF Serving version, `1554322901` a timestamp."""
+def layout_context(
+    path: Path, rel: str, numbered: Callable[[Path], list[int]] | None = None
+) -> dict[str, object]:
+    """Facts from the folder name: `00000123` is a TF Serving version, `1554322901` a timestamp.
+
+    `numbered(parent)` gives the numbered folders beside it (the walk passes one that lists each
+    parent once: a base of ten thousand exports must not be listed ten thousand times).
+    """
     name = path.name
     if not name.isdigit():
         return {}
@@ -123,13 +138,16 @@ def layout_context(path: Path, rel: str) -> dict[str, object]:
     else:
         ctx["kind"] = "serving-version"
     try:
-        siblings = sorted(
-            int(p.name) for p in path.parent.iterdir() if p.is_dir() and p.name.isdigit()
-        )
+        siblings = (numbered or _numbered_folders)(path.parent)
     except OSError:
         siblings = [number]
     ctx["versions_in_base"] = siblings
     return ctx
+
+
+def _numbered_folders(parent: Path) -> list[int]:
+    """The numbers of the numbered folders in `parent` (TF Serving versions, export timestamps)."""
+    return sorted(int(p.name) for p in parent.iterdir() if p.name.isdigit() and p.is_dir())
 
 
 def _join(rel_dir: str, name: str) -> str:
@@ -303,7 +321,13 @@ def _scan_dir(path: Path, rel: str, found: Discovery, walk: _Walk) -> None:
         members = getattr(reader(owner), "members", None)
         owned = members(path, names) if members is not None else names
         found.candidates.append(
-            Candidate(path, rel, owner, _dir_members(path, rel, owned), layout_context(path, rel))
+            Candidate(
+                path,
+                rel,
+                owner,
+                _dir_members(path, rel, owned),
+                layout_context(path, rel, walk.numbered),
+            )
         )
         files = [f for f in files if f not in owned]
         dirs = [d for d in dirs if d + "/" not in owned]

@@ -38,6 +38,7 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +47,13 @@ class Details(Mapping[str, Any]):
     eq=False) and give every field a default, usually `UNSET`)."""
 
     def _names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(self))
+        # asked on every key lookup by rules and reports: the field names are worked out once
+        # per class, not on each question
+        cls = type(self)
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(self))
+        return names
 
     def __getitem__(self, key: str) -> Any:
         if key not in self._names():
