@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -73,6 +74,31 @@ def import_ray() -> Any:
     return ray
 
 
+def _keep_stdout_for_the_report() -> None:
+    """Stop Ray from printing the cluster's error events on this process's stdout.
+
+    A Ray driver prints every error event of its job ("(raylet) A worker died or was killed
+    ...") on `sys.stdout`, whatever `log_to_driver` says; stdout carries the report (`--format
+    json` piped into another tool). migrator reports those events itself, one line per
+    artifact, and Ray keeps them in its session logs, so the driver's copy is dropped: Ray's
+    printer (`ray._private.worker.print_to_stdstream`, looked up on each call) is swapped for
+    one that forwards only what is not a raylet event, to stderr. A Ray that renames it keeps
+    its own behaviour, which tests/test_ray.py would catch (it parses the JSON on stdout).
+    """
+    module = sys.modules.get("ray._private.worker")
+    original = getattr(module, "print_to_stdstream", None)
+    if original is None or getattr(original, "_migrator", False):
+        return
+
+    def to_stderr(data: dict[str, Any], ignore_prefix: bool) -> None:
+        if data.get("pid") == "raylet":
+            return
+        original({**data, "is_err": True}, ignore_prefix)
+
+    to_stderr._migrator = True  # type: ignore[attr-defined]
+    module.print_to_stdstream = to_stderr  # type: ignore[union-attr]
+
+
 @dataclass
 class _Chunk:
     """Items sent as one task; `results` once it finished, or `parts` once it was split."""
@@ -103,6 +129,7 @@ class RayBackend(Backend):
         if not ray.is_initialized():
             self._init(ray)
             self._owned = True
+            _keep_stdout_for_the_report()
         self._ray = ray
         return ray
 
