@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 READ_BLOCK = 64 * 1024  # bytes one ranged GET fetches: metadata reads are small and scattered
 MAX_BLOCKS = 128  # blocks a process keeps (8 MiB)
 DIRECT_BLOCKS = 16  # a read over this many blocks is fetched as one span, uncached
+HEAD = 4096  # a first read inside this many leading bytes fetches only them (discovery's sniff)
 
 _blocks: OrderedDict[tuple[str, str, str, int], bytes] = OrderedDict()
 
@@ -48,11 +49,35 @@ def _block(path: StorePath, index: int, size: int) -> bytes:
     return block
 
 
+def _head(path: StorePath, size: int) -> bytes:
+    """The object's first `HEAD` bytes, unless its first block is cached (which holds them).
+
+    Discovery reads 64 bytes of every file to decide its format; fetching a whole block for
+    that would move most small files twice (here, and again in the worker that reads them).
+    """
+    token = _token(path)
+    block = _blocks.get((path.protocol, path.path, token, 0))
+    if block is not None:
+        return block
+    key = (path.protocol, path.path, token, -1)
+    head = _blocks.get(key)
+    if head is None:
+        head = bytes(path.fs.cat_file(path.path, start=0, end=min(HEAD, size)))
+        _blocks[key] = head
+        while len(_blocks) > MAX_BLOCKS:
+            _blocks.popitem(last=False)
+    return head
+
+
 def fetch(path: StorePath, start: int, stop: int, size: int) -> bytes:
     """Bytes [start, stop) of an object of `size` bytes (clipped to it)."""
     stop = min(stop, size)
     if stop <= start:
         return b""
+    if stop <= HEAD:
+        head = _head(path, size)
+        if len(head) >= stop:
+            return head[start:stop]
     first, last = start // READ_BLOCK, (stop - 1) // READ_BLOCK
     if last - first + 1 > DIRECT_BLOCKS:
         return bytes(path.fs.cat_file(path.path, start=start, end=stop))

@@ -263,8 +263,12 @@ class StorePath:
             raise PermissionError(errno.EROFS, "store paths are opened read-only", str(self))
         if self.is_dir():
             raise IsADirectoryError(errno.EISDIR, "a prefix, not an object", str(self))
-        fh = io.BufferedReader(RangedFile(self, self.stat().st_size), buffer_size=8192)
-        return fh if mode == "rb" else io.TextIOWrapper(fh, encoding=encoding or "utf-8")
+        # Unbuffered: every read asks the block cache for exactly what it needs (a 64-byte sniff
+        # fetches the head only; a BufferedReader would turn it into a whole block).
+        raw = RangedFile(self, self.stat().st_size)
+        if mode == "rb":
+            return raw  # type: ignore[return-value]
+        return io.TextIOWrapper(io.BufferedReader(raw), encoding=encoding or "utf-8")
 
     def read_bytes(self) -> bytes:
         size = self.stat().st_size

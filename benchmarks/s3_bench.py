@@ -1,0 +1,135 @@
+"""An audit of an object store against the same audit on local disk: wall time and bytes moved.
+
+Builds a tree of at least N artifacts by copying the generated corpus (tf215 and tf221: Keras
+1/2 `.h5`, `.keras` zips, SavedModels, checkpoints, TF.js, TFLite, frozen graphs; ~60 artifacts
+each) as many times as needed, uploads it to an S3-compatible server started here on loopback
+(moto in server mode behind the counting proxy of tests/s3_server.py), then runs
+`migrator audit --format json` as a user would, in a fresh process, on the local tree and on
+`s3://bench/tree`, and prints for each: wall time, artifacts per second, and for the store the
+bytes the server sent (counted at the server, per response body) and the number of requests,
+against the bytes of the tree. The two JSON reports are compared (paths aside): they must be
+equal. The server runs in this process, so on a small machine it competes with the audit for
+CPU; a real store's latency (~10-30 ms a request in region) is of the same order as this one's.
+
+    python benchmarks/s3_bench.py --artifacts 2000 --jobs 2 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+SEEDS = [REPO / "corpus" / "generated" / "tf215", REPO / "corpus" / "generated" / "tf221"]
+
+
+def _count_artifacts(tree: Path) -> int:
+    result = _audit(str(tree), jobs=2)[1]
+    return int(result["summary"]["artifacts"])
+
+
+def build_tree(root: Path, artifacts: int) -> tuple[int, int, int]:
+    """Copies of the seeds under root/copyNNN until >= `artifacts`: (artifacts, files, bytes)."""
+    per_seed = [_count_artifacts(seed) for seed in SEEDS]
+    copies = 0
+    total = 0
+    while total < artifacts:
+        seed = SEEDS[copies % len(SEEDS)]
+        shutil.copytree(seed, root / f"copy{copies:04d}")
+        total += per_seed[copies % len(SEEDS)]
+        copies += 1
+    files = [p for p in root.rglob("*") if p.is_file()]
+    return total, len(files), sum(p.stat().st_size for p in files)
+
+
+def upload(server: object, root: Path, bucket: str) -> float:
+    client = server.client()  # type: ignore[attr-defined]
+    client.create_bucket(Bucket=bucket)
+    files = [p for p in root.rglob("*") if p.is_file()]
+    start = time.perf_counter()
+
+    def put(path: Path) -> None:
+        client.upload_file(str(path), bucket, f"tree/{path.relative_to(root).as_posix()}")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(put, files))
+    return time.perf_counter() - start
+
+
+def _audit(target: str, jobs: int) -> tuple[float, dict]:
+    start = time.perf_counter()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migrator",
+            "audit",
+            target,
+            "--format",
+            "json",
+            "--jobs",
+            str(jobs),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "MIGRATOR_JOBS": str(jobs)},
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"audit of {target} failed ({result.returncode}): {result.stderr[-2000:]}")
+    return elapsed, json.loads(result.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--artifacts", type=int, default=2000, help="at least this many")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[2, 8], help="reader processes")
+    args = parser.parse_args()
+
+    from tests.s3_server import running_s3
+
+    with tempfile.TemporaryDirectory(prefix="s3-bench-") as tmp, running_s3() as server:
+        root = Path(tmp) / "tree"
+        root.mkdir()
+        count, files, size = build_tree(root, args.artifacts)
+        took = upload(server, root, "bench")
+        print(f"tree: {count} artifacts, {files} files, {size / 2**20:.1f} MiB")
+        print(f"upload to the local S3 server: {took:.1f} s")
+        print(
+            f"{'where':<28} {'jobs':>4} {'wall s':>8} {'art/s':>7} {'MiB sent':>9} {'requests':>9}"
+        )
+        for jobs in args.jobs:
+            local_s, local = _audit(str(root), jobs)
+            print(
+                f"{'local disk':<28} {jobs:>4} {local_s:>8.1f} {count / local_s:>7.1f} "
+                f"{'-':>9} {'-':>9}"
+            )
+            server.counts.reset()
+            remote_s, remote = _audit("s3://bench/tree", jobs)
+            sent = server.counts.total()
+            requests = sum(server.counts.requests.values())
+            print(
+                f"{'s3://bench/tree (moto)':<28} {jobs:>4} {remote_s:>8.1f} "
+                f"{count / remote_s:>7.1f} {sent / 2**20:>9.2f} {requests:>9}"
+            )
+            print(
+                f"  bytes sent / tree bytes: {100 * sent / size:.1f}%; per artifact: "
+                f"{sent / count / 1024:.1f} KiB, {requests / count:.1f} requests; "
+                f"store/local wall: {remote_s / local_s:.1f}x"
+            )
+            local.pop("root"), remote.pop("root")
+            print(f"  reports equal (paths aside): {local == remote}")
+
+
+if __name__ == "__main__":
+    main()
