@@ -9,6 +9,8 @@ runtimes: a one-Dense and a Dense/Dropout/BatchNormalization Sequential load in 
 
 from __future__ import annotations
 
+import pytest
+
 from migrator.loadability import predict_cells
 from migrator.loadability.runtimes import Runtime, labelled
 from tests.test_keras_v3_tf212 import _artifact, write_tf212_keras_v3
@@ -59,3 +61,64 @@ def test_keras_3_0_has_no_fallback(tmp_path):
     keras31 = labelled(Runtime((2, 21), (3, 1)))
     cells = predict_cells(_archive(tmp_path, ["Dense"]), [keras31])
     assert cells[f"{keras31.label}/keras.load_model"].verdict == "loads"
+
+
+# --- measured: archives tf.keras 2.12 writes, loaded by this env's Keras (tox TF envs)
+
+_WRITE = """
+import sys, tensorflow as tf
+L = tf.keras.layers
+models = {
+    "one": [L.Dense(2)],
+    "mixed": [L.Dense(3), L.Dropout(0.1), L.BatchNormalization()],
+    "two": [L.Dense(3), L.Dense(2)],
+}
+for name, layers in models.items():
+    tf.keras.Sequential([L.Input((4,)), *layers]).save(
+        f"{sys.argv[1]}/{name}.keras", save_format="keras_v3"
+    )
+"""
+_LOAD = """
+import sys, keras
+for path in sys.argv[1:]:
+    try:
+        keras.models.load_model(path)
+        print("loads")
+    except Exception:
+        print("fails")
+"""
+
+
+@pytest.mark.tf
+def test_tf212_archives_load_in_this_env_as_predicted(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from importlib import metadata
+
+    from migrator.convert import runtimes
+
+    pytest.importorskip("tensorflow")
+    if not metadata.version("keras").startswith("3."):
+        pytest.skip("Keras 2 lines find no weights in any of them: the core tests say so")
+    tf212 = runtimes.find("tf212")
+    if tf212 is None:
+        pytest.skip("no tf212 runtime (MIGRATOR_RUNTIME_TF212)")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "-1"}
+    env.pop("PYTHONPATH", None)
+    subprocess.run([str(tf212.python), "-c", _WRITE, str(tmp_path)], check=True, env=env)
+    paths = [tmp_path / f"{name}.keras" for name in ("one", "mixed", "two")]
+    done = subprocess.run(
+        [sys.executable, "-c", _LOAD, *map(str, paths)],
+        capture_output=True, text=True, env=env, check=True, timeout=600,
+    )  # fmt: skip
+    measured = done.stdout.split()[-3:]
+    version = metadata.version
+    tf = tuple(int(p) for p in version("tensorflow-cpu").split(".")[:3])
+    keras = tuple(int(p) for p in version("keras").split(".")[:3])
+    runtime = labelled(Runtime(tf, keras))
+    predicted = [
+        predict_cells(_artifact(path), [runtime])[f"{runtime.label}/keras.load_model"].verdict
+        for path in paths
+    ]
+    assert predicted == measured, (runtime.describe(), predicted, measured)
