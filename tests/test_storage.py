@@ -198,3 +198,17 @@ def test_publishing_never_overwrites_and_never_publishes_twice(tmp_path: Path) -
     assert str(other) == "memory://pub-bucket/out/m/keras/v4"
     leftovers = [p for p in store.find("/pub-bucket/out") if ".migrator-" in p]
     assert leftovers == ["/pub-bucket/out/m/keras/v2/.migrator-claim"]  # only the other writer's
+
+
+def test_a_plan_of_a_url_is_the_plan_of_the_same_files_on_disk(
+    corpus_in_memory: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plans = []
+    for where in (CORPUS / "keras" / "sequential", f"{corpus_in_memory}/keras/sequential"):
+        args = ["convert", str(where), "-o", str(tmp_path / "out"), "--plan", "--format", "json"]
+        assert main(args) == 0
+        plans.append(json.loads(capsys.readouterr().out))
+    assert plans[1]["root"] == f"{corpus_in_memory}/keras/sequential"
+    assert len(plans[0]["artifacts"]) > 5
+    plans[0].pop("root"), plans[1].pop("root")
+    assert plans[1] == plans[0]

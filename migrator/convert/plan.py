@@ -267,8 +267,9 @@ def make_plan(root: Path, out_root: Path, options: Options) -> Plan:
     from migrator.convert.classify import ARCH_FORMATS, WEIGHTS_FORMATS
     from migrator.convert.tree import _architectures_beside, read_artifacts
     from migrator.discover import discover
+    from migrator.storage import location
 
-    found = discover(Path(root))
+    found = discover(location(root))  # a store URL is planned in place, from byte ranges
     result = Plan(root=str(root), out=str(out_root), errors=list(found.errors))
     single = len(found.candidates) == 1 and found.candidates[0].rel == "."
     artifacts = inside_archives(read_artifacts(found.candidates, options), found.candidates)
