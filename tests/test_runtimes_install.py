@@ -1,10 +1,12 @@
 """A real `migrator runtimes install` from an empty cache, then a conversion that uses it.
 
 tf215 (tf.keras 2.15, the runtime of Keras 2 sources) is installed by the CLI into a temporary
-cache through pip's configured index; a Keras 2 `.h5` of the corpus is then converted with the
-newest runtime (tox's tf221, named by `MIGRATOR_RUNTIME_TF221`) and the managed tf215, and the
-`.keras` it writes is loaded and run by plain Keras 3 in a fresh process. Then the install is
-damaged in two ways (marker gone, TensorFlow's metadata gone) and must not be used.
+cache through the configured index, with uv (the test env has it: the `test` extra); a Keras 2
+`.h5` of the corpus is then converted with the newest runtime (tox's tf221, named by
+`MIGRATOR_RUNTIME_TF221`) and the managed tf215, and the `.keras` it writes is loaded and run by
+plain Keras 3 in a fresh process. Then the install is damaged in two ways (marker gone,
+TensorFlow's metadata gone) and must not be used. Last, the same line is installed again on a
+PATH without uv: venv + pip make it, with the same pins.
 
 Runs in tox's tf221 env (`latest`), which sets the MIGRATOR_RUNTIME_* variables.
 """
@@ -21,6 +23,7 @@ import pytest
 
 from migrator.convert import managed
 from migrator.knowledge import tf_lines
+from tests.test_runtimes import path_without_uv, uv_executable
 
 pytestmark = [pytest.mark.tf, pytest.mark.latest]
 
@@ -43,6 +46,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     newest = os.environ.get("MIGRATOR_RUNTIME_TF221")
     if not newest:
         pytest.skip("MIGRATOR_RUNTIME_TF221 is not set (tox -e tf221 sets it)")
+    uv = uv_executable()
+    assert uv is not None, "uv is missing from the test env (it is in the `test` extra)"
     cache = tmp_path_factory.mktemp("managed") / "runtimes"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIGRATOR_RUNTIME_")}
     env.update(
@@ -50,13 +55,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
             "MIGRATOR_RUNTIME_TF221": newest,
             managed.ENV_DIR: str(cache),
             "PYTHONPATH": str(REPO),
+            "PATH": os.pathsep.join([str(Path(uv).parent), path_without_uv()]),
         }
     )
     before = _cli(env, "runtimes", "path", "tf215")
     assert before.returncode == 2 and "migrator runtimes install tf215" in before.stderr
     done = _cli(env, "runtimes", "install", "tf215", timeout=1800)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "tf215: installing tensorflow-cpu==2.15.1" in done.stderr
+    assert "tf215: creating the env with uv" in done.stderr
+    assert "tf215: installing tensorflow-cpu==2.15.1 with uv" in done.stderr
     assert "tf215: installed in" in done.stderr
     return cache, env
 
@@ -67,6 +74,8 @@ def test_install_from_an_empty_cache(installed: tuple[Path, dict[str, str]]) -> 
     line = tf_lines.by_env("tf215")
     assert marker["versions"]["tensorflow"] == line.tensorflow
     assert marker["versions"]["keras"] == line.keras
+    assert marker["tool"] == "uv"
+    assert "uv = " in (cache / "tf215" / "pyvenv.cfg").read_text(encoding="utf-8")  # uv made it
     assert [p.name for p in cache.iterdir()] == ["tf215"]  # no partial build left
     path = _cli(env, "runtimes", "path", "tf215")
     assert path.returncode == 0 and path.stdout.strip() == str(managed.interpreter(cache / "tf215"))
@@ -124,3 +133,22 @@ def test_a_damaged_install_is_not_used(installed: tuple[Path, dict[str, str]]) -
     finally:
         marker.write_bytes(saved)
     assert _cli(env, "runtimes", "path", "tf215").returncode == 0
+
+
+def test_without_uv_venv_and_pip_install_the_same_pins(
+    installed: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    _cache, env = installed
+    cache = tmp_path / "runtimes"
+    env = {**env, managed.ENV_DIR: str(cache), "PATH": path_without_uv()}
+    done = _cli(env, "runtimes", "install", "tf215", timeout=1800)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "tf215: creating the env with venv" in done.stderr
+    assert "tf215: installing tensorflow-cpu==2.15.1 with pip" in done.stderr
+    marker = json.loads((cache / "tf215" / managed.MARKER).read_text(encoding="utf-8"))
+    assert marker["tool"] == "pip"
+    assert marker["versions"]["tensorflow"] == tf_lines.by_env("tf215").tensorflow
+    assert "uv = " not in (cache / "tf215" / "pyvenv.cfg").read_text(encoding="utf-8")
+    assert _cli(env, "runtimes", "path", "tf215").stdout.strip() == str(
+        managed.interpreter(cache / "tf215")
+    )
