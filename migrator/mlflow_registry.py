@@ -17,6 +17,7 @@ resolved by MLflow itself.
 from __future__ import annotations
 
 import atexit
+import inspect
 import os
 import re
 import shutil
@@ -91,13 +92,21 @@ def download(uri: str, root: Path) -> Path:
             f"not a {scheme}:/ URI MLflow accepts; write models:/NAME[/VERSION] or "
             "runs:/RUN_ID/path"
         )
+    # The environment names the server, whatever an MLflow user set in this process before.
+    registry = os.environ.get("MLFLOW_REGISTRY_URI") or tracking
+    where: dict[str, str] = {"tracking_uri": tracking}
+    if "registry_uri" in inspect.signature(mlflow.artifacts.download_artifacts).parameters:
+        where["registry_uri"] = registry  # MLflow >= 2.11
     if scheme == "models" and len(parts) == 1 and "@" not in parts[0]:
-        parts.append(_newest_version(MlflowClient(), parts[0], tracking))
+        client = MlflowClient(tracking_uri=tracking, registry_uri=registry)
+        parts.append(_newest_version(client, parts[0], tracking))
         uri = f"models:/{'/'.join(parts)}"
     target = root.joinpath(f"{scheme}:", *parts)
     staging = Path(tempfile.mkdtemp(prefix=".download-", dir=root))
     try:
-        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(staging)))
+        local = Path(
+            mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(staging), **where)
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(local), str(target))
     except UnresolvedURI:

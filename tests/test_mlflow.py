@@ -37,6 +37,12 @@ def corpus_report() -> dict[str, Artifact]:
     return by_path(audit([CORPUS], judges=[judge]))
 
 
+@pytest.fixture(scope="module")
+def readings() -> dict[str, Artifact]:
+    """Read without judges: the readings keep `raw` (the model inside), as convert reads them."""
+    return by_path(audit([CORPUS]))
+
+
 def copy(name: str, tmp_path: Path, as_name: str | None = None) -> Path:
     target = tmp_path / (as_name or name)
     shutil.copytree(CORPUS / name, target)
@@ -355,3 +361,58 @@ def test_registry_uri_without_mlflow_names_the_extra(
     assert len(lines) == 2
     for uri, line in zip(("models:/fraud/3", "runs:/0a1b/model"), lines, strict=True):
         assert line.startswith(f"migrator: {uri}: ") and "pip install 'migrator[mlflow]'" in line
+
+
+# --- conversion plan (the conversion itself: tests/test_mlflow_tf.py) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "steps"),
+    [
+        ("mlflow130_keras_h5", ["h5-to-keras", "keras-to-mlflow"]),
+        ("mlflow130_keras_tf", ["savedmodel-to-keras", "keras-to-mlflow"]),
+        ("mlflow210_tensorflow_keras_tf", ["savedmodel-to-keras", "keras-to-mlflow"]),
+        ("mlflow317_tensorflow_keras_keras", ["keras-to-mlflow"]),
+    ],
+)
+def test_mlflow_folders_convert_through_their_model_and_back(
+    readings: dict[str, Artifact], name: str, steps: list[str]
+) -> None:
+    from migrator.convert import Options, default_targets, plan
+    from migrator.convert.classify import classify
+    from migrator.convert.converter import model_dir
+
+    source = classify(readings[name], Options())
+    assert default_targets(source) == ("mlflow",)
+    assert [s.name for s in plan(source, "mlflow")] == steps
+    assert source.location == CORPUS / name / readings[name].details["model_path"]
+    assert model_dir(source, single=True) == name  # published under the folder's name
+
+
+def test_current_and_non_keras_folders_are_skipped_with_the_reason(
+    readings: dict[str, Artifact],
+) -> None:
+    from migrator.convert import Options, plan
+    from migrator.convert.classify import classify
+    from migrator.errors import AlreadyCurrent, NoConversionPath
+
+    with pytest.raises(AlreadyCurrent):
+        plan(classify(readings["mlflow317_keras_keras"], Options()), "mlflow")
+    with pytest.raises(AlreadyCurrent):
+        classify(readings["mlflow317_keras_exported"], Options())
+    with pytest.raises(NoConversionPath, match="holds no Keras model"):
+        classify(readings["mlflow210_tensorflow_module"], Options())
+
+
+def test_the_model_of_a_folder_in_the_tree_is_not_converted_twice(
+    readings: dict[str, Artifact], tmp_path: Path
+) -> None:
+    from migrator.convert import Options
+    from migrator.convert.classify import classify
+    from migrator.errors import NoConversionPath
+
+    with pytest.raises(NoConversionPath, match="converted with its MLflow folder"):
+        classify(readings["mlflow130_keras_h5/data/model.h5"], Options())
+    # given on its own (or from a tree inside the folder), the model converts as asked
+    (alone,) = audit([CORPUS / "mlflow130_keras_h5" / "data" / "model.h5"]).artifacts
+    assert classify(alone, Options()).kinds == ("keras-h5",)

@@ -73,6 +73,7 @@ KINDS: dict[str, str] = {
     "keras-v3": "Keras 3 .keras file",
     "saved-model": "TF2 SavedModel with a serving_default signature",
     "keras-v3-weights": "Keras 3 .weights.h5 file",
+    "mlflow-keras3": "MLflow model folder of the Keras 3 flavor (data/model.keras)",
 }
 
 # What `--to` accepts, and the kind each name means.
@@ -80,6 +81,7 @@ TARGETS: dict[str, str] = {
     "keras": "keras-v3",
     "saved-model": "saved-model",
     "weights": "keras-v3-weights",
+    "mlflow": "mlflow-keras3",
 }
 
 # The folder name of each target in the output layout `OUT/<model>/<folder>/v<N>/`.
@@ -87,6 +89,7 @@ TARGET_FOLDERS: dict[str, str] = {
     "keras": "keras",
     "saved-model": "savedmodel",
     "weights": "weights",
+    "mlflow": "mlflow",
 }
 
 
@@ -202,6 +205,8 @@ def _shortest(start: str, goal: str, steps: Sequence[Step]) -> list[Step] | None
 def default_targets(source: Convertible) -> tuple[str, ...]:
     """What `migrator convert` produces when `--to` is not given."""
     kind = source.kind if source.kinds else ""
+    if source.format == "mlflow-model":  # the folder again, with a Keras 3 model inside
+        return ("mlflow",)
     if kind == "keras-weights+arch":
         return ("keras", "weights")
     if kind == "tf1-keras-export":

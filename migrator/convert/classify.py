@@ -166,6 +166,11 @@ def classify(
             artifact.errors[0],
             "" if ";" in artifact.errors[0] else "fix the artifact first (see `migrator inspect`)",
         )
+    from migrator.convert.mlflow_source import classify_mlflow, skip_model_of_folder
+
+    if fmt == "mlflow-model":  # the model inside, converted and put back (mlflow_source)
+        return classify_mlflow(artifact, options, classify)
+    skip_model_of_folder(artifact)  # ... and not a second time on its own
     _refuse_lambdas(artifact.path, _lambda_layers(artifact), options)
     custom = d.get("custom_objects") or []
     if custom and not options.custom_objects:

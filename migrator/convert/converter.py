@@ -77,7 +77,7 @@ class Outcome:
 
 def model_dir(source: Convertible, single: bool) -> str:
     """The model's folder under OUT: its name, under its parent folders when converting a tree."""
-    location = source.location
+    location = Path(source.facts.get("publish_as") or source.location)  # MLflow: the folder
     layout = source.details.get("layout") or {}
     name_path = location
     if location.name.isdigit() or (isinstance(layout, Mapping) and layout.get("version_folder")):

@@ -256,6 +256,8 @@ def source_runs(
 def output_run(latest: Runtime, target: str, info: StepResult, options: Options) -> Run:
     """How the newest runtime loads and runs the converted `target` that a step wrote."""
     common = {"custom_objects": list(options.custom_objects), "unsafe": options.unsafe}
+    if target == "mlflow":  # the folder's .keras as Keras runs it, then as MLflow serves it
+        return Run(latest, "run_mlflow", {**common, "path": info.path}, "mlflow.pyfunc.load_model")
     if target == "keras":
         return Run(
             latest,
