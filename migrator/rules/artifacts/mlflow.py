@@ -18,8 +18,8 @@ from migrator.rules import Hit, artifact_rule
 from migrator.rules.artifacts._common import detail
 
 CONVERT_MLFLOW = (
-    "convert the model inside with `migrator convert` and log the `.keras` again with "
-    "`mlflow.keras.log_model`"
+    "convert the folder with `migrator convert` (a Keras 3 `.keras` inside, MLmodel and "
+    "requirements for the current `mlflow.keras`)"
 )
 
 
@@ -31,6 +31,7 @@ CONVERT_MLFLOW = (
     deprecated_in="TF 2.16 / Keras 3 (`model.save(dir)` no longer writes SavedModels)",
     breaks_in=f"{KERAS3}: mlflow's loaders call `keras.models.load_model` on `data/model/`, "
     "which Keras 3 refuses; MLflow >= 2.11 `mlflow.keras` looks for `data/model.keras`",
+    convert="keras-to-mlflow",
     formats=("mlflow-model",),
 )
 def keras_savedmodel(artifact: Artifact) -> Hit | None:
@@ -44,8 +45,9 @@ def keras_savedmodel(artifact: Artifact) -> Hit | None:
     `mlflow.keras` loader opens `data/model.keras`. Only `mlflow.tensorflow` with
     `TF_USE_LEGACY_KERAS=1` and tf-keras installed still loads it.
 
-    Fix: convert the model inside (`migrator convert <folder>/data/model`) and log the `.keras` it
-    writes with `mlflow.keras.log_model`; until then serve it with TF <= 2.15, or with
+    Fix: convert the folder with `migrator convert`, which publishes a copy whose `data/` holds a
+    Keras 3 `.keras` and whose MLmodel and requirements name the current `mlflow.keras` flavor
+    (validated with `mlflow.pyfunc.load_model`); until then serve it with TF <= 2.15, or with
     `TF_USE_LEGACY_KERAS=1` and tf-keras for `mlflow.tensorflow`.
     """
     layout = detail(artifact, "layout")
@@ -83,6 +85,7 @@ def keras_savedmodel(artifact: Artifact) -> Hit | None:
     deprecated_in=f"MLflow {KERAS3_FLAVOR_SINCE} (the `keras` flavor became the Keras 3 flavor)",
     breaks_in=f"MLflow >= {KERAS3_FLAVOR_SINCE}: `mlflow.keras` loads only `data/model.keras` or "
     "an exported SavedModel",
+    convert="keras-to-mlflow",
     formats=("mlflow-model",),
 )
 def keras2_flavor(artifact: Artifact) -> Hit | None:
@@ -96,8 +99,8 @@ def keras2_flavor(artifact: Artifact) -> Hit | None:
     current MLflow, whatever Keras is installed. (MLflow 2.0-2.10 redirected it to
     `mlflow.tensorflow`, which still reads it.) The SavedModel form is MIG150.
 
-    Fix: convert the model inside (`migrator convert <folder>/data/model.h5`) and log the `.keras`
-    it writes with `mlflow.keras.log_model`, or pin `mlflow<2.11` wherever it is loaded.
+    Fix: convert the folder with `migrator convert` (a `.keras` inside, MLmodel rewritten for the
+    Keras 3 flavor), or pin `mlflow<2.11` wherever it is loaded.
     """
     if detail(artifact, "layout") != "keras2-flavor":
         return None
@@ -140,6 +143,7 @@ def _newest_allowed(spec: str) -> str | None:
     severity="medium",
     breaks_in=f"Python < {OLDEST_MAINTAINED_PYTHON} is past end of life; TensorFlow wheels stop "
     "at a Python per release (`knowledge.mlflow.tf_python_max`)",
+    convert="keras-to-mlflow",
     formats=("mlflow-model",),
 )
 def stale_environment(artifact: Artifact) -> Hit | None:
@@ -152,8 +156,9 @@ def stale_environment(artifact: Artifact) -> Hit | None:
     pinned release, serving the folder needs an interpreter that no longer gets security fixes,
     even when the model itself would load in a current TensorFlow.
 
-    Fix: convert the model inside with `migrator convert` and log it again from a current
-    environment (MLflow then writes current pins).
+    Fix: convert the folder with `migrator convert`, which writes the runtime's TensorFlow, Keras
+    and Python into requirements.txt, conda.yaml and python_env.yaml; or re-log the model from a
+    current environment.
     """
     oldest = parse(OLDEST_MAINTAINED_PYTHON) or ()
     problems: list[str] = []
