@@ -212,3 +212,19 @@ def test_a_plan_of_a_url_is_the_plan_of_the_same_files_on_disk(
     assert len(plans[0]["artifacts"]) > 5
     plans[0].pop("root"), plans[1].pop("root")
     assert plans[1] == plans[0]
+
+
+@pytest.mark.parametrize(
+    "fmt", ["table", "json", "sarif", "markdown", "html", "cyclonedx", "concise", "github"]
+)
+def test_every_report_format_renders_a_store_audit(
+    fmt: str, corpus_in_memory: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"{corpus_in_memory}/keras/lambda"
+    assert main(["audit", url, "--format", fmt]) == 1  # Lambda bytecode, as on disk
+    out, err = capsys.readouterr()
+    assert "internal error" not in err and out
+    if fmt == "concise":  # findings point at the objects by URL
+        assert f"{url}/save-h5/model.h5:1:1: MIG301" in out
+    if fmt == "github":  # the same URL, ':' escaped as workflow command properties need
+        assert f"file={url.replace(':', '%3A')}/save-h5/model.h5," in out

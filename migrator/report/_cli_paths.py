@@ -15,6 +15,7 @@ from pathlib import Path
 
 from migrator.model import Finding, Report
 from migrator.report.common import all_findings, extra_fix
+from migrator.storage import is_remote
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,10 @@ class Placed:
 
 
 def shown_path(location: Path, base: Path) -> str:
-    """`location` relative to `base` when inside it, else absolute; always with `/`."""
+    """`location` relative to `base` when inside it, else absolute; always with `/`. An object
+    in a store is shown by its URL."""
+    if is_remote(location):
+        return str(location)
     where = Path(os.path.abspath(location))
     try:
         return where.relative_to(base).as_posix()
@@ -47,7 +51,9 @@ def shown_path(location: Path, base: Path) -> str:
 def placed_findings(report: Report, base: Path | None = None) -> Iterator[Placed]:
     """Every finding with its printable path, sorted by path, then cell, line and column."""
     root = Path(os.path.abspath(base if base is not None else Path.cwd()))
-    locations = {a.path: Path(a.location) for a in report.artifacts}
+    locations = {
+        a.path: a.location if is_remote(a.location) else Path(a.location) for a in report.artifacts
+    }
     locations.update({s.path: Path(s.location) for s in report.sources})
     placed = []
     for item in all_findings(report):

@@ -34,6 +34,7 @@ from migrator.report.common import (
     where,
     worst_severity,
 )
+from migrator.storage import is_remote
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -191,7 +192,7 @@ def _fingerprint(rule: str, uri: str, message: str, occurrence: int) -> str:
 
 def _main_file(artifact: Artifact) -> Path:
     """The file on disk a result about `artifact` points at (no file system access)."""
-    location = Path(artifact.location)
+    location = artifact.location if is_remote(artifact.location) else Path(artifact.location)
     members = list(artifact.files)
     names = [PurePosixPath(m).name for m in members]
     if not members or location.name in names:
@@ -223,6 +224,8 @@ def _path_bytes(rel: str) -> bytes:
 
 
 def _location(target: Path | None, path: str, root: Path) -> dict[str, Any]:
+    if is_remote(target):  # an object in a store: its URL is the absolute URI
+        return {"physicalLocation": {"artifactLocation": {"uri": quote(str(target), safe="/:")}}}
     where = Path(os.path.abspath(target)) if target is not None else root / path
     if where == root or where.is_relative_to(root):
         rel = where.relative_to(root).as_posix()
