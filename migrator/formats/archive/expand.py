@@ -144,7 +144,7 @@ def _evidence(container: str, head: bytes) -> str:
         "tar+xz": "xz magic fd 37 7a 58 5a 00",
         "zip": "zip signature PK",
     }.get(container, "ustar magic at byte 257" if head[257:262] == b"ustar" else "named .tar")
-    return f"{magic}; read as {container}, entry by entry, nothing extracted to disk"
+    return f"{magic}; read as {container} in one pass, entry by entry (never extracted)"
 
 
 def _walk_errors(archive_rel: str, errors: list[str]) -> list[str]:
