@@ -12,7 +12,7 @@ sources: mlflow 1.30.1 (`mlflow/keras.py`, `mlflow/tensorflow/__init__.py`), 2.1
 from __future__ import annotations
 
 from migrator.knowledge import fact
-from migrator.knowledge.tf_lines import TF_LINES
+from migrator.knowledge.tf_lines import line_of
 from migrator.knowledge.versions import minor_line
 
 # The Keras 3 `mlflow.keras` flavor replaced the Keras 2 one: its loader opens only
@@ -81,7 +81,5 @@ def tf_python_max(version: str | None) -> str | None:
     line = minor_line(version)
     if line is None:
         return None
-    for tf_line in TF_LINES:
-        if minor_line(tf_line.line) == line:
-            return tf_line.python_max
-    return _TF_PYTHON_MAX.get(f"{line[0]}.{line[1]}")
+    known = line_of(version)
+    return known.python_max if known else _TF_PYTHON_MAX.get(f"{line[0]}.{line[1]}")
