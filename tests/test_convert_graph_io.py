@@ -25,29 +25,9 @@ import pytest
 
 from migrator.convert import Options
 from migrator.convert.tree import convert_path
-from tests.conftest import REPO
+from tests.test_convert_unseen import REALWORLD2, _latest_env_only  # noqa: F401 (autouse)
 
 pytestmark = [pytest.mark.tf, pytest.mark.latest]
-
-REALWORLD2 = Path(os.environ.get("MIGRATOR_REALWORLD2", REPO.parent / "shared" / "realworld2"))
-
-
-def _in_latest_env() -> bool:
-    from migrator.convert import runtimes
-
-    here = runtimes.current()
-    try:
-        latest = runtimes.latest()
-    except Exception:
-        return False
-    return here is not None and here.has_keras3 and here.tf_line >= latest.tf_line
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _latest_env_only() -> None:
-    if not _in_latest_env():
-        pytest.skip("the conversion tests run under the latest TF env (tox -e tf221)")
-
 
 # A fresh interpreter, migrator off the path: every signature of each SavedModel is called with
 # valid inputs (sparse/ragged components built from a real composite, by their names), and each

@@ -344,6 +344,10 @@ RW_CONVERTED = {
     # issue 14: tf.Example inputs derived from the graph's parse ops; TF.js layers -> .keras
     "tfx_estimator_export_ts_tf29/export/chicago-taxi/1646034756": ["saved-model"],
     "tfjs_celsius_layers_k212/model.json": ["keras"],
+    # issue 14: Saver checkpoints with .meta (interface inferred); sparse signature inputs
+    "daviesx_tf15_ckpt_v2/fc2.ckpt": ["saved-model"],
+    "dl4j_tf_ckpt_abs_path_simple_graph/simple_graph/data-all-1000": ["saved-model"],
+    "tfx_transform_fn_tag_transform_tf215/transform_fn": ["saved-model"],
 }
 # Convertible formats that cannot be converted, each with the reason the outcome must state.
 RW_FAILED = {
@@ -357,15 +361,12 @@ RW_FAILED = {
     "serving_bad_hp2_sessionbundle/bad_half_plus_two/00000123": "no 'serving_signatures'",
     "tfjs_graph_model_from_tf231_sm/checkpoint": "subclassed model",
     "tfx_keras_sm_tf231_nometadata/Format-Serving": "revived without their Python class",
-    "tfx_transform_fn_tag_transform_tf215/transform_fn": "sparse or composite tensors",
+    "tfx_estimator_model_dir_ckpt/model.ckpt-1000": "reads its inputs from an input pipeline",
     "uvex_decoy_labelmap_named_saved_model_pbtxt": "label map",
 }
 RW_SKIPPED = {
     # needing the user's classes is a skip (issue 9), with the classes named
     "vae_dotkeras_tfk214_subclassed/model.keras": "needs custom classes (VAE)",
-    "daviesx_tf15_ckpt_v2/fc2.ckpt": "tf.train.Saver checkpoint",
-    "dl4j_tf_ckpt_abs_path_simple_graph/simple_graph/data-all-1000": "tf.train.Saver checkpoint",
-    "tfx_estimator_model_dir_ckpt/model.ckpt-1000": "tf.train.Saver checkpoint",
     "dl4j_k231_causal_conv1d_model_and_weights/causal_conv1d_k2_s1_d1_cl_weights.h5": "weights only",
     "hng_tfk270_subclassed_weights_h5_and_tfckpt/actor_150": "weights only",
     "hng_tfk270_subclassed_weights_h5_and_tfckpt/h5/actor_75.h5": "weights only",

@@ -40,6 +40,11 @@ PLACEHOLDER_OPS = frozenset({"Placeholder", "PlaceholderWithDefault"})
 # Ops that end a graph without being a model output (bookkeeping, initialisation, summaries).
 _NOT_OUTPUTS = frozenset({"NoOp", "Const", "Shape", "Size", "Rank"}) | PLACEHOLDER_OPS
 _VARIABLE_OPS = REF_VARIABLE_OPS | RESOURCE_VARIABLE_OPS
+# Ops through which a training graph reads its data instead of placeholders.
+_PIPELINE_OPS = frozenset({
+    "IteratorGetNext", "IteratorGetNextSync", "QueueDequeueV2", "QueueDequeueManyV2",
+    "QueueDequeueUpToV2", "QueueDequeue", "QueueDequeueMany", "QueueDequeueUpTo", "ReaderReadV2",
+})  # fmt: skip
 _APPLY = tuple(p for p in TRAINING_OP_PREFIXES if "Apply" in p)
 
 
@@ -170,7 +175,16 @@ def infer_interface(
     forward = set(graph.forward)
     placeholders = sorted(n for n in forward if graph.op[n] in PLACEHOLDER_OPS)
     if not placeholders:
-        raise Ambiguous("the graph has no placeholder to feed")
+        readers = sorted({graph.op[n] for n in forward if graph.op[n] in _PIPELINE_OPS})
+        raise Ambiguous(
+            "the graph has no placeholder to feed"
+            + (
+                f": it reads its inputs from an input pipeline ({', '.join(readers)}), as "
+                "estimator and tf.data training graphs do"
+                if readers
+                else ""
+            )
+        )
     reach = {p: graph.downstream([p], forward) for p in placeholders}
     variables = graph.downstream(
         [n for n in forward if graph.op[n] in _VARIABLE_OPS or graph.op[n] == "VarHandleOp"],

@@ -124,14 +124,19 @@ def pack_output(tf: Any, spec: OutputSpec, tensors: Sequence[Any]) -> Any:
 def example_components(
     tf: Any, composites: Mapping[str, tuple[Any, list[str]]], seed: int = 0
 ) -> dict[str, np.ndarray]:
-    """Valid component arrays for each composite input: a full batch of 2 (unknown dims 2),
-    every element present, values drawn deterministically (ints in [0, 2))."""
+    """Valid component arrays for each composite input, batch 2 (deterministic values).
+
+    A sparse input gets one value per row, at the row's first position (unknown dimensions 1):
+    the pattern of a `VarLenFeature` with one value, which graphs that densify a sparse feature
+    to `[batch, 1]` (tf.Transform, estimator feature columns) accept as well as wider ones. A
+    ragged input gets full rows of 2 (unknown dimensions 2)."""
     rng = np.random.default_rng(seed)
     out: dict[str, np.ndarray] = {}
     for key in sorted(composites):
         spec, names = composites[key]
         shape = spec.shape.as_list() if spec.shape.rank is not None else [None]
-        dims = [2 if d is None else d for d in shape]
+        sparse = isinstance(spec, tf.SparseTensorSpec)
+        dims = [2 if d is None and (i == 0 or not sparse) else d or 1 for i, d in enumerate(shape)]
         dtype = spec.dtype
         if dtype.is_integer:
             dense = rng.integers(1, 3, size=dims).astype(dtype.as_numpy_dtype)
@@ -141,8 +146,13 @@ def example_components(
             dense = np.ones(dims, dtype=bool)
         else:
             dense = rng.uniform(0.5, 1.5, size=dims).astype(dtype.as_numpy_dtype)
-        if isinstance(spec, tf.SparseTensorSpec):
-            value: Any = tf.sparse.from_dense(tf.constant(dense))
+        if sparse:
+            keep = np.zeros(dims, dtype=bool)
+            if dense.ndim:
+                keep[(slice(None),) + (0,) * (dense.ndim - 1)] = True
+            else:
+                keep = np.ones(dims, dtype=bool)
+            value: Any = tf.sparse.from_dense(tf.constant(np.where(keep, dense, _zero(dense))))
         else:
             value = tf.RaggedTensor.from_tensor(
                 tf.constant(dense),
@@ -154,6 +164,10 @@ def example_components(
             array = part.numpy()
             out[name] = np.array(array.tolist(), dtype=bytes) if array.dtype == object else array
     return out
+
+
+def _zero(dense: np.ndarray) -> Any:
+    return b"" if dense.dtype == object else np.zeros((), dtype=dense.dtype)
 
 
 def attach_composite_functions(

@@ -165,8 +165,9 @@ def run(
                 raise NoFaithfulMapping(
                     src,
                     f"the .meta graph has no signature and {exc}",
-                    "name them: migrator convert --input-tensors NAME:0,... "
-                    "--output-tensors NAME:0,...",
+                    "name the tensors to serve: migrator convert --input-tensors NAME:0,... "
+                    "--output-tensors NAME:0,... (or export a SavedModel from the training "
+                    "code, e.g. estimator.export_saved_model)",
                 ) from None
             named_in, named_out = list(interface.inputs), list(interface.outputs)
             how = f"inferred from the graph ({interface.how})"

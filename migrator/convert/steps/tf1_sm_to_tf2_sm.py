@@ -147,8 +147,11 @@ def exercise_signatures(
         fn = loaded.signatures[key]
         feed = {}
         for name, spec in sorted(fn.structured_input_signature[1].items()):
-            if name in examples:  # tf.Example protos, sparse/ragged components
-                feed[name] = tf.constant(examples[name])
+            # tf.Example protos, sparse/ragged components: derived for one signature, they
+            # fit another's input of the same name only if the dtype agrees.
+            example = examples.get(name)
+            if example is not None and tf.constant(example).dtype == spec.dtype:
+                feed[name] = tf.constant(example)
                 continue
             if spec.dtype == tf.string:
                 if name not in examples:
@@ -267,7 +270,10 @@ def run(
             for a in asset_defs
             if (Path(src) / "assets" / a.filename).is_file()
         }
-        sub = v1.graph_util.extract_sub_graph(graph_def, sorted(fetched | set(table_inits)))
+        # Every signature input is kept, even one its outputs do not read (a sparse input's
+        # dense_shape often is not), since each signature's function feeds all of them.
+        fed = {t.split(":")[0] for ins, _ in usable.values() for t, _, _ in ins.values()}
+        sub = v1.graph_util.extract_sub_graph(graph_def, sorted(fetched | fed | set(table_inits)))
         # A Session ran the table initializers once (legacy_init_op); inside a function
         # every lookup must come after them, so they become the lookups' control inputs.
         kept_nodes = {node.name for node in sub.node}
