@@ -203,23 +203,13 @@ def source_runs(
                 "tf.compat.v1 Session + import_graph_def",
             )
         ]
-    if "newest" in first.validate_with and kind == "session-bundle":
-        return [
-            Run(
-                latest,
-                "run_session_bundle",
-                {
-                    "path": str(source.location),
-                    "input_tensors": info.input_tensors,
-                    "output_tensors": info.output_tensors,
-                },
-                "tf.compat.v1 Session + import_meta_graph + restore",
-            )
-        ]
-    if "newest" in first.validate_with and kind == "tf1-checkpoint":
-        from migrator.convert.steps.saver_ckpt_to_sm import checkpoint_files
+    if "newest" in first.validate_with and kind in ("session-bundle", "tf1-checkpoint"):
+        files: dict[str, str] = {}
+        if kind == "tf1-checkpoint":  # <prefix>.meta + <prefix>; a bundle's are export(.meta)
+            from migrator.convert.steps.saver_ckpt_to_sm import checkpoint_files
 
-        prefix, meta = checkpoint_files(str(source.location), source.facts)
+            prefix, meta = checkpoint_files(str(source.location), source.facts)
+            files = {"meta": str(Path(meta).resolve()), "prefix": str(Path(prefix).resolve())}
         return [
             Run(
                 latest,
@@ -228,8 +218,7 @@ def source_runs(
                     "path": str(source.location),
                     "input_tensors": info.input_tensors,
                     "output_tensors": info.output_tensors,
-                    "meta": str(Path(meta).resolve()),
-                    "prefix": str(Path(prefix).resolve()),
+                    **files,
                 },
                 "tf.compat.v1 Session + import_meta_graph + Saver.restore",
             )
