@@ -153,6 +153,15 @@ class StorePath:
         return StorePath(self.protocol, parent, self.options) if parent else self
 
     @property
+    def parents(self) -> tuple[StorePath, ...]:
+        """The enclosing prefixes, nearest first, up to the bucket (as `Path.parents`)."""
+        parts = self.path.split("/")
+        return tuple(
+            StorePath(self.protocol, "/".join(parts[:n]), self.options)
+            for n in range(len(parts) - 1, 0, -1)
+        )
+
+    @property
     def parts(self) -> tuple[str, ...]:
         return (f"{self.protocol}://", *self.path.split("/"))
 
