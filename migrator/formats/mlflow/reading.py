@@ -19,7 +19,6 @@ and the environment files. Nothing is loaded or unpickled.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from migrator.formats.mlflow.mlmodel import (
 from migrator.knowledge.mlflow import PICKLED_FILES
 from migrator.model import Candidate, Reading
 from migrator.payload.pickles import disassemble
+from migrator.storage import entries as list_entries
 
 _MODEL_NAMES = ("model.keras", "model.h5", "model")  # what MLflow's keras savers write in data/
 _SIDE_FILES = ("keras_module.txt", "save_format.txt")
@@ -258,14 +258,16 @@ def _claiming_reader(location: Path) -> str | None:
             claim = getattr(module, "claim_dir", None)
             if claim is None:
                 continue
-            entries = frozenset(e.name + ("/" if e.is_dir() else "") for e in os.scandir(location))
+            entries = frozenset(
+                e.name + ("/" if e.is_dir() else "") for e in list_entries(location)
+            )
             if claim(location, entries):
                 return name
         else:
             claim = getattr(module, "claim_file", None)
             if claim is None:
                 continue
-            with open(location, "rb") as fh:
+            with location.open("rb") as fh:  # Path.open: a store path answers it too
                 head = fh.read(64)
             if claim(location, head):
                 return name
@@ -307,7 +309,7 @@ def _pickled(
     out = []
     for rel in sorted(found):
         try:
-            with open(root / rel, "rb") as fh:
+            with (root / rel).open("rb") as fh:
                 calls = disassemble(fh).as_dict()
         except OSError as exc:
             calls = {"imports": [], "calls": 0, "protocol": None, "error": str(exc.strerror)}
