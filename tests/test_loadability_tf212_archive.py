@@ -122,3 +122,35 @@ def test_tf212_archives_load_in_this_env_as_predicted(tmp_path):
         for path in paths
     ]
     assert predicted == measured, (runtime.describe(), predicted, measured)
+
+
+def test_a_legacy_optimizer_needs_compile_false_before_tf_keras_2_15(tmp_path):
+    # tf.keras 2.12-2.14 build the optimizer of the compile config; legacy ones have no build()
+    import json
+    import zipfile
+
+    path = write_tf212_keras_v3(tmp_path / "m.keras", ("layers",))
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    config = json.loads(members["config.json"])
+    config["compile_config"] = {
+        "optimizer": {
+            "module": "keras.optimizers.legacy",
+            "class_name": "Adam",
+            "config": {"name": "Adam", "learning_rate": 0.01},
+        },
+        "loss": "mse",
+    }
+    members["config.json"] = json.dumps(config).encode()
+    members["metadata.json"] = json.dumps({"keras_version": "2.13.1"}).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    artifact = _artifact(path)
+    runtimes = [labelled(Runtime((2, minor), (2, minor))) for minor in (13, 14, 15)]
+    cells = predict_cells(artifact, runtimes)
+    for minor in (13, 14):
+        cell = cells[f"2.{minor}/keras.load_model"]
+        assert cell.needs == ("compile=False", "optimizer_reset"), cell.reason
+        assert "legacy optimizer `Adam`" in cell.reason
+    assert cells["2.15/keras.load_model"].verdict == "loads"

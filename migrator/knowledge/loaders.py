@@ -158,3 +158,17 @@ WEIGHTLESS_LAYER_CLASSES: frozenset[str] = fact(
     ),
     checked="keras/layers/ of tf.keras 2.12 and 2.15 (none of these calls add_weight)",
 )  # fmt: skip
+
+# Compiling a `.keras` archive's compile_config, tf.keras 2.12-2.14 call optimizer.build() on
+# whatever optimizer it names; legacy optimizers (`keras.optimizers.legacy.*`, OptimizerV2) have
+# no build, so loading stops ("'Adam' object has no attribute 'build'") unless compile=False.
+# tf.keras 2.15 and tf_keras exempt legacy optimizers.
+KERAS2_COMPILE_EXEMPTS_LEGACY_OPTIMIZER_SINCE: Version = fact(
+    "keras2_compile_exempts_legacy_optimizer_since",
+    (2, 15),
+    since="tf.keras 2.15",
+    checked="keras/engine/training.py Model.compile_from_config of tf.keras 2.12.0, 2.13.1, "
+    "2.14.0 (unconditional optimizer.build) and 2.15.0, tf_keras 2.16-2.21 ('Exempt legacy "
+    "optimizers'); keras/optimizers/legacy/optimizer_v2.py (no build); measured: "
+    "tf212/keras/trained/save-format-keras-v3 x tf212/keras.load_model",
+)

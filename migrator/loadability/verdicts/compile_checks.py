@@ -14,7 +14,10 @@ from migrator.knowledge.keras3 import (
     REJECTED_OPTIMIZER_ARGS,
     UNRESOLVED_LOSS_ALIASES,
 )
-from migrator.knowledge.loaders import MULTI_BACKEND_OPTIMIZER_WEIGHTS_UNTIL
+from migrator.knowledge.loaders import (
+    KERAS2_COMPILE_EXEMPTS_LEGACY_OPTIMIZER_SINCE,
+    MULTI_BACKEND_OPTIMIZER_WEIGHTS_UNTIL,
+)
 from migrator.loadability.evidence import Evidence, nested_mappings
 from migrator.loadability.prediction import Need, quote
 from migrator.loadability.profiles import LoaderProfile
@@ -94,6 +97,34 @@ def tf_keras_optimizer_args(ev: Evidence, profile: LoaderProfile, container: str
     if not unknown:
         return None
     return f"its tf.keras optimizer config has {quote(unknown)}, which Keras 3 rejects"
+
+
+@check(
+    "compile",
+    evidence="knowledge.loaders.KERAS2_COMPILE_EXEMPTS_LEGACY_OPTIMIZER_SINCE (measured: "
+    "tf212/keras/trained/save-format-keras-v3 x tf212/keras.load_model, \"'Adam' object has no "
+    "attribute 'build'\")",
+)
+def legacy_optimizer_build(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
+    """A `.keras` compile config naming a legacy optimizer, which tf.keras 2.12-2.14 try to
+    build (legacy optimizers have no build)."""
+    training = ev.training
+    if not training or profile.keras3 or container != "keras":
+        return None
+    if profile.version[:2] >= KERAS2_COMPILE_EXEMPTS_LEGACY_OPTIMIZER_SINCE:
+        return None
+    optimizer = training.get("optimizer")
+    if not isinstance(optimizer, Mapping):
+        return None
+    module = str(optimizer.get("module") or "")
+    inner = optimizer.get("config") if isinstance(optimizer.get("config"), Mapping) else {}
+    if not module.endswith("optimizers.legacy") and inner.get("is_legacy_optimizer") is not True:
+        return None
+    return (
+        f"its compile config names the legacy optimizer `{optimizer.get('class_name')}`, and "
+        f"{profile.name} builds the optimizer it compiles, which a legacy optimizer cannot "
+        "(no build())"
+    )
 
 
 def compile_needs(ev: Evidence, profile: LoaderProfile, container: str) -> list[Need]:
