@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from corpus import CORPUS, ENVS, GENERATED, MATRIX, MATRIX_EXTENDED
+from corpus import ENVS, GENERATED, MATRIX, MATRIX_EXTENDED
 from migrator.knowledge.runtimes import RUNTIMES, MeasuredRuntime
 from migrator.knowledge.versions import parse
 
@@ -54,18 +54,22 @@ def disagreements(matrix_path: Path = MATRIX, extended_path: Path = MATRIX_EXTEN
     paths = {a: e["path"] for a, e in matrix["artifacts"].items()}
     paths.update({a: e["path"] for a, e in extended["artifacts"].items()})
     report = audit([GENERATED])
-    prefix = GENERATED.relative_to(CORPUS).name
-    by_path = {a.path: a for a in report.artifacts}
+
+    def reading(path: str) -> Any:
+        """The one artifact the readers report at or under `path` (as tests/conftest does)."""
+        under = [a for a in report.artifacts if a.path == path or a.path.startswith(path + "/")]
+        return under[0] if len(under) == 1 else None
+
     runtimes = {r.name: _runtime(r) for r in RUNTIMES}
     predicted: dict[tuple[str, str], dict[str, Any]] = {}
     rows = []
     for artifact, name, loader, record in sorted(_cells(matrix, extended)):
-        reading = by_path.get(paths[artifact]) or by_path.get(f"{prefix}/{paths[artifact]}")
-        if reading is None:
+        found = reading(paths[artifact])
+        if found is None:
             rows.append(f"{artifact}\t{name}\t{loader}\tmeasured {record['verdict']}\tnot read")
             continue
         if (artifact, name) not in predicted:
-            cells = predict_cells(reading, [runtimes[name]])
+            cells = predict_cells(found, [runtimes[name]])
             predicted[(artifact, name)] = {k.split("/", 1)[1]: v for k, v in cells.items()}
         guess = predicted[(artifact, name)].get(loader)
         if guess is None:
@@ -86,9 +90,11 @@ def disagreements(matrix_path: Path = MATRIX, extended_path: Path = MATRIX_EXTEN
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="write the lines here (default: stdout)")
+    parser.add_argument("--matrix", type=Path, default=MATRIX)
+    parser.add_argument("--extended", type=Path, default=MATRIX_EXTENDED)
     args = parser.parse_args(argv)
     os.environ.setdefault("MIGRATOR_JOBS", "0")
-    rows = disagreements()
+    rows = disagreements(args.matrix, args.extended)
     header = "artifact\truntime\tloader\tmeasured\tpredicted"
     text = "\n".join([header, *rows]) + "\n"
     if args.out:

@@ -2,7 +2,7 @@
 line, one Keras overlay per Keras 3 minor (`migrator.knowledge.runtimes`).
 
     python -m corpus.envs build --toxworkdir .tox [--only tf217,tf219-keras35]
-    python -m corpus.envs run NAME --toxworkdir .tox -- -m corpus.probe measure ...
+    python -m corpus.envs run --toxworkdir .tox NAME -- -m corpus.probe measure ...
 
 The four CI lines are tox's own envs (``{toxworkdir}/tf212``...); the others live under
 ``{toxworkdir}/matrixenvs/``. A TF line gets a full env: `tensorflow-cpu`, `keras`, `tf-keras`

@@ -3,7 +3,7 @@ its artifacts, then every runtime measures every artifact (what `tox -e matrix` 
 
     python -m corpus.extended regenerate --toxworkdir .tox [--runtimes tf217,tf219-keras35]
         [--skip-generate] [--skip-measure] [--jobs 2]
-    python -m corpus.extended merge --toxworkdir .tox   # the measured columns -> the two files
+    python -m corpus.extended merge COLUMN.json...   # measured columns -> the two files
 
 The cells split into two files by who re-measures them:
 
@@ -29,7 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from corpus import ENVS, GENERATED, MATRIX, MATRIX_EXTENDED, envs
-from corpus.probe import NEEDS, SCHEMA_VERSION, TOLERANCE, artifacts, merge, write_json
+from corpus.probe import (
+    NEEDS,
+    SCHEMA_VERSION,
+    TOLERANCE,
+    artifacts,
+    merge,
+    runtime_loaders,
+    write_json,
+)
 from migrator.knowledge.runtimes import RUNTIMES, by_name
 from migrator.loadability import LOADERS
 
@@ -44,16 +52,19 @@ def _column_path(toxworkdir: Path, name: str) -> Path:
     return toxworkdir / "matrix-columns" / f"{name}.json"
 
 
-def split(columns: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Extended columns -> (CI columns in matrix.json's shape, the rest)."""
-    ci_envs = set(ENVS.values())
+def split(
+    columns: list[dict[str, Any]], corpus: Path = GENERATED
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Extended columns -> (CI columns in matrix.json's shape, the rest). matrix.json holds the
+    CI lines' cells on the artifacts of their committed manifests (not `--extended` ones)."""
+    committed = {a["id"] for a in artifacts(corpus)}
     ci_columns, rest = [], []
     for column in columns:
         runtime = by_name(column["env"])
         ci_cells: dict[str, dict[str, Any]] = {}
         other: dict[str, dict[str, Any]] = {}
         for artifact, cells in column["cells"].items():
-            if runtime.ci and artifact.split("/")[0] in ci_envs:
+            if runtime.ci and artifact in committed:
                 ci_cells[artifact] = {
                     f"{runtime.line}/{key.split('/', 1)[1]}": record
                     for key, record in cells.items()
@@ -66,12 +77,24 @@ def split(columns: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dic
     return ci_columns, rest
 
 
+def expected_cells(corpus: Path = GENERATED) -> set[tuple[str, str]]:
+    """(artifact, `<runtime>/<loader>`) of every cell the extended matrix holds when complete."""
+    committed = {a["id"] for a in artifacts(corpus)}  # matrix.json's artifacts
+    out = set()
+    for entry in artifacts(corpus, extended=True):
+        for runtime in RUNTIMES:
+            if runtime.ci and entry["id"] in committed:
+                continue
+            for loader in runtime_loaders(entry["format"], runtime):
+                out.add((entry["id"], f"{runtime.name}/{loader}"))
+    return out
+
+
 def merge_extended(
     columns: list[dict[str, Any]], corpus: Path = GENERATED, previous: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The extended matrix from measured columns; runtimes not measured now keep their cells
-    from `previous` (a partial regeneration)."""
-    measured = {c["env"] for c in columns}
+    """The extended matrix from measured columns; cells not measured now keep their records
+    from `previous` (a partial regeneration, `--only` runs), as long as their artifact exists."""
     table: dict[str, dict[str, Any]] = {}
     for entry in artifacts(corpus, extended=True):
         table[entry["id"]] = {
@@ -84,14 +107,10 @@ def merge_extended(
         }
     runtimes: dict[str, Any] = {}
     if previous:
-        for name, info in previous["runtimes"].items():
-            if name not in measured:
-                runtimes[name] = info
+        runtimes.update(previous["runtimes"])
         for artifact, entry in previous["artifacts"].items():
             if artifact in table:
-                table[artifact]["cells"].update(
-                    (k, v) for k, v in entry["cells"].items() if k.split("/")[0] not in measured
-                )
+                table[artifact]["cells"].update(entry["cells"])
     for column in columns:
         runtime = by_name(column["env"])
         runtimes[runtime.name] = {
@@ -106,6 +125,7 @@ def merge_extended(
             if artifact not in table:
                 raise SystemExit(f"measured artifact {artifact} is not in the manifests")
             table[artifact]["cells"].update(cells)
+    expected = len(expected_cells(corpus))
     table = {k: v for k, v in table.items() if v["cells"]}
     verdicts: dict[str, int] = {}
     for entry in table.values():
@@ -121,6 +141,9 @@ def merge_extended(
             "artifacts": len(table),
             "runtimes": len(runtimes),
             "cells": sum(verdicts.values()),
+            # every applicable cell of every runtime on every generated artifact: what a whole
+            # `tox -e matrix` measures; fewer cells means a partial run measured the rest
+            "expected_cells": expected,
             "verdicts": dict(sorted(verdicts.items())),
         },
         "needs": NEEDS,
@@ -130,17 +153,18 @@ def merge_extended(
     }
 
 
-def write(
-    toxworkdir: Path, names: list[str], corpus: Path, matrix_path: Path, extended_path: Path
-) -> None:
-    columns = [json.loads(_column_path(toxworkdir, n).read_text(encoding="utf-8")) for n in names]
-    ci_columns, rest = split(columns)
-    if {c["env"] for c in ci_columns} == set(ENVS.values()):
+def write(paths: list[Path], corpus: Path, matrix_path: Path, extended_path: Path) -> None:
+    """Merge measured column files into matrix.json (when all four CI lines measured their
+    artifacts) and matrix_extended.json (updating its cells)."""
+    columns = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+    ci_columns, rest = split(columns, corpus)
+    complete = all(column["cells"] for column in ci_columns)
+    if complete and {c["env"] for c in ci_columns} == set(ENVS.values()):
         matrix = merge(ci_columns, corpus)
         write_json(matrix_path, matrix)
         print(f"wrote {matrix_path}: {matrix['size']}", flush=True)
-    elif ci_columns:
-        print(f"{matrix_path} left alone: only some CI lines were measured", flush=True)
+    else:
+        print(f"{matrix_path} left alone: not every CI line measured its artifacts", flush=True)
     previous = (
         json.loads(extended_path.read_text(encoding="utf-8")) if extended_path.is_file() else None
     )
@@ -185,34 +209,36 @@ def regenerate(args: argparse.Namespace) -> int:
             )  # fmt: skip
             print(f"measure {name}: {time.monotonic() - started:.0f}s", flush=True)
     if not args.skip_measure:
-        write(toxworkdir, names, args.corpus, args.matrix, args.extended)
+        paths = [_column_path(toxworkdir, name) for name in names]
+        write(paths, args.corpus, args.matrix, args.extended)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in ("regenerate", "merge"):
-        p = sub.add_parser(command)
-        p.add_argument("--toxworkdir", type=Path, required=True)
-        p.add_argument("--runtimes", help="comma-separated runtime names (default: all)")
-        p.add_argument("--corpus", type=Path, default=GENERATED)
-        p.add_argument("--matrix", type=Path, default=MATRIX)
-        p.add_argument("--extended", type=Path, default=MATRIX_EXTENDED)
-        p.add_argument("--jobs", type=int, default=2)
-        p.add_argument("--python", default=sys.executable, help="Python for new full envs")
-        p.add_argument("--skip-generate", action="store_true")
-        p.add_argument("--skip-measure", action="store_true")
-        p.add_argument("--skip-envs", action="store_true", help="use the envs as they are")
-        p.add_argument(
-            "--keep-ci",
-            action="store_true",
-            help="leave the CI lines' committed artifacts and matrix.json cells as they are",
-        )
+    p = sub.add_parser("regenerate", help="build, generate, measure, merge (tox -e matrix)")
+    p.add_argument("--toxworkdir", type=Path, required=True)
+    p.add_argument("--runtimes", help="comma-separated runtime names (default: all)")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--python", default=sys.executable, help="Python for new full envs")
+    p.add_argument("--skip-generate", action="store_true")
+    p.add_argument("--skip-measure", action="store_true")
+    p.add_argument("--skip-envs", action="store_true", help="use the envs as they are")
+    p.add_argument(
+        "--keep-ci",
+        action="store_true",
+        help="leave the CI lines' committed artifacts and matrix.json cells as they are",
+    )
+    m = sub.add_parser("merge", help="merge measured column files (probe measure --extended)")
+    m.add_argument("columns", nargs="+", type=Path)
+    for q in (p, m):
+        q.add_argument("--corpus", type=Path, default=GENERATED)
+        q.add_argument("--matrix", type=Path, default=MATRIX)
+        q.add_argument("--extended", type=Path, default=MATRIX_EXTENDED)
     args = parser.parse_args(argv)
     if args.command == "merge":
-        names = args.runtimes.split(",") if args.runtimes else [r.name for r in RUNTIMES]
-        write(args.toxworkdir, names, args.corpus, args.matrix, args.extended)
+        write(args.columns, args.corpus, args.matrix, args.extended)
         return 0
     return regenerate(args)
 

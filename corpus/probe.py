@@ -133,8 +133,9 @@ def cells(
     """The cells to measure: this CI line's on the CI lines' artifacts, or (`runtime`) that
     runtime's on every runtime's artifacts, keyed by the runtime's name."""
     out = []
+    wanted = only.split(",") if only else []
     for entry in artifacts(corpus, extended=runtime is not None):
-        if only and only not in entry["id"]:
+        if wanted and not any(text in entry["id"] for text in wanted):
             continue
         if runtime is None:
             loaders = applicable(entry["format"], tf_line)
@@ -575,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--corpus", type=Path, default=GENERATED)
     m.add_argument("--out", type=Path, help="write the column here (default: print a summary)")
     m.add_argument("--jobs", type=int, default=2)
-    m.add_argument("--only", help="only artifacts whose id contains this text")
+    m.add_argument("--only", help="only artifacts whose id contains one of these (comma-separated)")
     m.add_argument("-v", "--verbose", action="store_true")
     m.add_argument(
         "--skip-ci-cells",
