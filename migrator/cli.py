@@ -51,7 +51,9 @@ def _parser() -> argparse.ArgumentParser:
         "(default: from the "
         "extension of -o (.json, .sarif, .md, .html, .cdx.json), else table)",
     )
-    a.add_argument("-o", "--output", type=Path, help="write the report to this file")
+    a.add_argument(
+        "-o", "--output", type=location_arg, help="write the report to this file (or fsspec URL)"
+    )
     a.add_argument(
         "--statistics",
         action="store_true",
@@ -331,6 +333,8 @@ class _ProgressBar:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    if args.output is not None and is_remote(args.output):
+        return _audit_to_store(args)
     from dataclasses import replace
 
     from migrator import loadability
@@ -413,6 +417,24 @@ def _audit(args: argparse.Namespace) -> int:
         for line in _error_lines(report):
             _say(line)
     return exit_code(report, config, exit_zero=args.exit_zero)
+
+
+def _audit_to_store(args: argparse.Namespace) -> int:
+    """`-o s3://...`: the report is written to a local file as usual, then put into the store in
+    one write (an object appears whole or not at all)."""
+    import shutil
+    import tempfile
+
+    target = args.output
+    folder = Path(tempfile.mkdtemp(prefix="migrator-report-"))
+    try:
+        args.output = folder / target.name
+        code = _audit(args)
+        if args.output.is_file():
+            target.fs.put_file(str(args.output), target.path)
+        return code
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _config(args: argparse.Namespace) -> Config:

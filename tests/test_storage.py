@@ -230,3 +230,10 @@ def test_every_report_format_renders_a_store_audit(corpus_in_memory: str) -> Non
             assert f"file={url.replace(':', '%3A')}/save-h5/model.h5," in text
         if fmt == "sarif":
             assert f'"uri": "{url}/save-h5/model.h5"' in text
+
+
+def test_a_report_can_be_written_to_a_store(corpus_in_memory: str) -> None:
+    url = "memory://reports-bucket/audits/lambda.json"
+    assert main(["audit", f"{corpus_in_memory}/keras/lambda", "-o", url]) == 1
+    report = json.loads(fsspec.filesystem("memory").cat_file("/reports-bucket/audits/lambda.json"))
+    assert report["root"] == f"{corpus_in_memory}/keras/lambda" and report["artifacts"]
