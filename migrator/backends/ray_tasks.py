@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 LOCK_NAME = ".migrator-install.lock"
 
 _converters: dict[tuple[str, Options], Converter] = {}
-_ready: set[str] = set()  # runtimes this process has seen present (found or installed)
+_ready: set[str] = set()  # runtimes this process has seen present, and "warm" (_warm)
 _lock = threading.Lock()
 
 
@@ -43,7 +43,33 @@ def read_chunk(
     work: Callable[[Any], Any], items: Sequence[Any], limits: ReadLimits
 ) -> tuple[str, list[Any]]:
     """(migrator version, the result of each item in order) for one chunk of audit reads."""
+    _warm()
     return __version__, [result for _item, result in read_isolated(work, items, limits)]
+
+
+def _warm() -> None:
+    """Import the readers, rules and verdicts once in this Ray worker process.
+
+    Each chunk forks its reader processes from this one; without this, every fork would import
+    h5py, protobuf and every reader again (~0.4 s, measured by benchmarks/ray_bench.py), since
+    this process itself never reads. Nothing is read here: the judges run on an empty reading.
+    """
+    if "warm" in _ready:
+        return
+    from migrator import loadability
+    from migrator.formats import readers
+    from migrator.model import Artifact, Reading
+    from migrator.rules import all_rules, check_artifact
+
+    readers()
+    all_rules()
+    empty = Artifact("warm", Path("warm"), Reading("unknown"), ())
+    for judge in (loadability.judge, check_artifact):
+        try:
+            judge(empty)
+        except Exception:  # an empty reading may not suit a judge; the imports are done
+            pass
+    _ready.add("warm")
 
 
 def needed_runtimes(source: Convertible, options: Options) -> list[str]:
