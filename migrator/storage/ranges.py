@@ -89,16 +89,18 @@ def fetch(path: StorePath, start: int, stop: int, size: int) -> bytes:
     return b"".join(parts)
 
 
-class RangedFile(io.RawIOBase):
-    """A read-only, seekable binary file over `fetch`: what h5py's file-object driver, zipfile
-    and the readers' `read(n)` calls need, moving only the blocks they touch."""
+class PositionedReader(io.RawIOBase):
+    """A read-only, seekable raw file of `size` bytes whose bytes come from `read_at(pos, n)`:
+    what h5py's file-object driver, zipfile and `read(n)` callers need, for any byte source
+    (a store object here, a zip member in the `.keras` reader)."""
 
-    def __init__(self, path: StorePath, size: int) -> None:
+    def __init__(self, size: int) -> None:
         super().__init__()
-        self._path = path
         self._size = size
         self._pos = 0
-        self.name = str(path)
+
+    def read_at(self, pos: int, count: int) -> bytes:
+        raise NotImplementedError
 
     def readable(self) -> bool:
         return True
@@ -111,22 +113,30 @@ class RangedFile(io.RawIOBase):
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        if base + offset < 0:
-            raise OSError(22, "negative seek position")
-        self._pos = base + offset
+        self._pos = max(0, base + offset)
         return self._pos
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
-        data = fetch(self._path, self._pos, self._pos + len(view), self._size)
+        count = max(0, min(len(view), self._size - self._pos))
+        if count == 0:
+            return 0
+        data = self.read_at(self._pos, count)
         view[: len(data)] = data
         self._pos += len(data)
         return len(data)
 
-    def readall(self) -> bytes:
-        data = fetch(self._path, self._pos, self._size, self._size)
-        self._pos += len(data)
-        return data
+
+class RangedFile(PositionedReader):
+    """A store object as a file, each read served by the block cache (`fetch`)."""
+
+    def __init__(self, path: StorePath, size: int) -> None:
+        super().__init__(size)
+        self._path = path
+        self.name = str(path)
+
+    def read_at(self, pos: int, count: int) -> bytes:
+        return fetch(self._path, pos, pos + count, self._size)
 
 
 class RangeView:

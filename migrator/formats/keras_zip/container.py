@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 
 from migrator.errors import ArtifactError
 from migrator.storage import is_remote, relative_posix, walk
+from migrator.storage.ranges import PositionedReader
 
 FORMAT = "keras-v3"
 
@@ -183,40 +184,17 @@ class MemberError(Exception):
     """A member could not be read; becomes one error line on the reading."""
 
 
-class _Window(io.RawIOBase):
+class _Window(PositionedReader):
     """A read-only, seekable view of bytes [start, start+size) of an open file."""
 
     def __init__(self, fh: BinaryIO, start: int, size: int) -> None:
-        super().__init__()
+        super().__init__(size)
         self._fh = fh
         self._start = start
-        self._size = size
-        self._pos = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        count = max(0, min(len(view), self._size - self._pos))
-        if count == 0:
-            return 0
-        self._fh.seek(self._start + self._pos)
-        got = self._fh.readinto(view[:count])  # type: ignore[attr-defined]
-        got = got or 0
-        self._pos += got
-        return got
+    def read_at(self, pos: int, count: int) -> bytes:
+        self._fh.seek(self._start + pos)
+        return self._fh.read(count)
 
 
 def open_zip(path: Path, fh: BinaryIO) -> zipfile.ZipFile:
