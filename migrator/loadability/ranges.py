@@ -9,7 +9,6 @@ spans. Since each verdict is a function of the loader's version and the release 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,15 +109,3 @@ def load_ranges(evidence: Evidence) -> dict[str, Any]:
                 }
             break
     return out
-
-
-def summary_text(ranges: Mapping[str, Any]) -> list[str]:
-    """`keras.load_model: tf.keras 2.12-2.15; Keras 3.6-3.15` lines, for text reports."""
-    loaders = ranges.get("loaders")
-    if not isinstance(loaders, Mapping):
-        return []
-    return [
-        f"{loader}: {entry.get('text', '')}"
-        for loader, entry in loaders.items()
-        if isinstance(entry, Mapping)
-    ]

@@ -18,6 +18,7 @@ asked for. `TFSMLayer` is Keras 3's.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from migrator.knowledge.loaders import KERAS3_IN_TF_SINCE
 from migrator.knowledge.runtimes import RUNTIMES as MEASURED_RUNTIMES
@@ -69,16 +70,7 @@ class Runtime:
 
     def profile_and_call(self, loader: str) -> tuple[LoaderProfile, str]:
         """The profile a loader of `LOADERS` runs here, and the call it makes."""
-        package, _, call = loader.partition(".")
-        if package in ("keras", "tf_keras") and call in _PACKAGE_CALLS:
-            return self.profile(package), call
-        return self.profile("keras"), loader
-
-    def package_label(self, package: str) -> str:
-        """`Keras 3.8`, `tf.keras 2.15`, `tf_keras 2.18`: what a range names."""
-        profile = self.profile(package)
-        name = "Keras" if profile.keras3 else profile.package
-        return f"{name} {render(profile.version[:2])}"
+        return _profile_and_call(self, loader)
 
     def describe(self) -> str:
         """`TF 2.18, Keras 3.8, tf_keras 2.18` (tf.keras is implied up to TF 2.15)."""
@@ -88,6 +80,15 @@ class Runtime:
         if self.tf_keras is not None:
             text += f", tf_keras {render(self.tf_keras)}"
         return text
+
+
+@lru_cache(maxsize=4096)
+def _profile_and_call(runtime: Runtime, loader: str) -> tuple[LoaderProfile, str]:
+    """Cached: load ranges ask it for every release of every loader of every artifact."""
+    package, _, call = loader.partition(".")
+    if package in ("keras", "tf_keras") and call in _PACKAGE_CALLS:
+        return runtime.profile(package), call
+    return runtime.profile("keras"), loader
 
 
 def _pin(text: str) -> Version:
