@@ -29,6 +29,7 @@ EXTRAS: Mapping[str, tuple[str, str]] = {
     "abfs": ("adlfs", "azure"),
     "abfss": ("adlfs", "azure"),
 }
+_DRIVER_LISTINGS = 1024  # listings an s3fs/gcsfs/adlfs client keeps (fsspec DirCache max_paths)
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://(.*)$", re.S)
 _filesystems: dict[tuple[int, str, tuple[tuple[str, str], ...]], Any] = {}
 
@@ -103,6 +104,10 @@ def _open_filesystem(protocol: str, options: dict[str, Any]) -> Any:
             f"unknown storage protocol {protocol}://; give a local path or an fsspec URL "
             "(s3://, gs://, az://, file://)"
         )
+    if protocol in EXTRAS:
+        # The driver's own listing cache grows with every prefix listed; bounded, so a walk of
+        # a hundred thousand folders keeps the main process flat (store.py remembers recent ones).
+        options = {"max_paths": _DRIVER_LISTINGS, **options}
     try:
         return fsspec.filesystem(protocol, **options)
     except ImportError:
