@@ -74,9 +74,14 @@ def test_tox_sets_one_runtime_variable_per_line() -> None:
     assert names == [e.upper() for e in ENV_NAMES]
 
 
-def test_constraint_files_are_exactly_the_lines() -> None:
+def test_constraint_files_are_exactly_the_measured_runtimes() -> None:
+    """One per runtime of the extended matrix: the CI lines' (tox's PIP_CONSTRAINT), the other
+    TF lines' freezes and the Keras overlays' contents (corpus/envs.py)."""
+    from migrator.knowledge.runtimes import NAMES
+
     files = sorted(p.stem for p in (REPO / "corpus" / "constraints").glob("*.txt"))
-    assert files == sorted(ENV_NAMES)
+    assert files == sorted(NAMES)
+    assert set(ENV_NAMES) <= set(files)
 
 
 def test_runtimes_corpus_and_loadability_derive_from_the_table() -> None:
@@ -222,3 +227,20 @@ def test_runtime_python_bounds() -> None:
     assert by_name("tf219-keras35").python_min == "3.9"
     with pytest.raises(KeyError, match="known: tf212"):
         by_name("tf299")
+
+
+def test_every_runtime_is_pinned_by_its_constraints_file() -> None:
+    """A TF line's freeze holds exactly its pins (tf-keras absent where the table has none); an
+    overlay's file holds its Keras and nothing TensorFlow (it changes only the Keras)."""
+    from migrator.knowledge.runtimes import RUNTIMES
+
+    for runtime in RUNTIMES:
+        frozen = _constraints(runtime.name)
+        if runtime.overlay:
+            assert frozen.get("keras") == runtime.keras, runtime.name
+            assert not {"tensorflow", "tensorflow-cpu", "tf-keras"} & set(frozen), runtime.name
+            continue
+        for name, version in runtime.pins().items():
+            assert frozen.get(name) == version, f"corpus/constraints/{runtime.name}.txt: {name}"
+        assert frozen.get("keras") == runtime.keras, runtime.name
+        assert frozen.get("tf-keras") == runtime.tf_keras, runtime.name
