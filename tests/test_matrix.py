@@ -16,14 +16,24 @@ from pathlib import Path
 
 import pytest
 
-from corpus import ENVS, GENERATED, MATRIX
-from corpus.probe import NEEDS, TOLERANCE, artifacts, compare, manifests
+from corpus import ENVS, GENERATED, MATRIX, MATRIX_EXTENDED
+from corpus.probe import NEEDS, TOLERANCE, artifacts, compare, manifests, runtime_loaders
+from migrator.knowledge.runtimes import RUNTIMES, by_name
 from migrator.loadability import LOADERS, TF_LINES, applicable
 from migrator.model import Report
 from tests.conftest import CORPUS, artifacts_under
 
 REPO = Path(__file__).resolve().parents[1]
 VERDICTS = {"loads", "loads-with-changes", "fails"}
+# What corpus.generate.sniff names the generated artifacts.
+GENERATED_FORMATS = (
+    "keras-h5",
+    "keras-v3",
+    "keras-h5-weights",
+    "keras-v3-weights",
+    "tf-checkpoint",
+    "saved-model",
+)
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +80,15 @@ def test_every_generated_artifact_has_a_reference():
         assert ref["inputs"] and ref["outputs"]
 
 
-def test_readers_see_each_artifact_as_the_format_it_was_written_in(corpus_reading: Report):
+@pytest.mark.parametrize("extended", [False, True], ids=["ci", "extended"])
+def test_readers_see_each_artifact_as_the_format_it_was_written_in(
+    corpus_reading: Report, extended: bool
+):
     """Exactly one artifact at or under each generated path, of the format it was written in
     (read from the session's one reading of `corpus/`)."""
     wrong = []
     prefix = GENERATED.relative_to(CORPUS).as_posix()
-    for entry in artifacts():
+    for entry in artifacts(extended=extended):
         under = artifacts_under(corpus_reading, f"{prefix}/{entry['path']}")
         found = [(a.path, a.format, a.errors) for a in under]
         if len(found) != 1 or found[0][1] != entry["format"] or found[0][2]:
@@ -87,7 +100,7 @@ def test_api_errors_file_is_the_union_of_the_manifests():
     merged = json.loads((GENERATED / "api_errors.json").read_text(encoding="utf-8"))
     from_manifests = {
         (e["env"], e["framework"], e["api"], e["model"], e["error"])
-        for m in manifests()
+        for m in manifests(extended=True)
         for e in m["artifacts"]
         if "error" in e
     }
@@ -98,6 +111,84 @@ def test_api_errors_file_is_the_union_of_the_manifests():
         for model in models
     }
     assert from_file == from_manifests
+
+
+# --- the extended matrix: every other runtime (migrator/knowledge/runtimes.py), tox -e matrix
+
+
+@pytest.fixture(scope="module")
+def extended() -> dict:
+    return json.loads(MATRIX_EXTENDED.read_text(encoding="utf-8"))
+
+
+def test_ci_runtimes_measure_the_loaders_the_ci_matrix_has():
+    """The extended probe's loader choice agrees with the CI matrix's for the four lines."""
+    for runtime in (r for r in RUNTIMES if r.ci):
+        for fmt in GENERATED_FORMATS:
+            assert runtime_loaders(fmt, runtime) == applicable(fmt, runtime.line), (runtime, fmt)
+
+
+def test_overlays_measure_only_what_their_keras_changes():
+    for runtime in (r for r in RUNTIMES if r.overlay):
+        loaders = {loader for fmt in GENERATED_FORMATS for loader in runtime_loaders(fmt, runtime)}
+        assert loaders == {"keras.load_model", "keras.load_weights", "keras.layers.TFSMLayer"}
+
+
+def test_every_manifest_is_a_runtimes_and_holds_its_pins():
+    """The CI lines have their committed and their extended manifests; every manifest was
+    written by the runtime it names, with the versions the table pins."""
+    envs = [m["env"] for m in manifests(extended=True)]
+    for env in ENVS.values():
+        assert envs.count(env) == 2, f"{env}: generated.json and generated_extended.json"
+    assert set(envs) <= {r.name for r in RUNTIMES}
+    for manifest in manifests(extended=True):
+        runtime = by_name(manifest["env"])
+        versions = manifest["versions"]
+        assert (versions["keras"], versions["tf-keras"]) == (runtime.keras, runtime.tf_keras)
+        assert versions["tensorflow-cpu"] == runtime.tensorflow, runtime.name
+
+
+def test_the_two_matrices_hold_every_cell_exactly_once(matrix, extended):
+    """matrix.json: CI lines x CI artifacts; matrix_extended.json: every other (artifact,
+    runtime, applicable loader) cell."""
+    committed = set(matrix["artifacts"])
+    generated = {a["id"]: a for a in artifacts(extended=True)}
+    assert committed <= set(generated)
+    expected = set()
+    for artifact_id, entry in generated.items():
+        for runtime in RUNTIMES:
+            if runtime.ci and artifact_id in committed:
+                continue  # matrix.json's cell
+            for loader in runtime_loaders(entry["format"], runtime):
+                expected.add((artifact_id, f"{runtime.name}/{loader}"))
+    have = {(a, key) for a, e in extended["artifacts"].items() for key in e["cells"]}
+    assert have <= expected, sorted(have - expected)[:20]
+    assert extended["size"]["expected_cells"] == len(expected)
+    assert set(extended["artifacts"]) <= set(generated)
+    assert extended["size"]["cells"] == sum(len(e["cells"]) for e in extended["artifacts"].values())
+    for artifact_id, entry in extended["artifacts"].items():
+        assert entry["format"] == generated[artifact_id]["format"], artifact_id
+
+
+def test_extended_records_are_consistent(extended):
+    for artifact_id, entry in extended["artifacts"].items():
+        for key, record in entry["cells"].items():
+            cell = f"{artifact_id} x {key}"
+            assert record["verdict"] in VERDICTS, cell
+            assert set(record["needs"]) <= set(NEEDS), cell
+            if record["verdict"] == "fails":
+                assert record["error"], cell
+            else:
+                assert record["max_abs_diff"] is not None and record["max_abs_diff"] <= TOLERANCE
+                assert bool(record["needs"]) == (record["verdict"] == "loads-with-changes"), cell
+
+
+def test_extended_runtimes_measured_what_the_table_pins(extended):
+    for name, info in extended["runtimes"].items():
+        runtime = by_name(name)
+        measured = info["versions"]
+        assert measured["tensorflow-cpu"] == runtime.tensorflow, name
+        assert (measured["keras"], measured["tf-keras"]) == (runtime.keras, runtime.tf_keras), name
 
 
 # --- measured in the TF envs
