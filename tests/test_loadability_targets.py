@@ -198,3 +198,14 @@ def _cells(evidence, target):
     from migrator.loadability import predict_runtime
 
     return predict_runtime(evidence, target.runtime)
+
+
+def test_the_target_finding_is_described_in_sarif(tmp_path, capsys):
+    path = _copy(tmp_path, RECURRENT_H5)
+    assert main(["audit", str(path), "--target", "tf==2.19", "--format", "sarif"]) == 1
+    run = json.loads(capsys.readouterr().out)["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert rules[TARGET_FINDING]["shortDescription"]["text"] == "Does not load in a target runtime"
+    (result,) = [r for r in run["results"] if r["ruleId"] == TARGET_FINDING]
+    assert result["level"] == "error" and "tf==2.19" in result["message"]["text"]
+    assert "measured" in result["message"]["text"]  # TF 2.19 with the Keras pip pairs with it

@@ -344,8 +344,27 @@ class RuleMeta:
         return self.family == "security"
 
 
+# The finding `--target` adds (not a rule of the registry: it exists only when targets are given).
+TARGET_META = RuleMeta(
+    id=TARGET_FINDING,
+    title="Does not load in a target runtime",
+    severity="high",
+    family="artifact",
+    doc="The artifact does not load in a runtime named with `--target` (or `target` in "
+    "[tool.migrator]): no model loader of that runtime opens it (for weights files, no weights "
+    "loader). The message names the runtime, whether the answer is measured or derived from "
+    "the release facts, and the reason.\n\nFix: keep a runtime it loads in (the fix names "
+    "them), or convert it with `migrator convert`.",
+    fix="keep a runtime it loads in, or convert it with `migrator convert`",
+    name="fails-in-target-runtime",
+)
+
+
 def rule_meta(rule_id: str) -> RuleMeta | None:
-    """Metadata of `rule_id` from `migrator.rules`, or None if the registry does not know it."""
+    """Metadata of `rule_id` from `migrator.rules` (or of the `--target` finding), or None if
+    the registry does not know it."""
+    if rule_id == TARGET_FINDING:
+        return TARGET_META
     try:
         rules = importlib.import_module("migrator.rules")
     except ModuleNotFoundError as exc:
