@@ -209,3 +209,18 @@ def test_the_target_finding_is_described_in_sarif(tmp_path, capsys):
     (result,) = [r for r in run["results"] if r["ruleId"] == TARGET_FINDING]
     assert result["level"] == "error" and "tf==2.19" in result["message"]["text"]
     assert "measured" in result["message"]["text"]  # TF 2.19 with the Keras pip pairs with it
+
+
+def test_an_artifact_the_verdicts_cannot_judge_is_an_error_under_a_target(tmp_path, monkeypatch):
+    import migrator.loadability as loadability
+
+    (artifact,) = audit([_copy(tmp_path, SEQUENTIAL_H5)]).artifacts
+
+    def broken(evidence, runtime):
+        raise KeyError("a reading no check foresaw")
+
+    monkeypatch.setattr(loadability, "predict_runtime", broken)
+    assert judge(artifact) is artifact  # without targets: no verdicts, no noise
+    judged = judge(artifact, parse_targets(["tf==2.21"]))
+    (error,) = judged.errors
+    assert "internal error judging loadability" in error and "report this artifact" in error

@@ -113,7 +113,8 @@ def judge(artifact: Artifact, targets: Sequence[Target] = ()) -> Artifact:
     why (which makes `migrator audit` exit 1).
 
     A reading shaped in a way no check foresaw must not stop a ten-thousand-model audit: the
-    artifact then goes on without verdicts (the tests run `predict_cells` unguarded).
+    artifact then goes on without verdicts (the tests run `predict_cells` unguarded), or, with
+    targets, with an error line, since a gate must not pass what it could not judge.
     """
     if artifact.errors or artifact.format not in LOADERS_BY_FORMAT:
         return artifact
@@ -125,8 +126,16 @@ def judge(artifact: Artifact, targets: Sequence[Target] = ()) -> Artifact:
         judged = [
             judge_target(t, cells) for t, (_, cells) in zip(targets, per_runtime, strict=False)
         ]
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-        return artifact
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        if not targets:
+            return artifact
+        # a gate must not pass what it could not judge: an error line (exit 2), not silence
+        problem = (
+            f"internal error judging loadability for --target ({type(exc).__name__}: {exc}); "
+            "please report this artifact to the migrator maintainers"
+        )
+        reading = replace(artifact.reading, errors=(*artifact.reading.errors, problem))
+        return replace(artifact, reading=reading)
     cells = {
         f"{runtime.label}/{loader}": cell.to_json()
         for runtime, predicted in per_runtime
