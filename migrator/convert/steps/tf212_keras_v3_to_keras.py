@@ -123,7 +123,7 @@ def run(
             "reading a tf.keras 2.12 keras_v3 archive needs tf-keras, which this runtime lacks",
             "pip install tf-keras matching your TensorFlow (e.g. tf-keras==2.21.0)",
         ) from exc
-    from migrator.convert.keras3_build import from_tf_keras_model
+    from migrator.convert.keras3_build import explain_build_error, from_tf_keras_model
     from migrator.convert.keras_loading import import_custom_objects
 
     with zipfile.ZipFile(src) as archive:
@@ -132,7 +132,10 @@ def run(
         weights.write_bytes(archive.read("model.weights.h5"))
     objects = import_custom_objects(custom_objects, tf_keras)
     architecture = json.dumps({"class_name": config["class_name"], "config": config["config"]})
-    model = tf_keras.models.model_from_json(architecture, custom_objects=objects)
+    try:
+        model = tf_keras.models.model_from_json(architecture, custom_objects=objects)
+    except Exception as exc:  # an unknown custom class: the user's classes are needed
+        raise explain_build_error(exc, src, bool(custom_objects)) from exc
     pairs = list(tf212_paths(model, tf_keras.layers.Layer))
     missing: list[str] = []
     with h5py.File(weights, "r") as h5:
