@@ -378,9 +378,10 @@ def test_registry_uri_without_mlflow_names_the_extra(
 def test_mlflow_folders_convert_through_their_model_and_back(
     readings: dict[str, Artifact], name: str, steps: list[str]
 ) -> None:
-    from migrator.convert import Options, default_targets, plan
+    from migrator.convert import Options, default_targets
     from migrator.convert.classify import classify
     from migrator.convert.converter import model_dir
+    from migrator.convert.plan import plan  # the function (the package's `plan` can be the module)
 
     source = classify(readings[name], Options())
     assert default_targets(source) == ("mlflow",)
@@ -392,27 +393,32 @@ def test_mlflow_folders_convert_through_their_model_and_back(
 def test_current_and_non_keras_folders_are_skipped_with_the_reason(
     readings: dict[str, Artifact],
 ) -> None:
-    from migrator.convert import Options, plan
+    from migrator.convert import Options
     from migrator.convert.classify import classify
+    from migrator.convert.plan import plan  # the function (the package's `plan` can be the module)
     from migrator.errors import AlreadyCurrent, NoConversionPath
 
-    with pytest.raises(AlreadyCurrent):
-        plan(classify(readings["mlflow317_keras_keras"], Options()), "mlflow")
-    with pytest.raises(AlreadyCurrent):
-        classify(readings["mlflow317_keras_exported"], Options())
+    for name in ("mlflow317_keras_keras", "mlflow317_keras_exported"):
+        with pytest.raises(AlreadyCurrent):
+            plan(classify(readings[name], Options()), "mlflow")
     with pytest.raises(NoConversionPath, match="holds no Keras model"):
-        classify(readings["mlflow210_tensorflow_module"], Options())
+        plan(classify(readings["mlflow210_tensorflow_module"], Options()), "mlflow")
+    # ... whose SavedModel converts on its own, as any SavedModel
+    module = classify(readings["mlflow210_tensorflow_module/tf2model"], Options())
+    assert module.kinds and module.format == "saved-model"
 
 
 def test_the_model_of_a_folder_in_the_tree_is_not_converted_twice(
-    readings: dict[str, Artifact], tmp_path: Path
+    readings: dict[str, Artifact],
 ) -> None:
     from migrator.convert import Options
     from migrator.convert.classify import classify
+    from migrator.convert.plan import plan  # the function (the package's `plan` can be the module)
     from migrator.errors import NoConversionPath
 
-    with pytest.raises(NoConversionPath, match="converted with its MLflow folder"):
-        classify(readings["mlflow130_keras_h5/data/model.h5"], Options())
+    inner = classify(readings["mlflow130_keras_h5/data/model.h5"], Options())
+    with pytest.raises(NoConversionPath, match="handled with its MLflow folder"):
+        plan(inner, "keras")
     # given on its own (or from a tree inside the folder), the model converts as asked
     (alone,) = audit([CORPUS / "mlflow130_keras_h5" / "data" / "model.h5"]).artifacts
     assert classify(alone, Options()).kinds == ("keras-h5",)

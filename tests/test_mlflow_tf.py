@@ -8,6 +8,7 @@ and load with it; `fails` must fail both ways.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -26,8 +27,18 @@ FOLDERS = sorted(p.name for p in CORPUS.iterdir() if (p / "MLmodel").is_file())
 LOAD = "import sys, mlflow.pyfunc\nmlflow.pyfunc.load_model(sys.argv[1])\nprint('loaded')\n"
 
 
+def _need_mlflow() -> None:
+    """tox -e tf221 installs mlflow; elsewhere skip, but never in CI (a missing dep is a bug)."""
+    try:
+        import mlflow  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("mlflow is missing from the tf221 env (tox.ini deps)")
+        pytest.skip("mlflow is not installed in this env")
+
+
 def _loads(folder: Path, legacy: bool) -> tuple[bool, str]:
-    pytest.importorskip("mlflow")
+    _need_mlflow()
     env = {**os.environ, "TF_USE_LEGACY_KERAS": "1" if legacy else "0", "TF_CPP_MIN_LOG_LEVEL": "3"}
     done = subprocess.run(
         [sys.executable, "-c", LOAD, str(folder)],
@@ -64,3 +75,66 @@ def test_legacy_keras_change_is_real(tmp_path: Path) -> None:
     assert artifact.loadability["2.21/mlflow.pyfunc.load_model"]["verdict"] == "loads-with-changes"
     assert not _loads(folder, legacy=False)[0]
     assert _loads(folder, legacy=True)[0]
+
+
+# --- convert: a current MLflow folder, validated with mlflow.pyfunc.load_model ------------------
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory: pytest.TempPathFactory):
+    """The MLflow 1.30 / 2.10 Keras folders converted as a tree, as a user would."""
+    from migrator.convert import Options
+    from migrator.convert.pipeline import convert_path
+    from migrator.convert.publish import sha256_tree
+
+    _need_mlflow()
+    tree = tmp_path_factory.mktemp("store")
+    for name in ("mlflow130_keras_h5", "mlflow130_keras_tf", "mlflow210_tensorflow_keras_tf"):
+        shutil.copytree(CORPUS / name, tree / name)
+    before = sha256_tree(tree)
+    out = tmp_path_factory.mktemp("out")
+    report = convert_path(tree, out, Options())
+    return tree, out, report, before, sha256_tree(tree)
+
+
+def test_mlflow_folders_become_current_folders_that_pyfunc_loads(converted) -> None:
+    tree, out, report, before, after = converted
+    assert before == after  # the source is never modified
+    outcomes = {o.path: o for o in report.outcomes}
+    for name in ("mlflow130_keras_h5", "mlflow130_keras_tf", "mlflow210_tensorflow_keras_tf"):
+        outcome = outcomes[name]
+        assert outcome.status == "converted", (name, outcome.reason)
+        version = out / name / "mlflow" / "v1"
+        assert [o["path"] for o in outcome.outputs] == [str(version)]
+        (folder, model) = [
+            a
+            for a in audit([version], judges=[judge]).artifacts
+            if a.path in (".", "data/model.keras")
+        ]
+        assert folder.details["layout"] == "keras3-flavor" and model.format == "keras-v3"
+        assert (
+            folder.details["pickled_files"] == []
+            and "mlflow.pyfunc.load_model"
+            in (json.loads((version / "metadata.json").read_text())["validation"]["output_run"])
+        )
+        assert folder.loadability["2.21/mlflow.pyfunc.load_model"]["verdict"] == "loads"
+        assert _loads(version, legacy=False)[0], name  # a fresh process, as serving loads it
+        # the model inside was converted with its folder, not a second time on its own
+        inner = outcomes[f"{name}/{folder_model(tree / name)}"]
+        assert inner.status == "skipped" and "MLflow folder" in inner.reason
+
+
+def folder_model(folder: Path) -> str:
+    (artifact,) = [a for a in audit([folder]).artifacts if a.path == "."]
+    return str(artifact.details["model_path"])
+
+
+def test_converting_again_never_overwrites(converted, tmp_path: Path) -> None:
+    from migrator.convert import Options
+    from migrator.convert.pipeline import convert_path
+
+    tree, out, _, _, _ = converted
+    again = {o.path: o for o in convert_path(tree, out, Options()).outcomes}
+    assert again["mlflow130_keras_h5"].status == "skipped"
+    assert "already converted" in again["mlflow130_keras_h5"].reason
+    assert sorted(p.name for p in (out / "mlflow130_keras_h5" / "mlflow").iterdir()) == ["v1"]

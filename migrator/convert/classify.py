@@ -170,7 +170,8 @@ def classify(
 
     if fmt == "mlflow-model":  # the model inside, converted and put back (mlflow_source)
         return classify_mlflow(artifact, options, classify)
-    skip_model_of_folder(artifact)  # ... and not a second time on its own
+    if (handled := skip_model_of_folder(artifact)) is not None:
+        return handled  # ... and not a second time on its own
     _refuse_lambdas(artifact.path, _lambda_layers(artifact), options)
     custom = d.get("custom_objects") or []
     if custom and not options.custom_objects:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.convert import Convertible, Options
-from migrator.errors import AlreadyCurrent, ConversionError, NoConversionPath
+from migrator.errors import ConversionError
 from migrator.model import Artifact, Reading
 
 # The layouts whose model the converter can reach (other flavors hold no TF/Keras model).
@@ -31,19 +31,15 @@ def classify_mlflow(
     inner = artifact.reading.raw.get("model_reading")
     model_rel = d.get("model_path")
     if d.get("layout") not in _KERAS_LAYOUTS or not model_rel:
-        raise NoConversionPath(
-            artifact.path,
+        return _no_path(
+            artifact,
             f"the MLflow folder holds no Keras model (flavors {', '.join(d.get('flavors') or [])}, "
             f"layout {d.get('layout')})",
             "a tensorflow-flavor SavedModel converts on its own: "
             f"`migrator convert {artifact.path}/{d.get('model_path') or '<model>'}`",
         )
-    if d.get("save_exported_model"):
-        raise AlreadyCurrent(
-            artifact.path,
-            "the Keras 3 flavor holds a `model.export()` SavedModel, which is already current",
-            "",
-        )
+    if d.get("save_exported_model"):  # the Keras 3 flavor's `model.export()`: current
+        return replace(_no_path(artifact, "", ""), kinds=("mlflow-keras3",), facts={})
     if not isinstance(inner, Reading):
         raise ConversionError(
             artifact.path,
@@ -73,15 +69,45 @@ def _current(artifact: Artifact) -> bool:
     return not any(f.rule.startswith("MIG15") for f in judged.findings)
 
 
-def skip_model_of_folder(artifact: Artifact) -> None:
-    """Raise NoConversionPath (skipped) for the model of an MLflow folder converted with it."""
+def skip_model_of_folder(artifact: Artifact) -> Convertible | None:
+    """A no-path source for the model of an MLflow folder this conversion handles, else None."""
     folder = enclosing_folder(artifact)
-    if folder is not None:
-        raise NoConversionPath(
-            artifact.path,
-            f"converted with its MLflow folder {folder.name}/ (published under its name)",
-            "convert this path on its own for a bare .keras",
-        )
+    if folder is None:
+        return None
+    return _no_path(
+        artifact,
+        f"handled with its MLflow folder {folder.name}/ (published under the folder's name)",
+        "convert this path on its own for a bare .keras",
+    )
+
+
+def _no_path(artifact: Artifact, problem: str, remedy: str) -> Convertible:
+    """A source with nothing to convert and why (the planner's `no_path` fact)."""
+    return Convertible(
+        location=artifact.location,
+        rel=artifact.path,
+        format=artifact.format,
+        kinds=(),
+        producer=artifact.producer,
+        details=artifact.details,
+        files=artifact.files,
+        facts={"no_path": (problem, remedy)},
+    )
+
+
+def _converts_with_folder(folder: Path) -> bool:
+    """The folder's MLmodel puts a Keras model in data/ that `keras-to-mlflow` rewrites."""
+    from migrator.errors import ArtifactError
+    from migrator.formats.mlflow.mlmodel import MLMODEL, parse_mlmodel
+
+    try:
+        flavors = parse_mlmodel(folder / MLMODEL)["flavors"]
+    except ArtifactError:
+        return False
+    if "keras" in flavors:
+        return flavors["keras"].get("save_exported_model") is not True
+    settings = flavors.get("tensorflow") or {}
+    return "tensorflow" in flavors and not settings.get("saved_model_dir")
 
 
 def enclosing_folder(artifact: Artifact) -> Path | None:
@@ -99,5 +125,5 @@ def enclosing_folder(artifact: Artifact) -> Path | None:
         if folder != root and root not in folder.parents:
             return None
         if (folder / "MLmodel").is_file():
-            return folder
+            return folder if _converts_with_folder(folder) else None
     return None
