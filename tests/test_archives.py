@@ -355,16 +355,22 @@ def test_command_line_one_line_per_bad_archive_and_the_rest_reported(
     assert '"path": "good.tar.gz!/1"' in captured.out
 
 
-def test_workers_expand_archives_and_leave_no_staging_behind(tmp_path: Path) -> None:
-    sagemaker_tarball(tmp_path / "a.tar.gz")
-    tar_with(tmp_path / "b.tar", [("model.h5", H5.read_bytes())])
-    before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
-    report = audit([tmp_path], judges=JUDGES, jobs=2)
+def test_workers_expand_archives_and_leave_no_staging_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migrator.formats.archive import stage
+
+    shm = tmp_path / "shm"  # where staging goes, inherited by the forked workers
+    shm.mkdir()
+    monkeypatch.setattr(stage, "_memory_backed", lambda: str(shm))
+    store = tmp_path / "store"
+    store.mkdir()
+    sagemaker_tarball(store / "a.tar.gz")
+    tar_with(store / "b.tar", [("model.h5", H5.read_bytes())])
+    report = audit([store], judges=JUDGES, jobs=2)
     assert sorted(by_path(report)) == ["a.tar.gz", "a.tar.gz!/1", "b.tar", "b.tar!/model.h5"]
     assert not any(a.errors for a in report.artifacts)
-    if os.path.isdir("/dev/shm"):
-        left = {n for n in set(os.listdir("/dev/shm")) - before if n.startswith("migrator-archive")}
-        assert not left
+    assert list(shm.iterdir()) == []
 
 
 # --- convert: extraction and the plan (no TensorFlow; the conversions are in test_archives_tf) ----
@@ -399,3 +405,20 @@ def test_plan_lists_the_models_inside_an_archive(tmp_path: Path) -> None:
     plan = make_plan(tmp_path / "model.tar.gz", tmp_path / "out", Options())
     assert [a.path for a in plan.artifacts] == ["model.tar.gz!/1"]
     assert not (tmp_path / "out").exists()  # planning reads; it extracts nothing
+
+
+def test_staging_left_by_a_killed_worker_is_removed_by_the_next_read(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from migrator.formats.archive import stage
+
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()  # reaped: its pid names no process now
+    left = tmp_path / f"migrator-archive-{finished.pid}-abc"
+    mine = tmp_path / f"migrator-archive-{os.getpid()}-def"
+    other = tmp_path / "someone-else"
+    for folder in (left, mine, other):
+        folder.mkdir()
+    stage._remove_stale(str(tmp_path))
+    assert not left.exists() and mine.exists() and other.exists()
