@@ -80,7 +80,11 @@ def test_tf1_hub_module_verdicts_in_tf2(tmp_path: Path) -> None:
 def test_a_module_without_the_inference_variant_needs_its_tags(tmp_path: Path) -> None:
     module = only(hub_module(tmp_path / "train_only", ("train",), ("eval",)))
     assert not module.details["hub"]["inference_variant"]
-    assert "needs tags=['train']" in verdict(module, "2.21/tf.saved_model.load")["reason"]
+    reason = verdict(module, "2.21/tf.saved_model.load")["reason"]
+    assert "needs tags=['train']" in reason and "pass hub.load(path, tags=...)" in reason
+    serve_only = only(hub_module(tmp_path / "serve_only", ("serve",)))
+    cell = verdict(serve_only, "2.21/tf.saved_model.load")
+    assert cell["verdict"] == "loads" and "hub.load(path) passes tags=[]" in cell["reason"]
 
 
 @pytest.mark.parametrize(("fmt", "expected"), [(3, set()), (0, {"MIG141"}), (7, {"MIG141"})])

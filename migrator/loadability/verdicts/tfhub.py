@@ -69,12 +69,17 @@ def hub_module_load(ev: Evidence, profile: LoaderProfile) -> Prediction:
             )
         )
     call = DEFAULT_SIGNATURE if DEFAULT_SIGNATURE in names else names[0]
-    return with_needs(
+    reason = (
         f"TF {profile.tf} runs signatures[{call!r}] of the inference variant; what hub.Module "
         "adds to graph collections (regularization losses, update ops) is dropped and "
-        "fine-tuning is unsupported (hub.KerasLayer refuses trainable=True)",
-        needs,
+        "fine-tuning is unsupported (hub.KerasLayer refuses trainable=True)"
     )
+    if inference is None:
+        reason += (
+            "; caveat: hub.load(path) passes tags=[] for a folder with tfhub_module.pb and this "
+            "module has no variant tagged with the empty set: pass hub.load(path, tags=...) too"
+        )
+    return with_needs(reason, needs)
 
 
 @verdict(
