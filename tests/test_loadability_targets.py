@@ -104,6 +104,7 @@ def test_targets_from_pyproject_and_the_command_line_wins(tmp_path, capsys):
         ("torch==2.1 tf==2.18", "unknown package 'torch'"),
         ("tf==2.18 keras==3.8 tf==2.19", "names tf twice"),
         ("tf>=2.18", "not a runtime"),
+        ("tf==2.18 keras==3", "keras==3 names no minor release"),
     ],
 )
 def test_bad_targets_are_one_line_usage_errors(tmp_path, capsys, target, says):

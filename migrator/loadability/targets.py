@@ -82,6 +82,11 @@ def parse_target(text: str, where: str = "--target") -> Target:
             )
         if name in parts:
             raise UsageError(f"{where} {text!r} names {name} twice; give one version of each")
+        if len(version) < 2:
+            raise UsageError(
+                f"{where} {text!r}: {name}=={render(version)} names no minor release; write "
+                f"{name}=={render(version)}.x"
+            )
         parts[name] = version
         rest = rest.replace(match.group(0), " ", 1)
     if rest.replace(",", " ").strip() or "tf" not in parts:
