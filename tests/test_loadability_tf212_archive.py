@@ -124,12 +124,11 @@ def test_tf212_archives_load_in_this_env_as_predicted(tmp_path):
     assert predicted == measured, (runtime.describe(), predicted, measured)
 
 
-def test_a_legacy_optimizer_needs_compile_false_before_tf_keras_2_15(tmp_path):
-    # tf.keras 2.12-2.14 build the optimizer of the compile config; legacy ones have no build()
+def _with_legacy_optimizer(path, keras_version: str):
+    """Rewrite an archive's config.json with a legacy Adam compile config and its version."""
     import json
     import zipfile
 
-    path = write_tf212_keras_v3(tmp_path / "m.keras", ("layers",))
     with zipfile.ZipFile(path) as z:
         members = {n: z.read(n) for n in z.namelist()}
     config = json.loads(members["config.json"])
@@ -142,15 +141,40 @@ def test_a_legacy_optimizer_needs_compile_false_before_tf_keras_2_15(tmp_path):
         "loss": "mse",
     }
     members["config.json"] = json.dumps(config).encode()
-    members["metadata.json"] = json.dumps({"keras_version": "2.13.1"}).encode()
+    members["metadata.json"] = json.dumps({"keras_version": keras_version}).encode()
     with zipfile.ZipFile(path, "w") as z:
         for name, data in members.items():
             z.writestr(name, data)
-    artifact = _artifact(path)
-    runtimes = [labelled(Runtime((2, minor), (2, minor))) for minor in (13, 14, 15)]
-    cells = predict_cells(artifact, runtimes)
+    return _artifact(path)
+
+
+def test_a_legacy_optimizer_needs_compile_false_before_tf_keras_2_15(tmp_path):
+    # tf.keras 2.12-2.14 build the optimizer of the compile config; legacy ones have no build().
+    # Those lines write (and read) `_layer_checkpoint_dependencies/`; 2.15 writes `layers/`.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    old = _with_legacy_optimizer(write_tf212_keras_v3(tmp_path / "a/m.keras"), "2.13.1")
+    runtimes = [labelled(Runtime((2, minor), (2, minor))) for minor in (13, 14)]
+    cells = predict_cells(old, runtimes)
     for minor in (13, 14):
         cell = cells[f"2.{minor}/keras.load_model"]
         assert cell.needs == ("compile=False", "optimizer_reset"), cell.reason
         assert "legacy optimizer `Adam`" in cell.reason
-    assert cells["2.15/keras.load_model"].verdict == "loads"
+    new = _with_legacy_optimizer(
+        write_tf212_keras_v3(tmp_path / "b/m.keras", ("layers",)), "2.15.0"
+    )
+    tf215 = labelled(Runtime((2, 15), (2, 15)))
+    assert predict_cells(new, [tf215])["2.15/keras.load_model"].verdict == "loads"
+
+
+def test_tf_keras_2_13_and_2_14_read_the_old_layout_and_not_the_new(tmp_path):
+    # their saving walk meets `_layer_checkpoint_dependencies` before `layers` (measured in tf213)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    old = _artifact(write_tf212_keras_v3(tmp_path / "a/m.keras"))
+    new = _artifact(write_tf212_keras_v3(tmp_path / "b/m.keras", ("layers",)))
+    for minor in (13, 14):
+        runtime = labelled(Runtime((2, minor), (2, minor)))
+        key = f"2.{minor}/keras.load_model"
+        assert predict_cells(old, [runtime])[key].verdict == "loads"
+        assert predict_cells(new, [runtime])[key].verdict == "fails"

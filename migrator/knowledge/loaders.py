@@ -12,14 +12,17 @@ from migrator.knowledge import fact
 from migrator.knowledge.versions import Version
 
 # `.keras` archives and `.weights.h5` files keep each layer's weights under `layers/<name>/` from
-# tf.keras 2.13 on; tf.keras 2.12 wrote and reads `_layer_checkpoint_dependencies/<name>/`.
+# tf.keras 2.15 on; tf.keras 2.12-2.14 wrote and read `_layer_checkpoint_dependencies/<name>/`:
+# their saving walk visits a model's attributes in `dir()` order and meets that property before
+# `layers`; 2.15 put it on the walk's skip list.
 V3_WEIGHTS_LAYERS_LAYOUT_SINCE: Version = fact(
     "v3_weights_layers_layout_since",
-    (2, 13),
-    since="tf.keras 2.13",
-    checked="corpus/matrix.json: tf215/keras/custom/save-keras x 2.12/keras.load_model and "
-    "tf212/keras/custom/weights-weights-h5 x 2.15/keras.load_weights (\"Layer 'hidden' expected "
-    '2 variables, but received 0"); keras/saving/saving_lib.py of tf.keras 2.12 and 2.15',
+    (2, 15),
+    since="tf.keras 2.15",
+    checked="keras/saving/saving_lib.py ATTR_SKIPLIST of tf.keras 2.12.0, 2.13.1, 2.14.0 (no "
+    "`_layer_checkpoint_dependencies`) and 2.15.0 (listed); corpus/matrix.json: tf215/keras/"
+    "custom/save-keras x 2.12/keras.load_model (\"Layer 'hidden' expected 2 variables, but "
+    "received 0\"); measured in tf213: a 2.12 keras_v3 archive loads, tf215's `.keras` fails",
 )
 
 # Keras 3 refuses the marshalled Python bytecode of a legacy HDF5 Lambda unless safe_mode=False

@@ -14,7 +14,8 @@ from migrator.loadability.registry import check
 
 
 def weights_layout(ev: Evidence) -> str | None:
-    """`layers` (tf.keras 2.13+, Keras 3) or `legacy` (tf.keras 2.12) for `.keras` weights."""
+    """`layers` (tf.keras 2.15+, tf_keras, Keras 3) or `legacy` (tf.keras 2.12-2.14) for `.keras`
+    weights (knowledge.loaders.V3_WEIGHTS_LAYERS_LAYOUT_SINCE)."""
     if ev.fmt == "keras-v3-weights":
         return "legacy" if ev.details.get("legacy_layer_key") else "layers"
     weights = ev.details.get("weights")
@@ -82,5 +83,5 @@ def layers_layout_in_tf212(ev: Evidence, profile: LoaderProfile, container: str)
     return (
         f"{profile.name} reads `.keras` weights under `_layer_checkpoint_dependencies/`, and "
         f"this archive ({ev.producer}) stores them under `layers/`: every layer would get "
-        "no weights; load it with TF 2.13+ (tf.keras 2.15 or tf_keras)"
+        "no weights; load it with tf.keras 2.15+ or tf_keras"
     )

@@ -204,7 +204,7 @@ def layers_layout_for_tf212(ev: Evidence, profile: LoaderProfile, container: str
         return None
     return (
         f"{profile.name} expects `.weights.h5` layers under `_layer_checkpoint_dependencies/`; "
-        "this file keeps them under `layers/` (TF 2.13+ layout)"
+        "this file keeps them under `layers/` (tf.keras 2.15+ layout)"
     )
 
 
