@@ -11,9 +11,12 @@ architecture JSON, hard-linked from the corpus), then prints one JSON line per f
 - `ray_task`: the round trip of an empty Ray task (submit + get), the per-task overhead a
   conversion task pays on top of its minutes of work;
 - `bytes`: what crosses the engine per artifact (a pickled candidate out, a judged artifact back);
+- `driver`: what the driver spends per artifact whatever the cluster's size (unpickling a judged
+  artifact and writing it into the JSON report), and per conversion (the ledger's two SQLite
+  transactions): the ceilings docs/scaling.md extrapolates from;
 - `identical`: whether the two JSON reports are byte for byte the same.
 
-    python benchmarks/ray_bench.py --artifacts 2000 --jobs 2 --chunks 1 32
+    python benchmarks/ray_bench.py --artifacts 2000 --jobs 2 --chunks 8 32 128
 
 Needs the `ray` extra. The cluster it starts uses every core and a 256 MB object store.
 """
@@ -67,15 +70,43 @@ def _judges() -> list[object]:
     return [loadability.judge, partial(check_artifact, config=Config())]
 
 
-def _bytes_per_artifact(tree: Path, jobs: int) -> dict[str, float]:
+def _bytes_and_driver(tree: Path, jobs: int) -> None:
+    import io
+
     from migrator.audit import audit
+    from migrator.convert import Options
+    from migrator.convert.ledger import Ledger
     from migrator.discover import discover
+    from migrator.report.json_report import write_stream
 
     candidates = discover(tree).candidates
     report = audit([tree], judges=_judges(), jobs=jobs)
+    count = max(1, len(report.artifacts))
+    pickled = [pickle.dumps(a) for a in report.artifacts]
     out = sum(len(pickle.dumps(("", c))) for c in candidates) / max(1, len(candidates))
-    back = sum(len(pickle.dumps(a)) for a in report.artifacts) / max(1, len(report.artifacts))
-    return {"candidate_out": round(out), "artifact_back": round(back)}
+    _say("bytes", candidate_out=round(out), artifact_back=round(sum(map(len, pickled)) / count))
+    start = time.perf_counter()
+    sink = io.StringIO()
+    write_stream(
+        sink.write,
+        root=report.root,
+        artifacts=(pickle.loads(p) for p in pickled),
+        errors=(),
+        sources=(),
+        skipped=(),
+    )
+    audit_ms = (time.perf_counter() - start) * 1000 / count
+    with tempfile.TemporaryDirectory() as out_root, Ledger(Path(out_root), Options()) as ledger:
+        start = time.perf_counter()
+        for i in range(count):
+            ledger.start(f"m{i}", f"{i:064x}")
+            ledger.finish(f"m{i}", f"{i:064x}", "converted", {"path": f"m{i}"})
+        ledger_ms = (time.perf_counter() - start) * 1000 / count
+    _say(
+        "driver",
+        ms_per_artifact_audit=round(audit_ms, 3),
+        ms_per_conversion_ledger=round(ledger_ms, 3),
+    )
 
 
 def _warm(tree: Path, jobs: int, chunks: list[int]) -> None:
@@ -135,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--artifacts", type=int, default=2000)
     parser.add_argument("--jobs", type=int, default=2, help="local reader processes")
-    parser.add_argument("--chunks", type=int, nargs="+", default=[1, 32])
+    parser.add_argument("--chunks", type=int, nargs="+", default=[8, 32, 128])
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ray-bench-") as tmp:
         tree = Path(tmp) / "tree"
@@ -153,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds = _command(tree, ray_json, "--jobs", "1", "--backend", "ray")
         _say("ray_cold", seconds=round(seconds, 2), per_s=round(args.artifacts / seconds, 1))
         _say("identical", json_report=local_json.read_bytes() == ray_json.read_bytes())
-        _say("bytes", **_bytes_per_artifact(tree, args.jobs))
+        _bytes_and_driver(tree, args.jobs)
         _warm(tree, 1, args.chunks)
     return 0
 

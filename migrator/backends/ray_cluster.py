@@ -49,8 +49,10 @@ T = TypeVar("T")
 
 EXTRA_HINT = "pip install 'migrator[ray]'"
 # At most this many artifacts per read task; fewer when the tree is small, so that every CPU of
-# the cluster gets several chunks (benchmarks/ray_bench.py measures what a task costs).
-CHUNK_MAX = 32
+# the cluster gets several chunks. A chunk costs a few tenths of a second beyond its reads (its
+# reader process is forked from the Ray worker and stopped at its end): on 2,000 artifacts,
+# 128 per chunk read 61/s, 32 per chunk 31/s, 8 per chunk 20/s (benchmarks/ray_bench.py).
+CHUNK_MAX = 128
 CHUNKS_PER_CPU = 4
 # Seconds a chunk may take beyond the sum of its artifacts' deadlines (worker start, imports).
 CHUNK_MARGIN = 60.0
