@@ -16,7 +16,7 @@ For each model, measured in one run on this machine:
   weight, publish with metadata.json), with workers already started (their one-time start-up,
   importing TensorFlow in each runtime, is printed separately).
 
-    python benchmarks/convert_bench.py [--workdir DIR] [--big-mb 200]
+    python benchmarks/convert_bench.py [--workdir DIR] [--big-mb 200] [--no-realworld]
 
 Models: the generated corpus' small tf.keras 2.15 Sequential HDF5, a generated large Dense HDF5
 (`--big-mb` of float32 weights, written by tf.keras 2.15), and the real-world files
@@ -109,12 +109,16 @@ print("@@ready", flush=True)
 for line in sys.stdin:
     path, saved, inputs = json.loads(line)
     start = time.perf_counter()
-    model = tf.keras.models.load_model(path, compile=False)
-    shapes = [[2] + [d or 1 for d in t.shape[1:]] for t in model.inputs]
-    rng = np.random.default_rng(0)
-    xs = [rng.standard_normal(s).astype("float32") for s in shapes]
-    np.savez(inputs + ".npz", *xs, out=model.predict(xs, verbose=0))
-    model.save(saved)
+    try:
+        model = tf.keras.models.load_model(path, compile=False)
+        shapes = [[2] + [d or 1 for d in t.shape[1:]] for t in model.inputs]
+        rng = np.random.default_rng(0)
+        xs = [rng.standard_normal(s).astype("float32") for s in shapes]
+        np.savez(inputs + ".npz", *xs, out=model.predict(xs, verbose=0))
+        model.save(saved)
+    except Exception:  # this simple recipe does not fit the model (e.g. Embedding inputs)
+        print("@@null", flush=True)
+        continue
     print("@@" + json.dumps(time.perf_counter() - start), flush=True)
 """
 CAREFUL_NEW = r"""
@@ -125,10 +129,14 @@ print("@@ready", flush=True)
 for line in sys.stdin:
     saved, inputs = json.loads(line)
     start = time.perf_counter()
-    model = keras.models.load_model(saved, compile=False)
-    data = np.load(inputs + ".npz")
-    xs = [data[f"arr_{i}"] for i in range(len(data.files) - 1)]
-    diff = float(np.max(np.abs(model.predict(xs, verbose=0) - data["out"])))
+    try:
+        model = keras.models.load_model(saved, compile=False)
+        data = np.load(inputs + ".npz")
+        xs = [data[f"arr_{i}"] for i in range(len(data.files) - 1)]
+        diff = float(np.max(np.abs(model.predict(xs, verbose=0) - data["out"])))
+    except Exception:  # Keras 3 cannot load this legacy .h5 the plain way: no baseline
+        print("@@null", flush=True)
+        continue
     print("@@" + json.dumps([time.perf_counter() - start, diff]), flush=True)
 """
 
@@ -176,7 +184,12 @@ def careful(sources: list, era: runtimes.Runtime, latest: runtimes.Runtime, work
         for i, source in enumerate(keras_h5):
             saved, inputs = str(work / f"careful{i}.h5"), str(work / f"careful{i}")
             first = old.ask(str(source.location), saved, inputs)
-            second, diff = new.ask(saved, inputs)
+            if first is None:
+                continue  # the careful recipe does not fit this model: no baseline
+            answer = new.ask(saved, inputs)
+            if answer is None:
+                continue
+            second, diff = answer
             out[str(source.location)] = {"seconds": first + second, "diff": diff}
     finally:
         old.close()
@@ -203,6 +216,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--big-mb", type=int, default=200)
+    parser.add_argument(
+        "--no-realworld", action="store_true", help="only the small and the large model"
+    )
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="convert-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -227,9 +243,12 @@ def main() -> int:
                 env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
             )
         models.append(big)
-    models += [
-        REALWORLD / "artifacts" / m for m in REAL_MODELS if (REALWORLD / "artifacts" / m).exists()
-    ]
+    if not args.no_realworld:
+        models += [
+            REALWORLD / "artifacts" / m
+            for m in REAL_MODELS
+            if (REALWORLD / "artifacts" / m).exists()
+        ]
 
     options = Options()
     sources = []
@@ -253,8 +272,7 @@ def main() -> int:
     converter = Converter(Path(tempfile.mkdtemp(prefix="out-", dir=work)), options)
     try:
         warm = time.perf_counter()
-        for runtime in {latest, *keras2}:  # start one worker per runtime used (import TF once)
-            converter.pool.worker(runtime).call("versions", {}, timeout=600, subject="bench")
+        converter.pool.start({latest, *keras2})  # each runtime's fork server imports TF once
         startup = time.perf_counter() - warm
         rows = []
         for source in sources:

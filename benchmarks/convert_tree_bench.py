@@ -6,10 +6,12 @@ its share, Sequential and functional shapes with seeded weights), then converts 
 with the real command line, once per --jobs value, into a fresh output folder, and prints:
 
 - wall time and models per minute, and the speed-up of --jobs 2 over --jobs 1;
-- runtime start-ups: how many worker processes of each runtime the batch started (sampled from
-  /proc; one per runtime per job slot when workers are reused across artifacts);
-- peak RSS of the whole batch: the largest sum, over one sample, of the resident memory of the
-  command and all its descendants (workers and readers), sampled every 0.2 s.
+- runtime start-ups: how many interpreters of each runtime imported TensorFlow (fork servers, or
+  workers started on their own), and how many workers were forked from a fork server (sampled
+  from /proc; one start-up per runtime per batch is the target);
+- peak memory of the whole batch: the largest sum, over one sample, of the resident memory (RSS)
+  and of the proportional set size (PSS: pages shared by forked workers counted once) of the
+  command and all its descendants (fork servers, workers and readers), sampled every 0.2 s.
 
     python benchmarks/convert_tree_bench.py [--workdir DIR] [--models 210] [--jobs 1 2]
 """
@@ -17,6 +19,7 @@ with the real command line, once per --jobs value, into a fresh output folder, a
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -99,26 +102,38 @@ def _tree_of(root: int) -> list[int]:
     return out
 
 
-def _rss_kb(pid: int) -> int:
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of a process in KiB. RSS counts the pages forked workers share with their
+    fork server in every one of them; PSS divides shared pages among their sharers."""
+    rss = pss = 0
     try:
-        with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return rss, pss
 
 
-def _worker_runtime(pid: int, pythons: dict[str, str]) -> str | None:
+def _runtime_process(pid: int, pythons: dict[str, str]) -> tuple[str, str, int] | None:
+    """(runtime, "server" | "worker", parent pid) of a runtime process of the batch."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
             argv = fh.read().split(b"\0")
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            parent = int(fh.read().rsplit(")", 1)[1].split()[1])
     except OSError:
         return None
-    if b"migrator.convert.worker" not in argv:
+    if b"migrator.convert.forkserver" in argv:
+        role = "server"
+    elif b"migrator.convert.worker" in argv:
+        role = "worker"
+    else:
         return None
-    return pythons.get(argv[0].decode(), argv[0].decode())
+    return pythons.get(argv[0].decode(), argv[0].decode()), role, parent
 
 
 def run_batch(tree: Path, out: Path, jobs: int) -> dict[str, object]:
@@ -133,24 +148,36 @@ def run_batch(tree: Path, out: Path, jobs: int) -> dict[str, object]:
         stderr=subprocess.DEVNULL,
         env=env,
     )  # fmt: skip
-    peak, workers = 0, {}
+    peak_rss = peak_pss = 0
+    roles: dict[int, tuple[str, str, int]] = {}
     while proc.poll() is None:
         pids = _tree_of(proc.pid)
-        peak = max(peak, sum(_rss_kb(p) for p in pids))
+        memory = [_memory_kb(p) for p in pids]
+        peak_rss = max(peak_rss, sum(m[0] for m in memory))
+        peak_pss = max(peak_pss, sum(m[1] for m in memory))
         for pid in pids:
-            name = _worker_runtime(pid, pythons)
-            if name:
-                workers.setdefault(name, set()).add(pid)
+            if pid not in roles:
+                found = _runtime_process(pid, pythons)
+                if found:
+                    roles[pid] = found
         time.sleep(0.2)
     seconds = time.perf_counter() - start
-    import json
-
     report = json.loads(report_file.read_text()) if report_file.is_file() else {}
+    servers = {pid for pid, (_, role, _) in roles.items() if role == "server"}
+    starts: dict[str, int] = {}  # interpreters started: fork servers and spawned workers
+    forked: dict[str, int] = {}  # workers forked from a fork server (no TensorFlow import)
+    for _pid, (name, role, parent) in roles.items():
+        if role == "server" and parent in servers:
+            forked[name] = forked.get(name, 0) + 1
+        else:
+            starts[name] = starts.get(name, 0) + 1
     return {
         "seconds": seconds,
         "summary": report.get("summary"),
-        "peak_rss_mb": peak / 1024,
-        "worker_starts": {k: len(v) for k, v in sorted(workers.items())},
+        "peak_rss_mb": peak_rss / 1024,
+        "peak_pss_mb": peak_pss / 1024,
+        "runtime_starts": dict(sorted(starts.items())),
+        "workers_forked": dict(sorted(forked.items())),
     }
 
 
@@ -173,8 +200,10 @@ def main() -> int:
         per_min = total / result["seconds"] * 60
         print(
             f"--jobs {jobs}: {result['seconds']:.1f} s, {per_min:.1f} models/min, "
-            f"{result['summary']}, peak RSS of the batch {result['peak_rss_mb']:.0f} MB, "
-            f"worker starts per runtime {result['worker_starts']}"
+            f"{result['summary']}, peak memory of the batch (process tree): RSS "
+            f"{result['peak_rss_mb']:.0f} MB, PSS {result['peak_pss_mb']:.0f} MB; runtime "
+            f"start-ups (TensorFlow imported) {result['runtime_starts']}, workers forked "
+            f"{result['workers_forked']}"
         )
     if 1 in results and 2 in results:
         print(f"speed-up --jobs 2 / --jobs 1: {results[1]['seconds'] / results[2]['seconds']:.2f}x")
