@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrator.knowledge.graph_import import (
+    INPUT_PIPELINE_OPS,
     INTERFACE_COLLECTIONS,
     REF_VARIABLE_OPS,
     RESOURCE_VARIABLE_OPS,
@@ -40,11 +41,6 @@ PLACEHOLDER_OPS = frozenset({"Placeholder", "PlaceholderWithDefault"})
 # Ops that end a graph without being a model output (bookkeeping, initialisation, summaries).
 _NOT_OUTPUTS = frozenset({"NoOp", "Const", "Shape", "Size", "Rank"}) | PLACEHOLDER_OPS
 _VARIABLE_OPS = REF_VARIABLE_OPS | RESOURCE_VARIABLE_OPS
-# Ops through which a training graph reads its data instead of placeholders.
-_PIPELINE_OPS = frozenset({
-    "IteratorGetNext", "IteratorGetNextSync", "QueueDequeueV2", "QueueDequeueManyV2",
-    "QueueDequeueUpToV2", "QueueDequeue", "QueueDequeueMany", "QueueDequeueUpTo", "ReaderReadV2",
-})  # fmt: skip
 _APPLY = tuple(p for p in TRAINING_OP_PREFIXES if "Apply" in p)
 
 
@@ -69,10 +65,12 @@ def _tensor(name: str) -> str:
 
 
 def _in_training_scope(name: str) -> bool:
-    head = name.split("/", 1)[0]
-    for scope in TRAINING_SCOPES:
-        if head == scope or (head.startswith(scope + "_") and head[len(scope) + 1 :].isdigit()):
-            return True
+    """Under a `gradients`/`save` scope at any depth (`SGD/gradients/...`: tflearn nests the
+    gradients under its optimizer), `gradients_1` included."""
+    for part in name.split("/")[:-1] or name.split("/"):
+        for scope in TRAINING_SCOPES:
+            if part == scope or (part.startswith(scope + "_") and part[len(scope) + 1 :].isdigit()):
+                return True
     return False
 
 
@@ -92,7 +90,10 @@ class _Graph:
         training = {
             n
             for n, op in self.op.items()
-            if _in_training_scope(n) or op.startswith(TRAINING_OP_PREFIXES) or op == "NoOp"
+            if _in_training_scope(n)
+            or op.startswith(TRAINING_OP_PREFIXES)
+            or op == "NoOp"
+            or "Summary" in op
         } | {_node(t) for t in train_ops}
         self.training = self.downstream(training)
         self.forward = [n for n in self.op if n not in self.training]
@@ -123,16 +124,16 @@ class _Graph:
                     todo.append(source)
         return seen
 
-    def reads_variable(self, name: str) -> bool:
-        """The node takes a variable's value as a data input (directly or via `<var>/read`)."""
+    def reads_variable(self, name: str, only: set[str] | None = None) -> bool:
+        """The node takes a variable's value as a data input (directly, via `<var>/read` or a
+        ReadVariableOp); with `only`, one of those variables."""
         for tensor in self.inputs.get(name, []):
             source = _node(tensor)
             op = self.op.get(source, "")
-            if op in _VARIABLE_OPS or op == "ReadVariableOp":
-                return True
-            if op == "Identity" and any(
-                self.op.get(_node(t), "") in _VARIABLE_OPS for t in self.inputs.get(source, [])
-            ):
+            if op in ("Identity", "ReadVariableOp"):
+                source = _node(self.inputs.get(source, [""])[0]) if self.inputs.get(source) else ""
+                op = self.op.get(source, "")
+            if op in _VARIABLE_OPS and (only is None or source in only):
                 return True
         return False
 
@@ -175,7 +176,7 @@ def infer_interface(
     forward = set(graph.forward)
     placeholders = sorted(n for n in forward if graph.op[n] in PLACEHOLDER_OPS)
     if not placeholders:
-        readers = sorted({graph.op[n] for n in forward if graph.op[n] in _PIPELINE_OPS})
+        readers = sorted({graph.op[n] for n in forward if graph.op[n] in INPUT_PIPELINE_OPS})
         raise Ambiguous(
             "the graph has no placeholder to feed"
             + (
@@ -190,7 +191,12 @@ def infer_interface(
         [n for n in forward if graph.op[n] in _VARIABLE_OPS or graph.op[n] == "VarHandleOp"],
         forward,
     )
-    features = [p for p in placeholders if any(graph.reads_variable(n) for n in reach[p])]
+    # Features reach the model's weights: the trainable variables when the graph lists them
+    # (a loss's moving average or a step counter is a variable too, but not the model's).
+    trainable = set(collections.get("trainable_variables", ())) or None
+    features = [
+        p for p in placeholders if any(graph.reads_variable(n, trainable) for n in reach[p])
+    ]
     labels = [p for p in placeholders if p not in features]
     from_labels = set().union(*(reach[p] for p in labels)) if labels else set()
     from_features = set().union(*(reach[p] for p in features)) if features else set()
@@ -240,9 +246,20 @@ def _needed_placeholders(graph: _Graph, outputs: Iterable[str]) -> tuple[str, ..
 
 
 def collections_of(meta: Any) -> dict[str, list[str]]:
-    """Collection name -> node names, for a MetaGraphDef's node-list collections."""
+    """Collection name -> node names, for a MetaGraphDef's node-list collections, and the
+    variable op names of its `trainable_variables` (serialized VariableDefs)."""
+    from migrator.formats import protos
+
     out: dict[str, list[str]] = {}
     for key, value in meta.collection_def.items():
         if value.HasField("node_list"):
             out[key] = list(value.node_list.value)
+    if "trainable_variables" in meta.collection_def:
+        names = []
+        for data in meta.collection_def["trainable_variables"].bytes_list.value:
+            try:
+                names.append(_node(protos.parse("VariableDef", data).variable_name))
+            except Exception:  # an unreadable entry: fall back to every variable
+                return {k: v for k, v in out.items() if k != "trainable_variables"}
+        out["trainable_variables"] = names
     return out

@@ -65,6 +65,17 @@ META_GRAPH_RESTORE: str = fact(
     checked="tensorflow/python/training/saver.py (TF 1.0-2.21), measured in TF 2.21 on Saver "
     "checkpoints written by TF 1.0.1, 1.5 and 1.10 (../shared/realworld2)",
 )
+# `import_meta_graph` imports the whole graph, training part included, and fails on any op the
+# running TensorFlow lacks ("Op type not registered 'MapAndBatchDatasetV2'": a tf.contrib input
+# pipeline in a BERT pre-training checkpoint, measured in TF 2.21). The subgraph the outputs
+# need can be imported alone, with each variable's value read from the checkpoint under its op
+# name: the key a Saver gives a variable by default (`BaseSaverBuilder.OpListToDict`).
+SAVER_KEYS_ARE_VARIABLE_OP_NAMES: bool = fact(
+    "saver_default_keys_are_variable_op_names",
+    True,
+    checked="tensorflow/python/training/saving/saveable_object_util.py op_list_to_dict "
+    "(TF 1.x saver.py BaseSaverBuilder.OpListToDict): key = variable op name",
+)
 
 # How `tf.saved_model.load` names the flat inputs of a TF1 signature taking a sparse
 # (TensorInfo.coo_sparse) or other composite (TensorInfo.composite_tensor) tensor: the
@@ -157,6 +168,18 @@ TRAINING_OP_PREFIXES: tuple[str, ...] = fact(
     ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply", "Assign", "Save", "Restore"),
     checked="tensorflow/core/ops/training_ops.cc, state_ops.cc, io_ops.cc (TF 1.0-2.21)",
 )
+# Ops through which a TF1 training graph reads its data instead of placeholders (tf.data
+# iterators, input queues, readers): such a graph has no input a server could feed.
+INPUT_PIPELINE_OPS: frozenset[str] = fact(
+    "graph_input_pipeline_ops",
+    frozenset({
+        "IteratorGetNext", "IteratorGetNextSync", "QueueDequeueV2", "QueueDequeueManyV2",
+        "QueueDequeueUpToV2", "QueueDequeue", "QueueDequeueMany", "QueueDequeueUpTo",
+        "ReaderReadV2",
+    }),
+    checked="tensorflow/core/ops/dataset_ops.cc, data_flow_ops.cc, io_ops.cc (TF 1.0-2.21); "
+    "seen in estimator model_dir and BERT pre-training checkpoints",
+)  # fmt: skip
 # Collections a training script may use to name a graph's interface (tf.add_to_collection).
 INTERFACE_COLLECTIONS: dict[str, tuple[str, ...]] = fact(
     "graph_interface_collections",
