@@ -175,3 +175,19 @@ KERAS2_COMPILE_EXEMPTS_LEGACY_OPTIMIZER_SINCE: Version = fact(
     "optimizers'); keras/optimizers/legacy/optimizer_v2.py (no build); measured: "
     "tf212/keras/trained/save-format-keras-v3 x tf212/keras.load_model",
 )
+
+# How the `.keras`/`.weights.h5` saving walk numbers the layers of a container (`dense`,
+# `dense_1`...): tf.keras 2.12 and 2.13 count a layer again each time the container lists it
+# (`_layer_checkpoint_dependencies` lists a layer with weights twice), so the second layer with
+# weights of a class is `dense_2`; from 2.14 (and in Keras 3) a layer already visited is skipped
+# ("Keeps layer name indexing in proper order"), so it is `dense_1`. A loader finds a layer's
+# weights only under the number its own walk gives it.
+V3_WEIGHTS_COMPACT_NUMBERING_SINCE: Version = fact(
+    "v3_weights_compact_numbering_since",
+    (2, 14),
+    since="tf.keras 2.14",
+    checked="keras/saving/saving_lib.py _save_container_state of tf.keras 2.12.0, 2.13.1 (counts "
+    "duplicates) and 2.14.0, 2.15.0, Keras 3 (skips visited); measured: a 2.12 keras_v3 "
+    "Sequential of two Dense loads in tf213 and fails in tf214 (\"Layer 'out' expected 2 "
+    'variables, but received 0")',
+)

@@ -47,6 +47,14 @@ class LoaderProfile:
         return keras2.input_layer_args(self.version)
 
     @property
+    def v3_numbering(self) -> str:
+        """How its saving walk numbers a container's layers: "gapped" (tf.keras 2.12-2.13 count
+        a layer listed twice twice) or "compact" (`loaders.V3_WEIGHTS_COMPACT_NUMBERING_SINCE`)."""
+        if self.keras3 or self.version >= loaders.V3_WEIGHTS_COMPACT_NUMBERING_SINCE:
+            return "compact"
+        return "gapped"
+
+    @property
     def maps_tf212_layout(self) -> bool:
         """Falls back from `layers/<name>` to tf.keras 2.12's `_layer_checkpoint_dependencies/`."""
         return self.keras3 and self.version >= loaders.KERAS3_MAPS_TF212_LAYOUT_SINCE

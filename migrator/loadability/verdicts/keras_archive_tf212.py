@@ -11,11 +11,21 @@ there by name, which works unless the old walk numbered a layer differently. `mi
 
 from __future__ import annotations
 
+from migrator.knowledge.loaders import V3_WEIGHTS_COMPACT_NUMBERING_SINCE
 from migrator.loadability.evidence import Evidence
 from migrator.loadability.prediction import quote
 from migrator.loadability.profiles import LoaderProfile
 from migrator.loadability.registry import check
 from migrator.loadability.verdicts.keras_archive import weights_layout
+
+
+def archive_numbering(ev: Evidence) -> str:
+    """How the walk that wrote the archive numbered layers: by the writer's version (a 2.12-2.13
+    writer, or one that does not say, "gapped"; 2.14 "compact")."""
+    version = ev.producer_keras
+    if version is not None and version[:2] >= V3_WEIGHTS_COMPACT_NUMBERING_SINCE:
+        return "compact"
+    return "gapped"
 
 
 @check(
@@ -24,30 +34,34 @@ from migrator.loadability.verdicts.keras_archive import weights_layout
     "walk, also 2.13/2.14) and of tf.keras 2.15 / tf_keras 2.21 (`layers/` only); measured on 2.12 "
     "save_format='keras_v3' Sequentials: tf.keras 2.15, tf_keras 2.16 and 2.21 load_model \"Layer "
     "'hidden' expected 2 variables, but received 0\"; knowledge.loaders."
-    "V3_WEIGHTS_LAYERS_LAYOUT_SINCE and KERAS3_MAPS_TF212_LAYOUT_SINCE",
+    "V3_WEIGHTS_LAYERS_LAYOUT_SINCE, KERAS3_MAPS_TF212_LAYOUT_SINCE and V3_WEIGHTS_COMPACT_NUMBERING_SINCE",
 )
 def tf212_layout_after_tf212(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
-    """A tf.keras 2.12-2.14 archive, whose weights later loaders look for elsewhere.
+    """A tf.keras 2.12-2.14 archive, whose weights later loaders look for elsewhere, or under
+    other numbers.
 
     Keras 2 lines from 2.15 and Keras 3.0 look only under `layers/`; Keras 3.1+ falls back to
-    the old place by name, which finds every layer unless the old walk numbered one otherwise.
+    the old place by name. Where the directory is found, a layer's weights are found only if the
+    loader's walk numbers it as the writer's did (2.12-2.13 left gaps, 2.14+ do not).
     """
-    if ev.fmt != "keras-v3" or weights_layout(ev) != "legacy" or profile.v3_layout == "legacy":
-        return None
-    renumbered = ev.config.tf212_renumbered if ev.config else ()
-    if profile.maps_tf212_layout and not renumbered:
+    if ev.fmt != "keras-v3" or weights_layout(ev) != "legacy":
         return None
     remedy = (
         "load it with tf.keras 2.12-2.14, or convert it with `migrator convert --to keras` (which "
         "reads that layout)"
     )
-    if profile.maps_tf212_layout:
+    if profile.v3_layout == "legacy" or profile.maps_tf212_layout:
+        renumbered = ev.config.tf212_renumbered if ev.config else ()
+        if archive_numbering(ev) == profile.v3_numbering or not renumbered:
+            return None
+        written = "with gaps (a second layer with weights of a class is `<class>_2`)"
+        if archive_numbering(ev) == "compact":
+            written = "without gaps (a second layer with weights of a class is `<class>_1`)"
         return (
             f"this archive ({ev.producer}, tf.keras 2.12-2.14 layout) keeps layer(s) "
-            f"{quote(list(renumbered))} under `_layer_checkpoint_dependencies/` numbered as "
-            "tf.keras 2.12-2.14 did (a second layer of a class with "
-            f"weights is `<class>_2`), and {profile.name} looks them up as `<class>_1`, ...: "
-            f"their weights are never found; {remedy}"
+            f"{quote(list(renumbered))} under `_layer_checkpoint_dependencies/` numbered "
+            f"{written}, and {profile.name} looks them up under other numbers: their weights "
+            f"are never found; {remedy}"
         )
     return (
         f"{profile.name} reads `.keras` weights under `layers/`, and this archive "

@@ -229,9 +229,21 @@ def tf212_layout_in_keras2(ev: Evidence, profile: LoaderProfile, container: str)
     ' ("A total of 1 objects could not be loaded")',
 )
 def tf212_numbering_gaps(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
-    """tf.keras 2.12's layout in Keras 3: 3.0 never looks there; 3.1+ maps names, which misses
-    the layer numbers 2.12 left gaps in (knowledge.loaders.KERAS3_MAPS_TF212_LAYOUT_SINCE)."""
-    if weights_layout(ev) != "legacy" or profile.v3_layout == "legacy" or not profile.keras3:
+    """tf.keras 2.12-2.14's layout in tf.keras 2.14 and Keras 3: Keras 3.0 never looks there;
+    2.14 and Keras 3.1+ number layers compactly and miss the numbers 2.12-2.13 left gaps in
+    (knowledge.loaders.KERAS3_MAPS_TF212_LAYOUT_SINCE, V3_WEIGHTS_COMPACT_NUMBERING_SINCE)."""
+    if weights_layout(ev) != "legacy":
+        return None
+    if profile.v3_layout == "legacy":  # tf.keras 2.14 reads the old place, numbering compactly
+        skipped = skipped_layer_names(ev.details) if profile.v3_numbering == "compact" else []
+        if not skipped:
+            return None
+        return (
+            f"tf.keras 2.12-2.13 numbered these layers {quote(skipped)} with gaps, and "
+            f"{profile.name} looks them up as `<class>`, `<class>_1`, ...: their weights "
+            "are never found"
+        )
+    if not profile.keras3:
         return None
     if not profile.maps_tf212_layout:  # Keras 3.0: no fallback to the 2.12 layout at all
         return (
