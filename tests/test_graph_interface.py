@@ -118,11 +118,16 @@ def test_graph_fed_by_an_input_pipeline_names_it():
         infer_interface(nodes)
 
 
-def test_collections_of_reads_node_lists_only():
+def test_collections_of_reads_node_lists_and_trainable_variable_names():
     meta = protos.message_class("MetaGraphDef")()
     meta.collection_def["train_op"].node_list.value.append("GradientDescent")
     meta.collection_def["variables"].bytes_list.value.append(b"\n\x01W")
-    assert collections_of(meta) == {"train_op": ["GradientDescent"]}
+    variable = protos.message_class("VariableDef")(variable_name="dense/kernel:0")
+    meta.collection_def["trainable_variables"].bytes_list.value.append(variable.SerializeToString())
+    assert collections_of(meta) == {
+        "train_op": ["GradientDescent"],
+        "trainable_variables": ["dense/kernel"],
+    }
 
 
 def test_convert_options_name_graph_tensors(tmp_path):
@@ -146,3 +151,30 @@ def test_convert_options_name_graph_tensors(tmp_path):
     assert options.input_tensors == ("x:0", "keep_prob:0")
     assert options.output_tensors == ("pred:0",)
     assert options_from_args(parser.parse_args(["convert", str(tmp_path)])).input_tensors == ()
+
+
+def test_only_trainable_variables_make_a_placeholder_a_feature():
+    """tflearn keeps a moving average of the loss in a (non-trainable) variable and nests its
+    gradients under the optimizer's scope: the labels still count as labels."""
+    nodes = _model() + [_node("y", "Placeholder"), *_variable("moving_avg")]
+    nodes += [
+        _node("sub", "Sub", "pred", "y"),
+        _node("Mean", "Mean", "sub"),
+        _node("moving_avg/AssignMovingAvg/sub", "Sub", "moving_avg/read", "Mean"),
+        _node("SGD/gradients/Shape", "Shape", "Mean"),
+        _node("SGD/gradients/Mean_grad/Tile", "Tile", "SGD/gradients/Shape", "sub"),
+        _node(
+            "SGD/update/ApplyGradientDescent",
+            "ApplyGradientDescent",
+            "W",
+            "SGD/gradients/Mean_grad/Tile",
+        ),
+    ]
+    collections = {
+        "trainable_variables": ["W", "b"],
+        "train_op": ["SGD/update/ApplyGradientDescent"],
+    }
+    found = infer_interface(nodes, collections)
+    assert (found.inputs, found.outputs) == (("x:0",), ("pred:0",))
+    with pytest.raises(Ambiguous):  # counting the moving average as a weight makes y a feature
+        infer_interface(nodes, {"train_op": ["SGD/update/ApplyGradientDescent"]})
