@@ -73,7 +73,7 @@ def test_rules_are_sorted_and_found_by_id_or_name() -> None:
 
 def _rule(**changes: object) -> Rule:
     base = dict(
-        id="MIG150",
+        id="MIG197",
         name="test-rule",
         title="t",
         severity="low",
@@ -125,7 +125,7 @@ def test_artifact_rule_defined_by_decorator_runs_in_audit(
     registry: dict[str, Rule], tmp_path: Path
 ) -> None:
     @artifact_rule(
-        "MIG150",
+        "MIG197",
         "test-keras-2-h5",
         title="HDF5 model written by Keras 2",
         severity="medium",
@@ -143,7 +143,7 @@ def test_artifact_rule_defined_by_decorator_runs_in_audit(
             return Hit(f"written by Keras {version}", "convert it with `migrator convert`")
         return None
 
-    rule = get_rule("MIG150")
+    rule = get_rule("MIG197")
     assert rule in all_rules("artifact") and rule not in all_rules("code")
     assert rule.family == "artifact" and rule.doc.startswith("Keras 2 wrote this file.")
     assert rule.fix == "convert it." and rule.convert == "h5-to-keras"
@@ -151,7 +151,7 @@ def test_artifact_rule_defined_by_decorator_runs_in_audit(
     def judge(artifact: Artifact) -> Artifact:  # the default judge, minus other artifact rules
         judged = check_artifact(artifact)
         return dataclasses.replace(
-            judged, findings=tuple(f for f in judged.findings if f.rule == "MIG150")
+            judged, findings=tuple(f for f in judged.findings if f.rule == "MIG197")
         )
 
     keras_h5(tmp_path / "old.h5", "2.3.1")
@@ -160,22 +160,22 @@ def test_artifact_rule_defined_by_decorator_runs_in_audit(
     report = audit([tmp_path], judges=[judge], code_rules=check_source)
     by_path = {a.path: a for a in report.artifacts}
     (finding,) = by_path["old.h5"].findings
-    assert (finding.rule, finding.severity) == ("MIG150", "medium")
+    assert (finding.rule, finding.severity) == ("MIG197", "medium")
     assert finding.message == "written by Keras 2.3.1; convert it with `migrator convert`."
     assert finding.fix == "convert it with `migrator convert`"
     assert by_path["new.h5"].findings == ()
     (source,) = report.sources
     assert [f.rule for f in source.findings] == ["MIG201"]
 
-    ignored = audit([tmp_path], judges=[lambda a: check_artifact(a, Config(ignore=("MIG150",)))])
-    assert all(f.rule != "MIG150" for a in ignored.artifacts for f in a.findings)
+    ignored = audit([tmp_path], judges=[lambda a: check_artifact(a, Config(ignore=("MIG197",)))])
+    assert all(f.rule != "MIG197" for a in ignored.artifacts for f in a.findings)
 
 
 def test_artifact_rules_respect_formats_and_crashes_become_errors(
     registry: dict[str, Rule],
 ) -> None:
     @artifact_rule(
-        "MIG151",
+        "MIG198",
         "test-only-tflite",
         title="t",
         severity="low",
@@ -189,7 +189,7 @@ def test_artifact_rules_respect_formats_and_crashes_become_errors(
         """
         return Hit("tflite seen", "nothing")
 
-    @artifact_rule("MIG152", "test-crash", title="t", severity="low", breaks_in="never")
+    @artifact_rule("MIG199", "test-crash", title="t", severity="low", breaks_in="never")
     def crash(artifact: Artifact) -> list[Hit]:
         """Always crashes.
 
@@ -197,20 +197,20 @@ def test_artifact_rules_respect_formats_and_crashes_become_errors(
         """
         raise KeyError("missing")
 
-    mine = [get_rule("MIG151"), get_rule("MIG152")]
+    mine = [get_rule("MIG198"), get_rule("MIG199")]
     artifact = Artifact("m.h5", Path("m.h5"), Reading("keras-h5"))
     judged = check_artifact(artifact, rules=mine)
     assert judged.findings == ()
     assert judged.errors == (
-        "internal error in rule MIG152 (KeyError: 'missing'); please report this artifact to "
+        "internal error in rule MIG199 (KeyError: 'missing'); please report this artifact to "
         "the migrator maintainers",
     )
     tflite = check_artifact(
         Artifact("m.tflite", Path("m.tflite"), Reading("tflite")),
-        Config(ignore=("MIG152",)),
+        Config(ignore=("MIG199",)),
         rules=mine,
     )
-    assert [f.rule for f in tflite.findings] == ["MIG151"] and tflite.errors == ()
+    assert [f.rule for f in tflite.findings] == ["MIG198"] and tflite.errors == ()
     untouched = Artifact("x", Path("x"), Reading("tflite"))
     assert check_artifact(untouched, rules=[]) is untouched
 
@@ -291,7 +291,7 @@ def test_artifact_and_security_cases(tmp_path: Path) -> None:
 def test_artifact_case_runner_catches_wrong_cases(
     registry: dict[str, Rule], tmp_path: Path
 ) -> None:
-    @artifact_rule("MIG153", "test-keras-231", title="t", severity="low", breaks_in="never")
+    @artifact_rule("MIG196", "test-keras-231", title="t", severity="low", breaks_in="never")
     def keras_231(artifact: Artifact) -> Hit | None:
         """Keras 2.3.1 files.
 
@@ -301,7 +301,7 @@ def test_artifact_case_runner_catches_wrong_cases(
             return Hit("2.3.1", "nothing")
         return None
 
-    folder = tmp_path / "artifact" / "MIG153"
+    folder = tmp_path / "artifact" / "MIG196"
     (folder / "positive").mkdir(parents=True)
     (folder / "negative").mkdir()
     keras_h5(folder / "positive" / "old.h5", "2.3.1")
@@ -319,13 +319,13 @@ def test_artifact_case_runner_catches_wrong_cases(
         "        f.create_group('model_weights')\n"
         "    return path\n"
     )
-    rule = get_rule("MIG153")
+    rule = get_rule("MIG196")
     assert artifact_case_failures([rule], tmp_path, tmp_path / "scratch1") == []
     keras_h5(folder / "positive" / "wrong.h5", "3.0.0")
     keras_h5(folder / "negative" / "wrong.h5", "2.3.1")
     assert artifact_case_failures([rule], tmp_path, tmp_path / "scratch2") == [
-        f"{folder / 'positive' / 'wrong.h5'}: MIG153 did not fire",
-        f"{folder / 'negative' / 'wrong.h5'}: MIG153 fired: ['2.3.1; nothing.']",
+        f"{folder / 'positive' / 'wrong.h5'}: MIG196 did not fire",
+        f"{folder / 'negative' / 'wrong.h5'}: MIG196 fired: ['2.3.1; nothing.']",
     ]
 
 
