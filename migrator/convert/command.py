@@ -33,8 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         action="append",
         default=[],
         metavar="TARGET",
-        help="keras, saved-model or weights (repeat or comma-separate; default: the natural "
-        "target of each artifact)",
+        help="keras, saved-model, weights or mlflow (an MLflow folder again; repeat or "
+        "comma-separate; default: the natural target of each artifact)",
     )
     c.add_argument(
         "--custom-objects",
