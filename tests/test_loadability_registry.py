@@ -178,3 +178,25 @@ def test_keras3_capabilities_start_where_the_sources_say():
     )
     assert not keras(3, 0, 5).maps_tf212_layout and keras(3, 1, 1).maps_tf212_layout
     assert LoaderProfile("tf_keras", (2, 21, 0), "2.21.0").rejects_arguments(("input_axes",)) == ()
+
+
+def test_sharded_weights_written_with_shard_lists_need_keras_3_11():
+    from migrator.loadability.runtimes import Runtime, labelled
+
+    def sharded(weight_map: dict) -> Artifact:
+        reading = Reading(
+            "keras-v3-weights", details={"sharded": True}, raw={"weight_map": weight_map}
+        )
+        return Artifact("model.weights.json", Path("/nowhere/model.weights.json"), reading)
+
+    lists = sharded({"/layers/dense/vars": ["model_00000.weights.h5"]})
+    names = sharded({"/layers/dense/vars": "model_00000.weights.h5"})
+    keras = {m: labelled(Runtime((2, 20), (3, m))) for m in (9, 10, 11)}
+    verdict = {
+        m: predict_cells(lists, [r])[f"{r.label}/keras.load_weights"] for m, r in keras.items()
+    }
+    assert "sharded" in verdict[9].reason and verdict[9].verdict == "fails"
+    assert verdict[10].verdict == "fails" and "lists of shards" in verdict[10].reason
+    assert verdict[11].verdict == "loads"
+    older = predict_cells(names, [keras[10]])[f"{keras[10].label}/keras.load_weights"]
+    assert older.verdict == "loads"

@@ -191,3 +191,15 @@ V3_WEIGHTS_COMPACT_NUMBERING_SINCE: Version = fact(
     "Sequential of two Dense loads in tf213 and fails in tf214 (\"Layer 'out' expected 2 "
     'variables, but received 0")',
 )
+
+# Sharded weights: from Keras 3.11 a `.weights.json` weight_map names a list of shard files per
+# variable path (a layer may span shards); Keras 3.10 expects one file name per path and, given
+# a list, restores the wrong arrays (it loads, and the outputs differ).
+KERAS3_READS_SHARD_LISTS_SINCE: Version = fact(
+    "keras3_reads_shard_lists_since",
+    (3, 11),
+    since="keras 3.11",
+    checked="keras/src/saving/saving_lib.py ShardedH5IOStore of Keras 3.10.0 (one file per path) "
+    "and 3.11.3-3.15.1 (lists); measured: tf221/keras/sequential/weights-sharded x "
+    "tf220-keras310/keras.load_weights (loads, max abs diff 1.59)",
+)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from migrator.knowledge.loaders import KERAS3_READS_SHARD_LISTS_SINCE
 from migrator.loadability.evidence import Evidence
 from migrator.loadability.prediction import Prediction, fails, loads, quote
 from migrator.loadability.profiles import LoaderProfile
@@ -191,6 +192,24 @@ def sharded_weights(ev: Evidence, profile: LoaderProfile, container: str) -> str
     if not ev.details.get("sharded") or profile.reads_sharded_weights:
         return None
     return f"{profile.name} cannot read sharded `.weights.json` weights"
+
+
+@check("v3-weights", evidence="knowledge.loaders.KERAS3_READS_SHARD_LISTS_SINCE")
+def sharded_weights_shard_lists(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
+    """A `.weights.json` map naming lists of shards (Keras 3.11+), which Keras 3.10 misreads."""
+    if not ev.details.get("sharded") or not profile.reads_sharded_weights:
+        return None
+    if profile.version >= KERAS3_READS_SHARD_LISTS_SINCE:
+        return None
+    weight_map = ev.artifact.reading.raw.get("weight_map")
+    values = weight_map.values() if isinstance(weight_map, Mapping) else ()
+    if not any(isinstance(value, list) for value in values):
+        return None
+    return (
+        f"its `.weights.json` maps variables to lists of shards (written by Keras 3.11+), and "
+        f"{profile.name} expects one file per variable path: the weights it restores are wrong; "
+        "load it with Keras 3.11+"
+    )
 
 
 @check(
