@@ -40,7 +40,8 @@ class ConfigEvidence:
     conv_first: str | None  # Sequential with no InputLayer, starting with a convolution
     time_major: tuple[str, ...]  # recurrent layers recording Keras 2's `time_major`
     orthogonal: bool  # an `Orthogonal` initializer (every LSTM/GRU/SimpleRNN default)
-    # layers with weights that tf.keras 2.12's keras_v3 walk numbered otherwise than Keras 3's
+    # layers with weights the tf.keras 2.12-2.13 saving walk numbers otherwise than later ones
+    # (knowledge.loaders.V3_WEIGHTS_COMPACT_NUMBERING_SINCE)
     tf212_renumbered: tuple[str, ...] = ()
 
     @classmethod
@@ -91,9 +92,10 @@ class ConfigEvidence:
 
 
 def _tf212_renumbered(model: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
-    """Layers with weights whose `<class>_<n>` name differs between tf.keras 2.12's walk and
-    Keras 3's (`knowledge.loaders.KERAS3_MAPS_TF212_LAYOUT_SINCE`), in `model` and in the models
-    nested in it: per class, tf.keras 2.12 counts a layer with weights twice, Keras 3 once."""
+    """Layers with weights whose `<class>_<n>` name differs between the tf.keras 2.12-2.13 saving
+    walk and later ones (tf.keras 2.14+, Keras 3), in `model` and in the models nested in it:
+    per class, 2.12-2.13 count a layer with weights twice, later walks once
+    (`knowledge.loaders.V3_WEIGHTS_COMPACT_NUMBERING_SINCE`)."""
     tf212: dict[str, int] = {}
     keras3: dict[str, int] = {}
     for child in keras_config.children(model):
