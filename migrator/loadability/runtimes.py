@@ -234,7 +234,9 @@ def _axis(loader: str) -> tuple[Point, ...]:
         return tuple(_points("tf_keras", lines))
     if loader == "keras.layers.TFSMLayer":
         return tuple(_points("Keras", keras3))
-    if loader == "tf.saved_model.load":
+    if loader not in ("keras.load_model", "keras.load_weights"):
+        # TF-level loaders (tf.saved_model.load, and any other framework's): the TF lines, each
+        # with the Keras pip pairs with it
         return tuple(_points("TF", [(r.tf_minor, r) for r in _TF_LINE_RUNTIMES]))
     tf_keras_line = [(r.tf_minor, r) for r in _TF_LINE_RUNTIMES if not r.keras3]
     return (*_points("tf.keras", tf_keras_line), *_points("Keras", keras3))
