@@ -50,6 +50,8 @@ def as_json(value):
         return {"ragged": value.to_list()}
     return value.numpy().tolist()
 
+# the sparse inputs' components: two values in a dense_shape the exported graph accepts
+sparse = json.loads(sys.argv[2])
 out = {"migrator_imported": "migrator" in sys.modules, "results": {}}
 for path in json.loads(sys.argv[1]):
     loaded = tf.saved_model.load(path)
@@ -60,12 +62,12 @@ for path in json.loads(sys.argv[1]):
         for name, spec in specs.items():
             base = name.rsplit("_", 1)[0]
             if name.endswith("_indices"):
-                rank = spec.shape.as_list()[1]
-                feed[name] = tf.constant([[i] * rank for i in range(2)], tf.int64)
+                feed[name] = tf.constant(sparse["indices"], tf.int64)
             elif name.endswith("_values") and name[:-7] + "_indices" in specs:
-                feed[name] = tf.constant([1.0, 2.0], spec.dtype)
-            elif name.endswith("_dense_shape"):  # the generated exports' sparse inputs: [None, 3]
-                feed[name] = tf.constant([2, 3], tf.int64)
+                values = ["a", "b"] if spec.dtype == tf.string else [1, 2]
+                feed[name] = tf.constant(values, spec.dtype)
+            elif name.endswith("_dense_shape"):
+                feed[name] = tf.constant(sparse["dense_shape"], tf.int64)
             elif "_component_" in name:
                 rt = tf.ragged.constant([[1, 2], [3]], dtype=tf.int64)
                 parts = tf.nest.flatten(rt, expand_composites=True)
@@ -81,7 +83,9 @@ for path in json.loads(sys.argv[1]):
         args = []
         for spec in fn.input_signature:
             if isinstance(spec, tf.SparseTensorSpec):
-                args.append(tf.sparse.from_dense(tf.constant([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]])))
+                values = ["a", "b"] if spec.dtype == tf.string else [1, 2]
+                args.append(tf.SparseTensor(sparse["indices"], tf.constant(values, spec.dtype),
+                                            sparse["dense_shape"]))
             elif isinstance(spec, tf.RaggedTensorSpec):
                 args.append(tf.ragged.constant([[1, 2], [3]], dtype=tf.int64))
             else:
@@ -92,11 +96,14 @@ print(json.dumps(out))
 """
 
 
-def _run_fresh(paths: list[str], tmp: Path) -> dict:
+SPARSE_2X3 = {"indices": [[0, 0], [1, 1]], "dense_shape": [2, 3]}
+
+
+def _run_fresh(paths: list[str], tmp: Path, sparse: dict = SPARSE_2X3) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     done = subprocess.run(
-        [sys.executable, "-c", _FRESH, json.dumps(paths)],
+        [sys.executable, "-c", _FRESH, json.dumps(paths), json.dumps(sparse)],
         capture_output=True,
         text=True,
         env=env,
@@ -190,10 +197,31 @@ def test_sparse_and_ragged_signatures_become_tf2_signatures_with_components(reso
     assert results["serving_default"]["y"] == pytest.approx([1.0 * weights[0], 2.0 * weights[1]])
     assert results["sparse_out"]["doubled"] == {"sparse": [[2.0, 0.0, 0.0], [0.0, 4.0, 0.0]]}
     assert results["ragged"]["z"] == [3, 3]
-    dense = np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]], dtype="float32")
+    dense = np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]], dtype="float32")  # SPARSE_2X3
     assert results["composite.serving_default"]["y"] == pytest.approx(list(dense @ weights))
     assert results["composite.ragged"]["z"] == [3, 3]
     assert results["composite.sparse_out"]["doubled"] == {"sparse": (dense * 2).tolist()}
+
+
+REALWORLD = REALWORLD2.parent / "realworld"
+
+
+def test_realworld_tf_transform_fn_with_sparse_inputs_converts_and_runs_fresh(tmp_path):
+    """tf.Transform's transform_fn (TF 2.15, tag `transform`): 18 sparse inputs densified to
+    [batch, 1], vocabulary tables initialised by the caller."""
+    folder = REALWORLD / "artifacts" / "tfx_transform_fn_tag_transform_tf215" / "transform_fn"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent (the real-world batch is not installed)")
+    report = convert_path(folder, tmp_path / "out", Options(tags=("transform",)))
+    (outcome,) = report.outcomes
+    assert outcome.status == "converted", (outcome.status, outcome.reason)
+    (path,) = _saved_models(report)
+    names = [s["name"] for s in _metadata(path)["input_signature"]]
+    assert "company_indices" in names and "company_dense_shape" in names
+    one_per_row = {"indices": [[0, 0], [1, 0]], "dense_shape": [2, 1]}
+    results = _run_fresh([path], tmp_path, one_per_row)[path]
+    assert {"serving_default", "composite.serving_default"} <= set(results)
+    assert results["serving_default"]
 
 
 # --------------------------------------------------------------------------- Saver checkpoints
