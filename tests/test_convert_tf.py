@@ -361,10 +361,11 @@ RW_FAILED = {
     "serving_bad_hp2_sessionbundle/bad_half_plus_two/00000123": "no 'serving_signatures'",
     "tfjs_graph_model_from_tf231_sm/checkpoint": "subclassed model",
     "tfx_keras_sm_tf231_nometadata/Format-Serving": "revived without their Python class",
-    "tfx_estimator_model_dir_ckpt/model.ckpt-1000": "reads its inputs from an input pipeline",
     "uvex_decoy_labelmap_named_saved_model_pbtxt": "label map",
 }
 RW_SKIPPED = {
+    # a Saver checkpoint whose graph reads a tf.data pipeline: nothing to serve (issue 14)
+    "tfx_estimator_model_dir_ckpt/model.ckpt-1000": "reads its inputs from an input pipeline",
     # needing the user's classes is a skip (issue 9), with the classes named
     "vae_dotkeras_tfk214_subclassed/model.keras": "needs custom classes (VAE)",
     "dl4j_k231_causal_conv1d_model_and_weights/causal_conv1d_k2_s1_d1_cl_weights.h5": "weights only",

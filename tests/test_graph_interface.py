@@ -178,3 +178,35 @@ def test_only_trainable_variables_make_a_placeholder_a_feature():
     assert (found.inputs, found.outputs) == (("x:0",), ("pred:0",))
     with pytest.raises(Ambiguous):  # counting the moving average as a weight makes y a feature
         infer_interface(nodes, {"train_op": ["SGD/update/ApplyGradientDescent"]})
+
+
+def _saver_checkpoint(folder, nodes: list) -> None:
+    """A Saver V2 checkpoint (index + data, written byte by byte) with its `.meta` graph."""
+    from tests.test_checkpoint import write_bundle
+
+    write_bundle(folder, "model.ckpt", {"W": (1, (4, 2)), "b": (1, (2,))})
+    meta = protos.message_class("MetaGraphDef")()
+    meta.meta_info_def.tensorflow_version = "1.15.0"
+    meta.graph_def.node.extend(nodes)
+    meta.collection_def["train_op"].node_list.value.append("GradientDescent")
+    (folder / "model.ckpt.meta").write_bytes(meta.SerializeToString())
+
+
+def test_plan_says_which_saver_checkpoints_convert_and_names_the_options_for_the_rest(tmp_path):
+    """The interface is decided from the bytes before any runtime starts."""
+    from migrator.convert import Options
+    from migrator.convert.plan import make_plan
+
+    labelled = _model() + [_node("y", "Placeholder")] + _training(("pred", "y"))
+    unlabelled = _model() + [_node("target", "Const")] + _training(("pred", "target"))
+    _saver_checkpoint(tmp_path / "tree" / "labelled", labelled)
+    _saver_checkpoint(tmp_path / "tree" / "unlabelled", unlabelled)
+    plan = make_plan(tmp_path / "tree", tmp_path / "out", Options())
+    by_path = {a.path: a for a in plan.artifacts}
+    ready, refused = by_path["labelled/model.ckpt"], by_path["unlabelled/model.ckpt"]
+    assert (ready.status, ready.kind) == ("convert", "tf1-checkpoint")
+    assert ready.targets[0]["steps"] == ["saver-checkpoint-to-savedmodel"]
+    assert refused.status == "no-path"
+    assert "no label placeholder" in refused.reason and "--output-tensors" in refused.reason
+    named = make_plan(tmp_path / "tree", tmp_path / "out", Options(output_tensors=("pred:0",)))
+    assert {a.path: a.status for a in named.artifacts}["unlabelled/model.ckpt"] == "convert"

@@ -97,6 +97,34 @@ def _saver_with_graph(details: Mapping[str, Any]) -> bool:
     )
 
 
+def _saver_interface_unknown(artifact: Artifact, options: Options) -> tuple[str, str] | None:
+    """(problem, remedy) when a Saver checkpoint's graph does not say what to serve and the
+    user named nothing: decided from the reader's parsed MetaGraph (`graph_interface`, no
+    TensorFlow), so the plan says it and no runtime starts for it."""
+    from migrator.convert.graph_interface import Ambiguous, collections_of, infer_interface
+    from migrator.convert.steps.saver_ckpt_to_sm import NAME_THE_TENSORS, checkpoint_files
+
+    if options.output_tensors:
+        return None
+    meta = artifact.reading.raw.get("meta_graph")
+    if meta is None:  # the reader ran in another process: protobufs do not cross back
+        from migrator.formats import protos
+
+        prefix = artifact.details.get("prefix")
+        _, meta_path = checkpoint_files(str(artifact.location), {"prefix": prefix})
+        try:
+            meta = protos.parse("MetaGraphDef", Path(meta_path).read_bytes())
+        except Exception:  # unreadable here: the step says why, in its worker
+            return None
+    if len(meta.signature_def):
+        return None
+    try:
+        infer_interface(meta.graph_def.node, collections_of(meta))
+    except Ambiguous as exc:
+        return (f"the .meta graph has no signature and {exc}", NAME_THE_TENSORS)
+    return None
+
+
 def _keras_config_lost(details: Mapping[str, Any]) -> bool:
     """A TF >= 2.5 Keras SavedModel without keras_metadata.pb (tf.saved_model.save of a model).
 
@@ -288,8 +316,12 @@ def classify(
             "and save model.keras, or use model.save_weights to write weights migrator converts",
         )
     elif fmt == "tf-checkpoint" and _saver_with_graph(d):
-        kinds = ["tf1-checkpoint"]
-        facts["prefix"] = d.get("prefix")
+        unknown = _saver_interface_unknown(artifact, options)
+        if unknown is not None:
+            facts["no_path"] = unknown
+        else:
+            kinds = ["tf1-checkpoint"]
+            facts["prefix"] = d.get("prefix")
     elif fmt == "tf-checkpoint":
         facts["no_path"] = (
             "a tf.train.Saver checkpoint without its .meta graph holds variable values only, "

@@ -29,6 +29,12 @@ from migrator.errors import ConversionError, NoFaithfulMapping
 from migrator.knowledge.graph_import import REF_VARIABLE_OPS, RESOURCE_VARIABLE_OPS
 
 VARIABLE_OPS = REF_VARIABLE_OPS | RESOURCE_VARIABLE_OPS
+# The remedy when the graph does not say its interface (here, and in `classify`'s plan).
+NAME_THE_TENSORS = (
+    "name the tensors to serve: migrator convert --input-tensors NAME:0,... --output-tensors "
+    "NAME:0,... (or export a SavedModel from the training code, e.g. "
+    "estimator.export_saved_model)"
+)
 
 
 def _op(tensor: str) -> str:
@@ -198,9 +204,7 @@ def run(
             raise NoFaithfulMapping(
                 src,
                 f"the .meta graph has no signature and {exc}",
-                "name the tensors to serve: migrator convert --input-tensors NAME:0,... "
-                "--output-tensors NAME:0,... (or export a SavedModel from the training "
-                "code, e.g. estimator.export_saved_model)",
+                NAME_THE_TENSORS,
             ) from None
         named_out, dropped = _saved_outputs(v1, graph_def, interface.outputs, saved)
         if not named_out:
