@@ -345,3 +345,28 @@ def test_a_ray_worker_killed_mid_conversion_costs_its_artifact_and_the_rerun_con
     }  # fmt: skip
     versions = sorted(p.parent.name for p in out.rglob("metadata.json"))
     assert versions == ["v1"] * len(CONVERT_SOURCES)  # each source converted exactly once
+
+
+def test_sigterm_during_a_ray_audit_exits_143_and_writes_no_report(ray_cluster, tmp_path):
+    """ray.init replaces the SIGTERM handler; the audit's contract (143, no report) must hold."""
+    out = tmp_path / "report.json"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "migrator", "audit", str(GENERATED), "--format", "json"]
+        + ["-o", str(out), "--backend", "ray", "--ray-address", ray_cluster, "--jobs", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 120
+    while not _ray_tasks("read_chunk") and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert proc.poll() is None, "the audit ended before it could be stopped"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 143, stderr[-2000:]
+    assert not out.exists()
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert lines and all(line.startswith("migrator: ") for line in lines), stderr[-2000:]

@@ -26,7 +26,9 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -101,6 +103,22 @@ def _keep_stdout_for_the_report() -> None:
     module.print_to_stdstream = to_stderr  # type: ignore[union-attr]
 
 
+def _call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a Ray function, letting a signal's exception through as itself.
+
+    A signal handler that raises (the audit's `Interrupted` on SIGTERM, Ctrl-C's
+    KeyboardInterrupt) while Ray waits in compiled code comes out as a `SystemError` whose cause
+    is that exception; the command line must see the interruption, not an internal error.
+    """
+    try:
+        return function(*args, **kwargs)
+    except SystemError as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, BaseException) and not isinstance(cause, Exception):
+            raise cause from None
+        raise
+
+
 @dataclass
 class _Chunk:
     """Items sent as one task; `results` once it finished, or `parts` once it was split."""
@@ -129,7 +147,15 @@ class RayBackend(Backend):
             return self._ray
         ray = import_ray()
         if not ray.is_initialized():
-            self._init(ray)
+            # ray.init replaces the SIGTERM handler with `sys.exit(15)`; the audit's own handler
+            # (exit 143, no report written) must stay, so it is put back.
+            main = threading.current_thread() is threading.main_thread()
+            previous = signal.getsignal(signal.SIGTERM) if main else None
+            try:
+                self._init(ray)
+            finally:
+                if main and previous is not None:
+                    signal.signal(signal.SIGTERM, previous)
             self._owned = True
             _keep_stdout_for_the_report()
         self._ray = ray
@@ -229,7 +255,7 @@ class RayBackend(Backend):
                     continue
                 soonest = min(c.due for c in flying.values())
                 wait = max(0.05, min(1.0, soonest - time.monotonic()))
-                ready, _ = ray.wait(list(flying), num_returns=1, timeout=wait)
+                ready, _ = _call(ray.wait, list(flying), num_returns=1, timeout=wait)
                 for ref in ready:
                     self._landed(ray, flying.pop(ref), submit, limits)
                 now = time.monotonic()
@@ -246,7 +272,7 @@ class RayBackend(Backend):
         self, ray: Any, chunk: _Chunk, submit: Callable[[_Chunk], None], limits: ReadLimits
     ) -> None:
         try:
-            version, results = ray.get(chunk.ref)
+            version, results = _call(ray.get, chunk.ref)
         except ray.exceptions.RayTaskError as exc:  # the task's own code raised: not the file's
             reason = " ".join(str(exc.cause if exc.cause else exc).split())[:300]
             line = f"internal error in the Ray read task ({reason}); please report it"
@@ -333,7 +359,7 @@ class RayConverter:
         kind = source.kind if source.kinds else None
         ref = self._remote.remote(self._out, self._options, source, single, sha256)
         try:
-            version, outcome = ray.get(ref, timeout=self._deadline)
+            version, outcome = _call(ray.get, ref, timeout=self._deadline)
         except ray.exceptions.GetTimeoutError:
             ray.cancel(ref, force=True)
             return Outcome(
