@@ -32,6 +32,7 @@ EXTRA_HINT = "install it with: pip install 'migrator[mlflow]'"
 # down); an audit says so after a short try instead, unless the user configured otherwise.
 _HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_TIMEOUT": "30"}
 _SAFE_PART = re.compile(r"^[^/\\\x00]+$")
+_LOGGED_MODEL = re.compile(r"^m-[0-9a-f]{32}$")
 
 
 class UnresolvedURI(Exception):
@@ -97,7 +98,9 @@ def download(uri: str, root: Path) -> Path:
     where: dict[str, str] = {"tracking_uri": tracking}
     if "registry_uri" in inspect.signature(mlflow.artifacts.download_artifacts).parameters:
         where["registry_uri"] = registry  # MLflow >= 2.11
-    if scheme == "models" and len(parts) == 1 and "@" not in parts[0]:
+    # MLflow 3 names a logged model `models:/m-<32 hex>` (no registry entry, no version).
+    logged_model = bool(_LOGGED_MODEL.match(parts[0]))
+    if scheme == "models" and len(parts) == 1 and "@" not in parts[0] and not logged_model:
         client = MlflowClient(tracking_uri=tracking, registry_uri=registry)
         parts.append(_newest_version(client, parts[0], tracking))
         uri = f"models:/{'/'.join(parts)}"

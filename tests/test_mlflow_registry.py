@@ -106,9 +106,10 @@ def registry(server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     model.predict(np.ones((1, 3), dtype="float32"), verbose=0)
     with mlflow.start_run():
-        mlflow.keras.log_model(
+        info = mlflow.keras.log_model(
             model, name="model", registered_model_name="keras3", pip_requirements=["keras"]
         )
+    ids["logged_model"] = info.model_uri  # MLflow 3: models:/m-<id>, a logged model
     return ids
 
 
@@ -147,6 +148,16 @@ def test_name_without_version_is_its_newest_version(
     assert keras3["details"]["layout"] == "keras3-flavor" and keras3["findings"] == []
     assert keras3["loadability"]["2.21/mlflow.pyfunc.load_model"]["verdict"] == "loads"
     assert paths["models:/keras3/1/data/model.keras"]["format"] == "keras-v3"
+
+
+def test_logged_model_uri(
+    registry: dict[str, str], server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uri = registry["logged_model"]
+    assert uri.startswith("models:/m-")
+    _, paths, _ = audit_json(tmp_path, monkeypatch, server, uri)
+    assert paths[uri]["format"] == "mlflow-model"
+    assert paths[uri]["details"]["layout"] == "keras3-flavor"
 
 
 def test_run_uri(
