@@ -4,6 +4,7 @@ by this module's session fixture with small memory settings and stopped at the e
 - The JSON report of a tree is byte-identical between the local and the Ray backend (the
   generated corpus, and a tree of damaged files), with reads in the Ray worker itself and in
   the forked reader pool inside each task.
+- SIGTERM during a Ray audit exits 143 and writes no report, as locally.
 - A Ray worker that dies mid-audit costs one error line for the artifact it was reading; the
   other artifacts of its chunk are read again and come out as the local backend gives them.
 - A Ray worker killed mid-conversion costs only its artifact, left unfinished in the ledger,
