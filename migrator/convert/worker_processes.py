@@ -212,18 +212,21 @@ class ForkServer:
             )
 
     def _pump(self, control: socket.socket, replies: queue.Queue[dict[str, Any] | None]) -> None:
-        with control.makefile("r", encoding="utf-8") as lines:
-            for line in lines:
-                try:
-                    message = json.loads(line)
-                except ValueError:
-                    continue
-                if "exited" in message:
-                    with self._exited:
-                        self._exits[int(message["exited"])] = int(message["status"])
-                        self._exited.notify_all()
-                else:
-                    replies.put(message)
+        try:
+            with control.makefile("r", encoding="utf-8") as lines:
+                for line in lines:
+                    try:
+                        message = json.loads(line)
+                    except ValueError:
+                        continue
+                    if "exited" in message:
+                        with self._exited:
+                            self._exits[int(message["exited"])] = int(message["status"])
+                            self._exited.notify_all()
+                    else:
+                        replies.put(message)
+        except (OSError, ValueError):
+            pass  # the channel was closed under the reader: the server is being stopped
         replies.put(None)
         with self._exited:
             self._exited.notify_all()
