@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from migrator.formats import reader, readers
 from migrator.model import Candidate
 from migrator.storage import is_remote, list_dir, relative_posix
+from migrator.storage import read_head as sniff_head
 from migrator.storage import walk as walk_tree
 
 HEAD_BYTES = 64
@@ -111,8 +112,8 @@ def _matches(patterns: tuple[str, ...], rel: str, name: str) -> bool:
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(size)
+    """The first bytes of a file (in a store, with its next siblings' in one round: storage)."""
+    return sniff_head(path, size)
 
 
 def layout_context(

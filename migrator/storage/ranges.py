@@ -69,6 +69,36 @@ def _head(path: StorePath, size: int) -> bytes:
     return head
 
 
+def is_head_cached(path: StorePath) -> bool:
+    token = _token(path)
+    return any((path.protocol, path.path, token, i) in _blocks for i in (-1, 0))
+
+
+def prefetch_heads(paths: list[StorePath]) -> None:
+    """Fetch the heads of several objects in one concurrent round (fsspec's `cat_ranges`, which
+    async drivers such as s3fs run in parallel): discovery sniffs every file of a folder, and a
+    round of parallel requests costs about what one request does. At most `MAX_BLOCKS // 2` are
+    kept; heads already cached are not fetched, and objects that fail are left to the ordinary
+    reads (which report them)."""
+    todo = [p for p in paths if (p.protocol, p.path, _token(p), -1) not in _blocks]
+    for start in range(0, len(todo), MAX_BLOCKS // 2):
+        batch = todo[start : start + MAX_BLOCKS // 2]
+        if len(batch) < 2:
+            return
+        ends = [min(HEAD, p.stat().st_size) for p in batch]
+        try:
+            heads = batch[0].fs.cat_ranges(
+                [p.path for p in batch], [0] * len(batch), ends, on_error="return"
+            )
+        except Exception:  # a driver without batched ranges: each file is sniffed on its own
+            return
+        for path, end, head in zip(batch, ends, heads, strict=False):
+            if isinstance(head, bytes) and len(head) == end:
+                _blocks[(path.protocol, path.path, _token(path), -1)] = head
+        while len(_blocks) > MAX_BLOCKS:
+            _blocks.popitem(last=False)
+
+
 def fetch(path: StorePath, start: int, stop: int, size: int) -> bytes:
     """Bytes [start, stop) of an object of `size` bytes (clipped to it)."""
     stop = min(stop, size)

@@ -52,6 +52,20 @@ def _listed(protocol: str, folder: str) -> dict[str, dict[str, Any]] | None:
     return remembered[1]
 
 
+def next_siblings(path: StorePath, count: int) -> list[StorePath]:
+    """Up to `count` objects listed after `path` in its folder's recent listing (name order, the
+    order discovery walks them), each with its record; [] when the folder was not listed."""
+    parent, _, name = path.path.rpartition("/")
+    listed = _listed(path.protocol, parent)
+    if listed is None:
+        return []
+    after = sorted(n for n, e in listed.items() if n > name and e.get("type") != "directory")
+    return [
+        StorePath(path.protocol, posixpath.join(parent, n), path.options, listed[n])
+        for n in after[:count]
+    ]
+
+
 def forget(protocol: str, folder: str | None = None) -> None:
     """Drop remembered listings (of one folder, or all): after writing to the store."""
     if folder is None:

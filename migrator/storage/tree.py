@@ -15,8 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from migrator.storage.ranges import RangeView
-from migrator.storage.store import StorePath
+from migrator.storage.ranges import MAX_BLOCKS, RangeView, is_head_cached, prefetch_heads
+from migrator.storage.store import StorePath, next_siblings
+
+SNIFF_AHEAD = MAX_BLOCKS // 4 - 1  # siblings whose heads one sniff fetches with its own
 
 
 def list_dir(path: Any) -> tuple[list[str], list[str]]:
@@ -61,6 +63,23 @@ def size_if_file(path: Any) -> int | None:
         return path.stat().st_size if os.path.isfile(path) else None
     except OSError:
         return None
+
+
+def read_head(path: Any, size: int) -> bytes:
+    """The first `size` bytes of a file, for sniffing its format.
+
+    In a store, the first sniff in a folder also fetches the heads of the objects listed after
+    it, in one concurrent round (`prefetch_heads`): discovery sniffs a folder's files in name
+    order, so a folder of a thousand models costs a few rounds of parallel requests, not a
+    thousand requests one after another.
+    """
+    if not isinstance(path, StorePath):
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    if not is_head_cached(path):
+        prefetch_heads([path, *next_siblings(path, SNIFF_AHEAD)])
+    with path.open("rb") as fh:
+        return fh.read(size)
 
 
 @contextmanager
