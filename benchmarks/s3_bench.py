@@ -12,6 +12,12 @@ equal. The server runs in this process, so on a small machine it competes with t
 CPU; a real store's latency (~10-30 ms a request in region) is of the same order as this one's.
 
     python benchmarks/s3_bench.py --artifacts 2000 --jobs 2 8
+
+`--flat N` measures discovery alone on one folder of N small `.h5` objects, sniffing one object
+at a time against the default (each sniff fetches the next siblings' heads in one concurrent
+round, migrator/storage/tree.py), with requests and bytes counted at the server:
+
+    python benchmarks/s3_bench.py --flat 300
 """
 
 from __future__ import annotations
@@ -90,11 +96,51 @@ def _audit(target: str, jobs: int) -> tuple[float, dict]:
     return elapsed, json.loads(result.stdout)
 
 
+def flat(count: int, rounds: int = 2) -> None:
+    """Discovery of one folder of `count` objects: one sniff at a time vs sniffs read ahead."""
+    import migrator.storage.store as store
+    import migrator.storage.tree as tree
+    from migrator.discover import discover
+    from migrator.storage import location, ranges
+    from tests.s3_server import running_s3
+
+    seed = SEEDS[0] / "keras" / "sequential" / "save-h5" / "model.h5"
+    body = seed.read_bytes()
+    ahead = tree.SNIFF_AHEAD
+    with running_s3() as server:
+        client = server.client()
+        client.create_bucket(Bucket="flat")
+        with ThreadPoolExecutor(8) as pool:
+            keys = [f"models/m{i:05d}.h5" for i in range(count)]
+            list(pool.map(lambda k: client.put_object(Bucket="flat", Key=k, Body=body), keys))
+        print(f"{'discovery of':<34} {'wall s':>7} {'requests':>9} {'KiB sent':>9}")
+        for _ in range(rounds):
+            for label, depth in (("one sniff at a time", 0), (f"sniffs {ahead} ahead", ahead)):
+                store._listings.clear()
+                ranges._blocks.clear()
+                server.counts.reset()
+                tree.SNIFF_AHEAD = depth
+                start = time.perf_counter()
+                found = discover(location("s3://flat/models"))
+                took = time.perf_counter() - start
+                assert len(found.candidates) == count
+                requests = sum(server.counts.requests.values())
+                print(
+                    f"{count} objects, {label:<20} {took:>7.2f} {requests:>9} "
+                    f"{server.counts.total() / 1024:>9.0f}"
+                )
+    tree.SNIFF_AHEAD = ahead
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--artifacts", type=int, default=2000, help="at least this many")
     parser.add_argument("--jobs", type=int, nargs="+", default=[2, 8], help="reader processes")
+    parser.add_argument("--flat", type=int, metavar="N", help="only: discovery of N objects")
     args = parser.parse_args()
+    if args.flat:
+        flat(args.flat)
+        return
 
     from tests.s3_server import running_s3
 
