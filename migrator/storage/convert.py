@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from migrator.storage.location import is_remote
+from migrator.storage.location import is_remote, reason
 from migrator.storage.publish import publish_version
 from migrator.storage.staging import stage, work_dir
 from migrator.storage.store import StorePath
@@ -78,7 +78,7 @@ def _publish(report: Any, local_src: Path, src: Any, local_out: Path, out: Store
                 outcome.status = "failed"
                 outcome.reason = (
                     f"converted, but publishing to {out} failed ({type(exc).__name__}: "
-                    f"{' '.join(str(exc).split())[:200]}); rerun to publish it"
+                    f"{reason(exc)}); rerun to publish it"
                 )
                 continue
             output["path"], output["version"] = str(version), version.name

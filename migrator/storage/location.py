@@ -154,17 +154,18 @@ def unreadable(path: StorePath) -> str | None:
         return f"{path}: {exc}"
     except PermissionError as exc:
         return (
-            f"{path}: access denied by the store ({_reason(exc)}); check the credentials in the "
+            f"{path}: access denied by the store ({reason(exc)}); check the credentials in the "
             "store's usual configuration (environment variables, profile)"
         )
     except Exception as exc:  # the store's client failed: endpoint, credentials, network
         return (
-            f"{path}: cannot reach the store ({type(exc).__name__}: {_reason(exc)}); check the "
+            f"{path}: cannot reach the store ({type(exc).__name__}: {reason(exc)}); check the "
             "endpoint (AWS_ENDPOINT_URL...) and the credentials of its usual configuration"
         )
     return f"{path}: no such bucket, object or prefix in the store; check the URL"
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
+    """An exception's message on one line, at most 200 characters (for error lines)."""
     text = " ".join(str(getattr(exc, "strerror", None) or exc).split())
     return text[:200] or type(exc).__name__

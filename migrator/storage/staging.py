@@ -18,8 +18,8 @@ import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
+from migrator.storage.location import reason
 from migrator.storage.store import StorePath
 
 
@@ -65,7 +65,7 @@ def stage(root: StorePath, rels: Iterable[str], into: Path) -> list[str]:
         except Exception as exc:  # the store's client failed: one line, the batch goes on
             errors.append(
                 f"{source}: cannot be copied from the store for conversion "
-                f"({type(exc).__name__}: {_reason(exc)}); check access to it and rerun"
+                f"({type(exc).__name__}: {reason(exc)}); check access to it and rerun"
             )
     _prune(into, wanted)
     return errors
@@ -79,7 +79,3 @@ def _prune(into: Path, wanted: set[Path]) -> None:
                 path.unlink(missing_ok=True)
         if Path(dirpath) != into and not os.listdir(dirpath):
             os.rmdir(dirpath)
-
-
-def _reason(exc: BaseException) -> Any:
-    return " ".join(str(getattr(exc, "strerror", None) or exc).split())[:200]
