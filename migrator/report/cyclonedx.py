@@ -34,6 +34,7 @@ from migrator.report.common import (
     sorted_findings,
     verdict_summary,
 )
+from migrator.storage import location
 
 SPEC_VERSION = "1.6"
 SCHEMA_URL = "http://cyclonedx.org/schema/bom-1.6.schema.json"
@@ -50,7 +51,7 @@ def render(report: Report, *, all_hashes: bool = False) -> str:
 
 
 def bom(report: Report, *, all_hashes: bool = False) -> dict[str, Any]:
-    root = Path(report.root)
+    root = location(report.root)  # a store URL stays one: its objects are hashed in place
     artifacts = sorted(report.artifacts, key=lambda a: a.path)
     components = [_component(a, root, all_hashes) for a in artifacts]
     vulnerabilities = [v for a in artifacts for v in _vulnerabilities(a)]
@@ -188,7 +189,7 @@ def _file(rel: str, root: Path, all_hashes: bool) -> dict[str, Any]:
 
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             h.update(chunk)
     return h.hexdigest()
