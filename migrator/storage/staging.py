@@ -43,8 +43,9 @@ def stage(root: StorePath, rels: Iterable[str], into: Path) -> list[str]:
 
     An object is fetched to a temporary name beside its place and renamed, so a killed copy is
     never taken for a staged file; one already there with the store's size is kept. Files in
-    `into` that are not wanted any more (deleted from the store since) are removed, so a
-    conversion never sees a source the store no longer holds.
+    `into` that are not wanted any more (deleted from the store since, or that could not be
+    copied this time) are removed, so a conversion never sees a source the store no longer
+    holds, nor a stale copy of one it could not read.
     """
     into.mkdir(parents=True, exist_ok=True)
     wanted: set[Path] = set()
@@ -53,15 +54,16 @@ def stage(root: StorePath, rels: Iterable[str], into: Path) -> list[str]:
     for rel in rels:
         source = root if rel == "." else root / rel
         target = into / (source.name if rel == "." else rel)
-        wanted.add(target)
         try:
             size = source.stat().st_size
             if target.is_file() and target.stat().st_size == size:
+                wanted.add(target)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
             fs.get_file(source.path, str(partial))
             os.replace(partial, target)
+            wanted.add(target)
         except Exception as exc:  # the store's client failed: one line, the batch goes on
             errors.append(
                 f"{source}: cannot be copied from the store for conversion "
