@@ -232,3 +232,62 @@ def test_this_envs_column_of_the_matrix_is_what_the_runtime_does(tmp_path, matri
     assert not problems, f"{len(problems)} cells disagree with corpus/matrix.json:\n" + "\n".join(
         problems
     )
+
+
+# --- the extended matrix's plumbing (TF-free)
+
+
+def _record(verdict: str = "loads") -> dict:
+    return {"verdict": verdict, "needs": [], "error": None, "max_abs_diff": 0.0}
+
+
+def test_split_sends_ci_lines_on_committed_artifacts_to_matrix_json(matrix):
+    from corpus.extended import split
+
+    committed = next(iter(matrix["artifacts"]))
+    added = next(a["id"] for a in artifacts(extended=True) if a["id"] not in matrix["artifacts"])
+    column = {
+        "env": "tf216",
+        "tf": "2.16",
+        "versions": {},
+        "cells": {
+            committed: {"tf216/keras.load_model": _record()},
+            added: {"tf216/keras.load_model": _record("fails")},
+        },
+    }
+    ci, rest = split([column])
+    assert ci[0]["cells"] == {committed: {"2.16/keras.load_model": _record()}}
+    assert rest[0]["cells"] == {added: {"tf216/keras.load_model": _record("fails")}}
+    other = {**column, "env": "tf217", "tf": "2.17"}
+    ci, rest = split([other])
+    assert ci == [] and set(rest[0]["cells"]) == {committed, added}
+
+
+def test_a_partial_run_updates_cells_and_keeps_the_others(extended):
+    from corpus.extended import merge_extended
+
+    artifact, entry = next(iter(extended["artifacts"].items()))
+    key = next(iter(entry["cells"]))
+    runtime = key.split("/")[0]
+    flipped = "fails" if entry["cells"][key]["verdict"] != "fails" else "loads"
+    column = {
+        "env": runtime,
+        "versions": extended["runtimes"][runtime]["versions"],
+        "cells": {artifact: {key: _record(flipped)}},
+    }
+    merged = merge_extended([column], GENERATED, extended)
+    assert merged["artifacts"][artifact]["cells"][key]["verdict"] == flipped
+    assert merged["size"]["cells"] == extended["size"]["cells"]
+    assert merged["size"]["expected_cells"] == extended["size"]["expected_cells"]
+
+
+def test_an_overlay_runs_its_base_interpreter_with_its_keras_first(tmp_path):
+    from corpus import envs
+
+    overlay = by_name("tf219-keras35")
+    python, extra = envs.interpreter(overlay, tmp_path)
+    assert python == tmp_path / "matrixenvs" / "tf219" / "bin" / "python"
+    first = extra["PYTHONPATH"].split(":")[0]
+    assert first == str(tmp_path / "matrixenvs" / "tf219-keras35")
+    python, _ = envs.interpreter(by_name("tf221"), tmp_path)
+    assert python == tmp_path / "tf221" / "bin" / "python"  # a CI line: tox's own env
