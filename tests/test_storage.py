@@ -263,3 +263,20 @@ def test_staging_copies_what_is_asked_keeps_it_and_drops_what_the_store_lost(
     assert errors[0].endswith("check access to it and rerun")
     assert not (into / "b").exists()  # gone from the store: gone from the staged copy
     assert sorted(p.name for p in into.rglob("*")) == ["a", "model.h5"]  # no .partial left
+
+
+def test_staging_keys_of_dead_uploads_are_removed_a_day_later(tmp_path: Path) -> None:
+    import time
+
+    store = fsspec.filesystem("memory")
+    dead = f"{int(time.time()) - 2 * 86400}-{'a' * 32}"
+    alive = f"{int(time.time()) - 60}-{'b' * 32}"
+    for name in (dead, alive):
+        store.pipe_file(f"/stale-bucket/out/.migrator-staging/{name}/model.keras", b"x")
+    out = location("memory://stale-bucket/out")
+    version = publish.publish_version(
+        _version(tmp_path, "ccc", b"C"), out, "m", "keras", "s3://src/c.h5"
+    )
+    assert str(version) == "memory://stale-bucket/out/m/keras/v1"
+    left = sorted(p.split("/")[4] for p in store.find("/stale-bucket/out/.migrator-staging"))
+    assert left == [alive]  # another run may still be uploading that one

@@ -4,7 +4,8 @@ On disk a version appears by one atomic rename. A store has no rename and no fol
 version is published in an order that leaves nothing partial to a reader that follows the rule
 every migrator output follows: *a version exists when its `metadata.json` exists*.
 
-1. The payload is uploaded under a temporary key, `OUT/.migrator-staging/<id>/...`.
+1. The payload is uploaded under a temporary key, `OUT/.migrator-staging/<start time>-<id>/...`
+   (keys a killed upload left there are deleted by a publish a day later).
 2. The version number is claimed with a conditional write (`If-None-Match: *`, fsspec's
    `mode="create"`) of `OUT/<model>/<format>/v<N>/.migrator-claim`: when another writer holds
    `v<N>` the write fails and `v<N+1>` is tried. Existing versions are never written to.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,7 +34,9 @@ from migrator.storage.store import StorePath, forget
 CLAIM = ".migrator-claim"
 METADATA = "metadata.json"
 STAGING = ".migrator-staging"
+STALE_STAGING = 24 * 3600  # seconds after which an upload's staging keys are a dead run's
 _VERSION = re.compile(r"^v(\d+)$")
+_STAGING_ID = re.compile(r"^(\d+)-[0-9a-f]{32}$")
 
 
 def _create(fs: Any, path: str, data: bytes) -> None:
@@ -92,7 +96,8 @@ def publish_version(
     if existing is not None:
         return existing
     files = sorted(p for p in local.rglob("*") if p.is_file() and p.name != METADATA)
-    staging = out / STAGING / uuid.uuid4().hex
+    remove_stale_staging(out)
+    staging = out / STAGING / f"{int(time.time())}-{uuid.uuid4().hex}"
     try:
         for file in files:
             fs.put_file(str(file), (staging / file.relative_to(local).as_posix()).path)
@@ -122,6 +127,26 @@ def publish_version(
     finally:
         _remove(fs, [(staging / p.relative_to(local).as_posix()).path for p in files])
         forget(out.protocol)
+
+
+def remove_stale_staging(out: StorePath) -> list[str]:
+    """Delete the staging keys of uploads started over `STALE_STAGING` seconds ago (a publish
+    killed between upload and clean-up leaves them; each id starts with its start time)."""
+    root = out / STAGING
+    try:
+        entries = list(root.iterdir())
+    except FileNotFoundError:
+        return []
+    removed = []
+    for entry in entries:
+        match = _STAGING_ID.match(entry.name)
+        if match and time.time() - int(match.group(1)) > STALE_STAGING:
+            try:
+                out.fs.rm(entry.path, recursive=True)
+            except (FileNotFoundError, OSError):
+                continue
+            removed.append(entry.name)
+    return removed
 
 
 def _remove(fs: Any, paths: list[str]) -> None:
