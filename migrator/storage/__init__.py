@@ -32,7 +32,6 @@ from migrator.storage.tree import (
     list_dir,
     read_head,
     relative_posix,
-    size_if_file,
     walk,
 )
 
@@ -50,7 +49,6 @@ __all__ = [
     "location_arg",
     "read_head",
     "relative_posix",
-    "size_if_file",
     "unreadable",
     "walk",
 ]

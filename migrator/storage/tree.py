@@ -55,16 +55,6 @@ def walk(path: Any) -> Iterator[tuple[Any, list[str], list[str]]]:
         yield from walk(path / name)
 
 
-def size_if_file(path: Any) -> int | None:
-    """The size of `path` when it is a regular file (or store object), else None."""
-    try:
-        if isinstance(path, StorePath):
-            return path.stat().st_size if path.is_file() else None
-        return path.stat().st_size if os.path.isfile(path) else None
-    except OSError:
-        return None
-
-
 def read_head(path: Any, size: int) -> bytes:
     """The first `size` bytes of a file, for sniffing its format.
 
