@@ -1,6 +1,6 @@
 """The `mlflow.pyfunc.load_model` cells of TF 2.21, measured: every folder of `corpus/mlflow/` (written
-by MLflow 1.30.1, 2.10.2 and 3.17.2) loaded with the real mlflow of tox -e tf221, each in a fresh
-process, and compared with what `migrator.loadability` predicts from the bytes.
+by MLflow 1.30.1, 2.10.2 and 3.17.2) loaded with the real mlflow of tox -e tf221, in fresh
+processes, and compared with what `migrator.loadability` predicts from the bytes.
 
 `loads` must load as is; `loads-with-changes` naming TF_USE_LEGACY_KERAS must fail without it
 and load with it; `fails` must fail both ways.
@@ -24,7 +24,17 @@ pytestmark = [pytest.mark.tf, pytest.mark.latest]
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "mlflow"
 FOLDERS = sorted(p.name for p in CORPUS.iterdir() if (p / "MLmodel").is_file())
-LOAD = "import sys, mlflow.pyfunc\nmlflow.pyfunc.load_model(sys.argv[1])\nprint('loaded')\n"
+# One process per TF_USE_LEGACY_KERAS setting (TensorFlow reads it at import) loads every folder
+# given, each in its own try, and prints one JSON line per folder: what serving would see.
+LOAD = """
+import json, sys, mlflow.pyfunc
+for path in sys.argv[1:]:
+    try:
+        mlflow.pyfunc.load_model(path)
+        print(json.dumps([path, True, ""]), flush=True)
+    except Exception as exc:
+        print(json.dumps([path, False, f"{type(exc).__name__}: {exc}"[:300]]), flush=True)
+"""
 
 
 def _need_mlflow() -> None:
@@ -37,33 +47,59 @@ def _need_mlflow() -> None:
         pytest.skip("mlflow is not installed in this env")
 
 
-def _loads(folder: Path, legacy: bool) -> tuple[bool, str]:
+def _load_all(folders: list[Path], legacy: bool) -> dict[str, tuple[bool, str]]:
+    """{folder: (loaded, why not)} from one fresh process with TF_USE_LEGACY_KERAS as given."""
     _need_mlflow()
     env = {**os.environ, "TF_USE_LEGACY_KERAS": "1" if legacy else "0", "TF_CPP_MIN_LOG_LEVEL": "3"}
     done = subprocess.run(
-        [sys.executable, "-c", LOAD, str(folder)],
-        env=env, capture_output=True, text=True, timeout=600,
+        [sys.executable, "-c", LOAD, *map(str, folders)],
+        env=env, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
-    last = (done.stderr.strip().splitlines() or [""])[-1]
-    return done.returncode == 0 and "loaded" in done.stdout, last
+    out = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("["):
+            path, ok, why = json.loads(line)
+            out[path] = (ok, why)
+    assert set(out) == {str(f) for f in folders}, done.stderr[-2000:]
+    return out
+
+
+def _loads(folder: Path, legacy: bool) -> tuple[bool, str]:
+    return _load_all([folder], legacy)[str(folder)]
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Each corpus folder (copied: the corpus stays untouched), its predicted 2.21 cell and what
+    the real mlflow did without and with TF_USE_LEGACY_KERAS."""
+    root = tmp_path_factory.mktemp("measured")
+    folders = []
+    for name in FOLDERS:
+        shutil.copytree(CORPUS / name, root / name)
+        folders.append(root / name)
+    plain, legacy = _load_all(folders, False), _load_all(folders, True)
+    out = {}
+    for folder in folders:
+        (artifact,) = [a for a in audit([folder], judges=[judge]).artifacts if a.path == "."]
+        out[folder.name] = {
+            "cell": artifact.loadability["2.21/mlflow.pyfunc.load_model"],
+            "plain": plain[str(folder)],
+            "legacy": legacy[str(folder)],
+        }
+    return out
 
 
 @pytest.mark.parametrize("name", FOLDERS)
-def test_pyfunc_cell_of_tf221_matches_the_real_mlflow(name: str, tmp_path: Path) -> None:
-    folder = tmp_path / name  # mlflow may write next to the model; the corpus stays untouched
-    shutil.copytree(CORPUS / name, folder)
-    (artifact,) = [a for a in audit([folder], judges=[judge]).artifacts if a.path == "."]
-    cell = artifact.loadability["2.21/mlflow.pyfunc.load_model"]
-    plain, why = _loads(folder, legacy=False)
+def test_pyfunc_cell_of_tf221_matches_the_real_mlflow(name: str, measured: dict) -> None:
+    cell = measured[name]["cell"]
+    (plain, why), (legacy, why_legacy) = measured[name]["plain"], measured[name]["legacy"]
     if cell["verdict"] == "loads":
         assert plain, (name, why)
     elif cell["verdict"] == "loads-with-changes":
         assert "TF_USE_LEGACY_KERAS=1" in cell["reason"]
-        legacy, why_legacy = _loads(folder, legacy=True)
         assert not plain and legacy, (name, why, why_legacy)
     else:
-        assert not plain, (name, cell["reason"])
-        assert not _loads(folder, legacy=True)[0], name
+        assert not plain and not legacy, (name, cell["reason"])
 
 
 def test_legacy_keras_change_is_real(tmp_path: Path) -> None:
