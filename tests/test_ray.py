@@ -371,3 +371,27 @@ def test_sigterm_during_a_ray_audit_exits_143_and_writes_no_report(ray_cluster, 
     assert not out.exists()
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert lines and all(line.startswith("migrator: ") for line in lines), stderr[-2000:]
+
+
+def test_an_unreachable_cluster_is_one_line_at_once(tmp_path):
+    if importlib.util.find_spec("ray") is None:
+        _unavailable("ray is not installed (pip install 'migrator[ray]'; tox -e ray)")
+    tree = _damaged_tree(tmp_path)
+    address = f"127.0.0.1:{_free_port()}"  # nothing listens there
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    env.pop("RAY_ADDRESS", None)
+    start = time.monotonic()
+    done = subprocess.run(  # a fresh process: this one may be connected to the test cluster
+        [sys.executable, "-m", "migrator", "audit", str(tree), "--backend", "ray"]
+        + ["--ray-address", address],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert time.monotonic() - start < 60  # not Ray's minutes of retries
+    assert done.returncode == 2
+    err = done.stderr.strip()
+    assert err.startswith("migrator: cannot reach the Ray cluster at " + address), err
+    assert "\n" not in err

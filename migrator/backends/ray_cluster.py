@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -103,6 +104,32 @@ def _keep_stdout_for_the_report() -> None:
     module.print_to_stdstream = to_stderr  # type: ignore[union-attr]
 
 
+def _reachable(address: str) -> bool:
+    """Does something answer on the address's port? Ray's own client retries an address that
+    does not answer for minutes, with warnings of its own; this asks for five seconds."""
+    host, _, port = address.split("://", 1)[-1].rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=5):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def _running_here() -> str | None:
+    """The address of a cluster `ray start` left running on this machine, if one answers.
+
+    Ray records the last one it started in its temp folder and finds running GCS processes;
+    a record of a cluster that has since died is ignored (a new local cluster is started).
+    """
+    try:
+        from ray._private.services import get_ray_address_from_environment
+
+        found = get_ray_address_from_environment("auto", None)
+    except Exception:  # none found, or a Ray without this helper: start a local cluster
+        return None
+    return found if isinstance(found, str) and found and _reachable(found) else None
+
+
 def _call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call a Ray function, letting a signal's exception through as itself.
 
@@ -169,15 +196,17 @@ class RayBackend(Backend):
             "runtime_env": {"env_vars": env} if env else None,
         }
         address = self.address or os.environ.get("RAY_ADDRESS") or None
+        if address and not _reachable(address):
+            raise UsageError(
+                f"cannot reach the Ray cluster at {address} (nothing answers on that port); "
+                "check --ray-address (host:port of the head node, or ray://host:10001) and that "
+                "the cluster is running, or omit it to start a local cluster"
+            )
         try:
-            if address:
-                ray.init(address=address, **common)
+            joined = address or _running_here()
+            if joined:
+                ray.init(address=joined, **common)
                 return
-            try:
-                ray.init(address="auto", **common)  # a cluster `ray start` made on this machine
-                return
-            except ConnectionError:
-                pass
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
             ray.init(
                 num_cpus=os.cpu_count() or 1,
