@@ -85,7 +85,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         type=int,
         default=1,
         metavar="N",
-        help="convert N artifacts at once (default 1; the output is the same for any N)",
+        help="convert N artifacts at once (default 1, and one per cluster CPU with --backend ray; "
+        "the output is the same for any N)",
     )
     c.add_argument(
         "--retry-failed",
