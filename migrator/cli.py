@@ -373,8 +373,11 @@ def _audit(args: argparse.Namespace) -> int:
             partial(loadability.judge, targets=targets),
             partial(check_artifact, config=config),
         ]
+        if not backend.forks:
+            backend.observer = progress.finished
         options = dict(
-            # The progress count lives in memory the forked readers share: not on a cluster.
+            # The progress count lives in memory the forked readers share; a cluster's backend
+            # tells this process instead (Backend.observer).
             judges=progress.judges(judges) if backend.forks else judges,
             backend=backend,
             code_rules=progress.code_rules(partial(check_source, config=config)),

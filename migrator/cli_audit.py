@@ -276,6 +276,13 @@ class AuditProgress:
     def judges(self, judges: list[Callable[[Artifact], Artifact]]) -> list[Any]:
         return judges if self._artifacts is None else [*judges, _Count(self._artifacts)]
 
+    def finished(self, count: int) -> None:
+        """`count` more artifacts judged, told by this process (a cluster's backend, whose
+        workers share no memory with it) instead of by the `_Count` judge."""
+        if self._artifacts is not None:
+            with self._artifacts.get_lock():
+                self._artifacts.value += count
+
     def code_rules(self, code_rules: Callable[[str, Path], Any]) -> Callable[[str, Path], Any]:
         if self._progress is None:
             return code_rules

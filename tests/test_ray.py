@@ -233,8 +233,11 @@ def test_a_ray_worker_dying_mid_audit_costs_one_error_line(ray_cluster, tmp_path
     from migrator.backends.ray_cluster import RayBackend
 
     tree = _tree_of_ten(tmp_path)
+    told: list[int] = []
     with RayBackend() as backend:  # jobs=0: the judge runs in the Ray worker and kills it
+        backend.observer = told.append  # what the progress line counts on a cluster
         report = audit([tree], judges=[_poisoned], jobs=0, backend=backend)
+    assert sum(told) == 10  # every artifact once, the re-sent ones and the lost one included
     by_path = {a.path: a for a in report.artifacts}
     assert len(by_path) == 10
     (line,) = by_path[POISON].errors

@@ -58,6 +58,9 @@ class Backend(ABC):
     # Its workers are forks of this process, so they share what a fork inherits (the audit's
     # progress counter in shared memory); a cluster's workers share nothing with it.
     forks: bool = False
+    # Told how many items finished, in this process, as they do (the audit's progress line,
+    # for backends whose workers cannot reach this process's memory).
+    observer: Callable[[int], None] | None = None
 
     @abstractmethod
     def read(

@@ -305,13 +305,18 @@ class RayBackend(Backend):
         except ray.exceptions.RayTaskError as exc:  # the task's own code raised: not the file's
             reason = " ".join(str(exc.cause if exc.cause else exc).split())[:300]
             line = f"internal error in the Ray read task ({reason}); please report it"
-            chunk.results = [Reading("unknown", errors=(line,)) for _ in chunk.items]
+            self._finish(chunk, [Reading("unknown", errors=(line,)) for _ in chunk.items])
             return
         except ray.exceptions.RayError as exc:  # the worker or its node died
             self._failed(chunk, submit, limits, overran=False, why=type(exc).__name__)
             return
         self._check_version(version)
+        self._finish(chunk, results)
+
+    def _finish(self, chunk: _Chunk, results: list[Any]) -> None:
         chunk.results = results
+        if self.observer is not None:
+            self.observer(len(results))
 
     def _failed(
         self,
@@ -340,7 +345,7 @@ class RayBackend(Backend):
                 f"the Ray worker reading this file died ({why}); the file may be damaged or the "
                 "node was lost: check the file, or audit it again"
             )
-        chunk.results = [Reading("unknown", errors=(line,))]
+        self._finish(chunk, [Reading("unknown", errors=(line,))])
 
     # -- conversions ----------------------------------------------------------------------
 
