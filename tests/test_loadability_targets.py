@@ -18,6 +18,7 @@ from migrator.audit import audit
 from migrator.cli import main
 from migrator.errors import UsageError
 from migrator.loadability import judge, parse_targets
+from migrator.loadability.evidence import Evidence
 from migrator.loadability.targets import TARGET_FINDING, judge_target, parse_target
 
 RECURRENT_H5 = GENERATED / "tf215/keras/recurrent/save-h5/model.h5"
@@ -225,3 +226,15 @@ def test_an_artifact_the_verdicts_cannot_judge_is_an_error_under_a_target(tmp_pa
     judged = judge(artifact, parse_targets(["tf==2.21"]))
     (error,) = judged.errors
     assert "internal error judging loadability" in error and "report this artifact" in error
+
+
+def test_keras_3_0_to_3_2_compile_legacy_hdf5_whatever_compile_says(tmp_path):
+    # their load_model passes no compile= to the HDF5 loader: the `mse` alias stops them
+    artifact = _judged(_copy(tmp_path, GENERATED / "tf215/keras/trained/save-h5/model.h5"))
+    evidence = Evidence.of(artifact)
+    early = _cells(evidence, parse_target("tf==2.17 keras==3.2"))["keras.load_model"]
+    assert early.verdict == "fails" and "whatever compile= says" in early.reason
+    later = _cells(evidence, parse_target("tf==2.17 keras==3.4"))["keras.load_model"]
+    assert later.verdict == "loads-with-changes" and "compile=False" in later.needs
+    spans = artifact.load_ranges["loaders"]["keras.load_model"]["loads"]
+    assert [s for s in spans if s["package"] == "Keras"][0]["from"] == "3.3"

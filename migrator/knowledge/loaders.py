@@ -203,3 +203,16 @@ KERAS3_READS_SHARD_LISTS_SINCE: Version = fact(
     "and 3.11.3-3.15.1 (lists); measured: tf221/keras/sequential/weights-sharded x "
     "tf220-keras310/keras.load_weights (loads, max abs diff 1.59)",
 )
+
+# Keras 3.0-3.2 `load_model` hands a legacy HDF5 file to its HDF5 loader without `compile=` or
+# `custom_objects=`: it always compiles the training config, so a file whose compile fails
+# (a Keras 2 loss alias...) cannot be loaded with compile=False. From 3.3 both are passed on.
+KERAS3_H5_TAKES_LOAD_ARGUMENTS_SINCE: Version = fact(
+    "keras3_h5_takes_load_arguments_since",
+    (3, 3),
+    since="keras 3.3",
+    checked="keras/src/saving/saving_api.py of Keras 3.0.5 and 3.2.0 "
+    "(`load_model_from_hdf5(filepath)`) and 3.3.3 (`compile=compile`); measured: "
+    "tf212/keras/trained/save-h5 x tf216-keras30, tf216-keras31, tf217-keras32 "
+    "keras.load_model (\"Could not locate function 'mse'\" with compile=False)",
+)

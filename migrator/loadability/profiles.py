@@ -60,6 +60,11 @@ class LoaderProfile:
         return self.keras3 and self.version >= loaders.KERAS3_MAPS_TF212_LAYOUT_SINCE
 
     @property
+    def h5_takes_compile_false(self) -> bool:
+        """load_model passes compile=False on to its legacy HDF5 loader (Keras 3.0-3.2 do not)."""
+        return not self.keras3 or self.version >= loaders.KERAS3_H5_TAKES_LOAD_ARGUMENTS_SINCE
+
+    @property
     def h5_safe_mode(self) -> bool:
         """Legacy HDF5 Lambda bytecode needs safe_mode=False."""
         return self.keras3 and self.version >= loaders.KERAS3_H5_SAFE_MODE_SINCE

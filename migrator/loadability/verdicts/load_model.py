@@ -93,7 +93,17 @@ def _build(
                 "Python bytecode, which runs on load (only for a trusted file)",
             )
         )
-    needs.extend(compile_needs(ev, profile, container))
+    compiling = compile_needs(ev, profile, container)
+    if container == "h5" and not profile.h5_takes_compile_false:
+        failed = [why for name, why in compiling if name == "compile=False"]
+        if failed:  # knowledge.loaders.KERAS3_H5_TAKES_LOAD_ARGUMENTS_SINCE
+            return fails(
+                f"{failed[0].removeprefix('needs compile=False: ')}, and {profile.name} "
+                "compiles a legacy HDF5 file whatever compile= says (its load_model passes no "
+                "arguments to the HDF5 loader); load it with Keras 3.3+ and compile=False, or "
+                "with tf_keras"
+            )
+    needs.extend(compiling)
     reason = f"{profile.name} reads this {_CONTAINER_NAMES[container]} written by {ev.producer}"
     if config.lambdas and not safe_mode:
         reason += (
