@@ -235,6 +235,10 @@ def test_install_runtimes_that_fails_stops_before_converting(
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "no-wheels-here"))
     monkeypatch.setenv("PIP_CONSTRAINT", "")
+    # where uv is on PATH (tox puts the env's bin first, and uv is in the test extra) it makes
+    # the env instead of pip: offline with an empty cache, it cannot find TensorFlow either
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "empty-uv-cache"))
     source = REPO / "corpus" / "generated" / "tf215" / "keras" / "functional" / "save-h5"
     out = tmp_path / "out"
     assert main(["convert", str(source), "-o", str(out), "--install-runtimes"]) == 2
