@@ -34,6 +34,7 @@ from corpus.probe import (
     SCHEMA_VERSION,
     TOLERANCE,
     artifacts,
+    matrix_row,
     merge,
     runtime_loaders,
     write_json,
@@ -97,14 +98,7 @@ def merge_extended(
     from `previous` (a partial regeneration, `--only` runs), as long as their artifact exists."""
     table: dict[str, dict[str, Any]] = {}
     for entry in artifacts(corpus, extended=True):
-        table[entry["id"]] = {
-            "format": entry["format"],
-            "framework": entry["framework"],
-            "model": entry["model"],
-            "api": entry["api"],
-            "path": entry["path"],
-            "cells": {},
-        }
+        table[entry["id"]] = matrix_row(entry)
     runtimes: dict[str, Any] = {}
     if previous:
         runtimes.update(previous["runtimes"])

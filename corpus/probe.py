@@ -92,6 +92,12 @@ def manifests(corpus: Path = GENERATED, *, extended: bool = False) -> list[dict[
     return out
 
 
+def matrix_row(entry: dict[str, Any]) -> dict[str, Any]:
+    """A matrix's record of one manifest entry, with no cells measured yet (both matrices)."""
+    keys = ("format", "framework", "model", "api", "path")
+    return {**{k: entry[k] for k in keys}, "cells": {}}
+
+
 def artifacts(corpus: Path = GENERATED, *, extended: bool = False) -> list[dict[str, Any]]:
     """Every generated artifact (API errors excluded), sorted by id."""
     found = []
@@ -489,14 +495,7 @@ def merge(columns: Iterable[dict[str, Any]], corpus: Path = GENERATED) -> dict[s
     envs: dict[str, Any] = {}
     table: dict[str, dict[str, Any]] = {}
     for entry in artifacts(corpus):
-        table[entry["id"]] = {
-            "format": entry["format"],
-            "framework": entry["framework"],
-            "model": entry["model"],
-            "api": entry["api"],
-            "path": entry["path"],
-            "cells": {},
-        }
+        table[entry["id"]] = matrix_row(entry)
     for column in columns:
         envs[column["tf"]] = {"env": column["env"], "versions": column["versions"]}
         for artifact, cells_ in column["cells"].items():
