@@ -135,3 +135,11 @@ def test_convert_table_keeps_brackets_in_messages() -> None:
     report.errors.append("bad [bold]thing[/bold]")
     text = " ".join(render_table(report, width=300).split())
     assert reason in text and "[a].h5" in text and "bad [bold]thing[/bold]" in text
+
+
+def test_a_plan_of_a_missing_path_is_an_error(tmp_path, capsys):
+    """Exit 2 as the conversion itself gives: the plan names the path and what to do."""
+    code = main(["convert", str(tmp_path / "nope"), "-o", str(tmp_path / "o"), "--plan"])
+    assert code == 2
+    assert "no such file or folder" in capsys.readouterr().out
+    assert not (tmp_path / "o").exists()

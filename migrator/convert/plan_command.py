@@ -68,7 +68,8 @@ def before_convert(
             out(render_table(plan, color=color))
         if args.report:
             write_file(args.report, json.dumps(plan.to_json(), indent=2) + "\n")
-        return 0
+        # as for the conversion itself: a path that cannot be walked is an error (exit 2)
+        return 2 if plan.errors else 0
     for name in plan.missing_runtimes():
         managed.install(name, say=say)
     return None
