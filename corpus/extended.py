@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus import ENVS, GENERATED, MATRIX, MATRIX_EXTENDED, envs
-from corpus.probe import (
+from corpus.records import (
     NEEDS,
     SCHEMA_VERSION,
     TOLERANCE,

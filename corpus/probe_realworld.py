@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from corpus import CORPUS, ENVS, forked
-from corpus.probe import CELL_TIMEOUT, current_tf_line, write_json
+from corpus.probe import CELL_TIMEOUT, current_tf_line
+from corpus.records import write_json
 from migrator.loadability import LOADERS, applicable
 
 REALWORLD_MATRIX = CORPUS / "realworld_matrix.json"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from corpus import ENVS, GENERATED, MATRIX, MATRIX_EXTENDED
-from corpus.probe import NEEDS, TOLERANCE, artifacts, compare, manifests, runtime_loaders
+from corpus.records import NEEDS, TOLERANCE, artifacts, compare, manifests, runtime_loaders
 from migrator.knowledge.runtimes import RUNTIMES, by_name
 from migrator.loadability import LOADERS, TF_LINES, applicable
 from migrator.model import Report
