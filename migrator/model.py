@@ -104,6 +104,14 @@ class Artifact:
     # where it loads per loader as release ranges, where it first stops, and the verdict in each
     # `--target` runtime (migrator.loadability.ranges)
     load_ranges: Mapping[str, Any] = field(default_factory=dict)
+    # sha256 of those `files` that `root / file` cannot reach (members of an archive), computed
+    # while the archive was read; the CycloneDX report hashes every other file itself
+    digests: Mapping[str, str] = field(default_factory=dict)
+    # what an archive's walk found beside its models: code files judged by the code rules and
+    # entries left out (excluded, tool folders); the audit moves them into the report's
+    # `sources` and `skipped`, so they are never part of the artifact's own JSON
+    sources: tuple[SourceFile, ...] = ()
+    skipped: tuple[str, ...] = ()
 
     @property
     def format(self) -> str:
