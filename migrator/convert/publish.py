@@ -14,7 +14,6 @@ removes those whose process is gone. Sources are only ever read.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import re
@@ -25,30 +24,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+# one definition of a file's and a folder's hash (migrator.digest), used here by that name
+from migrator.digest import sha256_file as sha256_file
+from migrator.digest import sha256_tree as sha256_tree
+
 STAGING = ".migrator-staging"
 _VERSION = re.compile(r"^v(\d+)$")
 _STAGING_PID = re.compile(r"^(?:work|publish)-(\d+)-")
-_CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def sha256_tree(path: Path) -> str:
-    """A file's sha256, or for a folder the sha256 of its sorted `relpath\\0sha256\\n` lines."""
-    path = Path(path)
-    if path.is_file():
-        return sha256_file(path)
-    digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        rel = file.relative_to(path).as_posix()
-        digest.update(f"{rel}\0{sha256_file(file)}\n".encode())
-    return digest.hexdigest()
 
 
 def file_list(path: Path) -> list[dict[str, Any]]:
