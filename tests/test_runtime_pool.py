@@ -196,3 +196,43 @@ def test_weight_digests_describe_each_tensor_and_hold_the_arrays() -> None:
     assert run_results.release("tag") == {"released": True}
     assert run_results.release("tag") == {"released": False}
     run_results.release("tag2")
+
+
+def test_thread_pools_get_each_process_its_share_of_the_cores() -> None:
+    from migrator.convert.worker_processes import fair_threads
+
+    # two TensorFlow processes per conversion (source and output run at once)
+    assert fair_threads(1, cpus=2) == 1
+    assert fair_threads(1, cpus=8) == 4
+    assert fair_threads(2, cpus=8) == 2
+    assert fair_threads(4, cpus=2) == 1  # never below one
+
+
+def test_worker_env_sets_thread_pools_unless_the_user_did(monkeypatch: pytest.MonkeyPatch) -> None:
+    from migrator.convert.worker_processes import THREAD_SETTINGS, worker_env
+
+    for name in THREAD_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    env = worker_env((), False, 3)
+    assert [env[name] for name in THREAD_SETTINGS] == ["3", "3", "3"]
+    assert not any(name in worker_env((), False, None) for name in THREAD_SETTINGS)
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "5")
+    env = worker_env((), False, 3)
+    assert env["TF_NUM_INTRAOP_THREADS"] == "5"
+    assert "TF_NUM_INTEROP_THREADS" not in env and "OMP_NUM_THREADS" not in env
+
+
+def test_forked_workers_run_with_the_pools_thread_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from migrator.convert.worker_processes import THREAD_SETTINGS
+
+    monkeypatch.delenv("MIGRATOR_WORKER_START", raising=False)
+    for name in THREAD_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    with Pool(threads=2) as pool, pool.lease(HERE) as worker:
+        worker.call("release", {"out": "x"}, timeout=60, subject="t")
+        assert worker.pid is not None
+        with open(f"/proc/{worker.pid}/environ", "rb") as fh:
+            environ = dict(
+                item.split(b"=", 1) for item in fh.read().split(b"\0") if b"=" in item
+            )
+    assert {environ[name.encode()] for name in THREAD_SETTINGS} == {b"2"}

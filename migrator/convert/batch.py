@@ -81,7 +81,7 @@ class Batch:
         if progress:
             progress("", 0, self._total)
         if isinstance(self._make, ConverterFactory) and self._given is None:
-            self._make.start_runtimes(sources)
+            self._make.start_runtimes(sources, jobs=max(1, min(jobs, len(ordered))))
         outcomes: list[Outcome] = []
         try:
             if jobs <= 1 or len(ordered) <= 1:

@@ -322,11 +322,15 @@ class ConverterFactory:
     def __call__(self) -> Converter:
         return Converter(self.out_root, self.options, pool=self.pool)
 
-    def start_runtimes(self, sources: Sequence[Convertible]) -> None:
+    def start_runtimes(self, sources: Sequence[Convertible], jobs: int = 1) -> None:
         """Start, in the background and in parallel, the runtimes the sources' chains use
         (`plan.target_runtimes`), so the batch does not wait for one TensorFlow import after
-        another; a runtime nobody ends up using is stopped with the pool."""
+        another; a runtime nobody ends up using is stopped with the pool. Their workers size
+        TensorFlow's thread pools for `jobs` conversions at once (`fair_threads`)."""
         from migrator.convert.plan import target_runtimes
+        from migrator.convert.worker_processes import fair_threads
+
+        self.pool.threads = fair_threads(jobs)
 
         names: set[str] = set()
         for source in sources:

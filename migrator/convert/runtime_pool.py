@@ -25,9 +25,18 @@ from migrator.convert.worker_processes import ForkServer, use_fork_server, worke
 class Pool:
     """Workers of every runtime a batch uses; `close()` stops them and their fork servers."""
 
-    def __init__(self, *, extra_paths: Iterable[Path] = (), idle_per_runtime: int = 4) -> None:
+    def __init__(
+        self,
+        *,
+        extra_paths: Iterable[Path] = (),
+        idle_per_runtime: int = 4,
+        threads: int | None = None,
+    ) -> None:
         self.extra_paths = tuple(Path(p).resolve() for p in extra_paths)
         self.idle_per_runtime = idle_per_runtime
+        # TensorFlow pool size of every worker (`worker_processes.fair_threads`); None: TF's own
+        # default. Set before the first worker starts (`ConverterFactory.start_runtimes`).
+        self.threads = threads
         self._fork = use_fork_server()
         self._lock = threading.Lock()
         self._servers: dict[str, ForkServer] = {}
@@ -44,9 +53,18 @@ class Pool:
         if self._fork:
             server = self._servers.get(key)
             if server is None:
-                server = ForkServer(runtime, worker_env(self.extra_paths, onednn))
+                server = ForkServer(runtime, self._env(onednn))
                 self._servers[key] = server
-        return Worker(runtime, extra_paths=self.extra_paths, onednn=onednn, server=server)
+        return Worker(
+            runtime,
+            extra_paths=self.extra_paths,
+            onednn=onednn,
+            server=server,
+            threads=self.threads,
+        )
+
+    def _env(self, onednn: bool) -> dict[str, str]:
+        return worker_env(self.extra_paths, onednn, self.threads)
 
     @contextmanager
     def lease(self, runtime: Runtime, *, onednn: bool = False) -> Iterator[Worker]:
@@ -80,7 +98,7 @@ class Pool:
             for runtime in runtimes:
                 key = self._key(runtime, False)
                 if key not in self._servers:
-                    self._servers[key] = ForkServer(runtime, worker_env(self.extra_paths, False))
+                    self._servers[key] = ForkServer(runtime, self._env(False))
                 servers.append(self._servers[key])
         threads = [threading.Thread(target=s.ensure_started, daemon=True) for s in servers]
         for thread in threads:
@@ -102,6 +120,8 @@ class Pool:
             worker.stop()
         for worker in busy:
             worker.stop(kill=True)
+        for server in servers:  # all told at once: each exits on its own, not one by one
+            server.request_stop()
         for server in servers:
             server.stop()
 

@@ -34,10 +34,12 @@ class Worker:
         extra_paths: Iterable[Path] = (),
         onednn: bool = False,
         server: ForkServer | None = None,
+        threads: int | None = None,
     ) -> None:
         self.runtime = runtime
         self.extra_paths = tuple(Path(p).resolve() for p in extra_paths)
         self.onednn = onednn
+        self.threads = threads  # TensorFlow pool size of a spawned worker (`fair_threads`)
         self.server = server
         self._proc: Process | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
@@ -64,7 +66,7 @@ class Worker:
             if forked is not None:
                 self._proc = forked
             else:
-                env = worker_env(self.extra_paths, self.onednn)
+                env = worker_env(self.extra_paths, self.onednn, self.threads)
                 self._proc = Spawned(self.runtime, env, fd)
         except BaseException:
             self._log.unlink(missing_ok=True)
