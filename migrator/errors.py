@@ -113,6 +113,11 @@ class TaskLost(ConversionError):
     model's fault, so the ledger keeps the conversion unfinished and the next run redoes it."""
 
 
+class StoreTransferFailed(TaskLost):
+    """A source could not be copied out of its object store for conversion: the store's fault
+    (access, network), not the model's, so the next run redoes it as a lost task."""
+
+
 class InstallFailed(MigratorError):
     """A managed runtime (`migrator runtimes install`) could not be installed; nothing was left
     in its place. The message names the runtime, what failed and what to check."""
