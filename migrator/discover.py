@@ -86,6 +86,9 @@ class _Walk:
     entered: set[str] = field(default_factory=set)  # the root and folders outside it
     # the numbered folders of the last parent asked about: siblings are walked one after another
     numbered_in: dict[str, list[int]] = field(default_factory=dict)
+    # the walked folder's own path as reported, when it is not the audited folder (an archive
+    # laid out: `models/source.tar.gz!/`); slash patterns match it joined to `rel` as well
+    outer: str = ""
 
     def numbered(self, parent: Path) -> list[int]:
         key = str(parent)
@@ -96,10 +99,11 @@ class _Walk:
 
     def left_out(self, rel: str, name: str, folder: bool) -> str | None:
         """Why `rel` is not walked into (a skipped line), or None to walk it."""
-        if _matches(self.include, rel, name):
+        paths = (rel, f"{self.outer}{rel}") if self.outer else (rel,)
+        if any(_matches(self.include, path, name) for path in paths):
             return None
         for pattern in self.exclude:
-            if _matches((pattern,), rel, name):
+            if any(_matches((pattern,), path, name) for path in paths):
                 return f"{rel}: excluded by the pattern {pattern!r}"
         if folder and name in SKIP_DIRS:
             return f"{rel}/: tool folder not audited; pass --include {name!r} to audit it"
@@ -446,6 +450,7 @@ def discover(
     exclude: tuple[str, ...] = (),
     include: tuple[str, ...] = (),
     into: CandidateSink | None = None,
+    outer: str = "",
 ) -> Discovery:
     """Find every artifact under `root` (a folder, a file, or a checkpoint prefix).
 
@@ -454,14 +459,16 @@ def discover(
     exclude or the tool-folder list would leave out. Each left-out path is a `skipped` line.
     Candidates go to `into` when given (the audit spools them to disk: a store of a hundred
     thousand models must not be held in memory), else to the returned `candidates` list; either
-    way in the order of their reported paths.
+    way in the order of their reported paths. `outer` is how the report names `root` when it
+    is not the audited folder (an archive's laid-out members: `source.tar.gz!/`): slash patterns
+    then also match `outer` + the path relative to `root`.
     """
     found = Discovery()
     if into is not None:
         found.candidates = into  # type: ignore[assignment]
     mode = _mode(root)
     if root.is_dir():
-        walk = _Walk(_real(root), tuple(exclude), tuple(include))
+        walk = _Walk(_real(root), tuple(exclude), tuple(include), outer=outer)
         _scan_dir(root, ".", found, walk)
     elif root.is_file():
         _discover_single_file(root, found)
