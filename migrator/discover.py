@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from migrator.formats import reader, readers
 from migrator.model import Candidate
-from migrator.storage import is_remote, list_dir, relative_posix
+from migrator.storage import is_remote, list_dir, listing_ahead, relative_posix
 from migrator.storage import read_head as sniff_head
 from migrator.storage import walk as walk_tree
 
@@ -469,7 +469,8 @@ def discover(
     mode = _mode(root)
     if root.is_dir():
         walk = _Walk(_real(root), tuple(exclude), tuple(include), outer=outer)
-        _scan_dir(root, ".", found, walk)
+        with listing_ahead(root):  # a store's folders are listed concurrently, in walk order
+            _scan_dir(root, ".", found, walk)
     elif root.is_file():
         _discover_single_file(root, found)
     elif mode is not None and not stat.S_ISLNK(mode):

@@ -15,6 +15,7 @@ migrator's objects and never reach a report.
 
 from __future__ import annotations
 
+from migrator.storage.ahead import listing_ahead
 from migrator.storage.location import (
     EXTRAS,
     StoreError,
@@ -45,6 +46,7 @@ __all__ = [
     "entries",
     "is_remote",
     "list_dir",
+    "listing_ahead",
     "location",
     "location_arg",
     "read_head",

@@ -264,12 +264,21 @@ class StorePath:
 
     def iterdir(self) -> Iterator[StorePath]:
         """The entries of this prefix, each carrying its size and kind from the one listing."""
+        return self.from_listing(self.listing())
+
+    def listing(self) -> list[dict[str, Any]]:
+        """The store's records of this prefix's entries: one listing request, nothing else
+        (safe to call from several threads: tree.py lists folders ahead of discovery)."""
         try:
-            entries = self.fs.ls(self.path, detail=True)
+            return list(self.fs.ls(self.path, detail=True))
         except FileNotFoundError:
             raise FileNotFoundError(
                 errno.ENOENT, "no such prefix in the store", str(self)
             ) from None
+
+    def from_listing(self, entries: list[dict[str, Any]]) -> Iterator[StorePath]:
+        """The entries of a `listing()` of this prefix as paths, remembered for their children
+        (called by the thread that walks: the remembered listings are not shared by threads)."""
         found: dict[str, dict[str, Any]] = {}
         for entry in sorted(entries, key=lambda e: e["name"]):
             name = self.fs._strip_protocol(entry["name"]).strip("/")

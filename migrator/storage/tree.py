@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from migrator.storage.ahead import current_lookahead
 from migrator.storage.ranges import MAX_BLOCKS, RangeView, is_head_cached, prefetch_heads
 from migrator.storage.store import StorePath, next_siblings
 
@@ -22,11 +23,19 @@ SNIFF_AHEAD = MAX_BLOCKS // 4 - 1  # siblings whose heads one sniff fetches with
 
 
 def list_dir(path: Any) -> tuple[list[str], list[str]]:
-    """(file names, folder names) directly in `path`, sorted; local symlinks are followed."""
+    """(file names, folder names) directly in `path`, sorted; local symlinks are followed.
+
+    In a store walked under `listing_ahead`, the listing usually arrived already (ahead.py).
+    """
     if isinstance(path, StorePath):
+        ahead = current_lookahead(path)
+        raw = ahead.take(path) if ahead is not None else None
+        listed = raw is not None
         files, dirs = [], []
-        for entry in path.iterdir():
+        for entry in path.from_listing(raw if listed else path.listing()):
             (dirs if entry.is_dir() else files).append(entry.name)
+        if ahead is not None and not listed:
+            ahead.queue(path, dirs)  # listed here: its subfolders are listed ahead from now on
         return sorted(files), sorted(dirs)
     files, dirs = [], []
     with os.scandir(path) as it:
