@@ -11,7 +11,10 @@ with the real command line, once per --jobs value, into a fresh output folder, a
   from /proc; one start-up per runtime per batch is the target);
 - peak memory of the whole batch: the largest sum, over one sample, of the resident memory (RSS)
   and of the proportional set size (PSS: pages shared by forked workers counted once) of the
-  command and all its descendants (fork servers, workers and readers), sampled every 0.2 s.
+  command and all its descendants (fork servers, workers and readers), sampled every 0.2 s;
+- CPU time of the whole batch and how many cores it kept busy on average, and from the
+  --jobs 1 figure the ceiling of any speed-up on this machine: --jobs 1 already runs the
+  source's era runtime and the newest runtime at once, so it does not leave cores idle.
 
     python benchmarks/convert_tree_bench.py [--workdir DIR] [--models 210] [--jobs 1 2]
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -136,7 +140,15 @@ def _runtime_process(pid: int, pythons: dict[str, str]) -> tuple[str, str, int] 
     return pythons.get(argv[0].decode(), argv[0].decode()), role, parent
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of every reaped descendant: the command, its fork servers
+    and their workers are each reaped by their parent, so this counts the whole batch."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_batch(tree: Path, out: Path, jobs: int) -> dict[str, object]:
+    cpu_before = _children_cpu()
     pythons = {str(rt.python): rt.name for rt in runtimes.available()}
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
     report_file = out.parent / f"{out.name}.json"
@@ -162,6 +174,7 @@ def run_batch(tree: Path, out: Path, jobs: int) -> dict[str, object]:
                     roles[pid] = found
         time.sleep(0.2)
     seconds = time.perf_counter() - start
+    cpu = _children_cpu() - cpu_before
     report = json.loads(report_file.read_text()) if report_file.is_file() else {}
     servers = {pid for pid, (_, role, _) in roles.items() if role == "server"}
     starts: dict[str, int] = {}  # interpreters started: fork servers and spawned workers
@@ -173,6 +186,7 @@ def run_batch(tree: Path, out: Path, jobs: int) -> dict[str, object]:
             starts[name] = starts.get(name, 0) + 1
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "summary": report.get("summary"),
         "peak_rss_mb": peak_rss / 1024,
         "peak_pss_mb": peak_pss / 1024,
@@ -191,7 +205,8 @@ def main() -> int:
     tree = work / "tree"
     writers = build_tree(tree, args.models)
     total = len(list(tree.rglob("*.h5")))
-    print(f"tree: {total} models; writers: {', '.join(writers)}; {os.cpu_count()} CPUs")
+    cpus = len(os.sched_getaffinity(0))
+    print(f"tree: {total} models; writers: {', '.join(writers)}; {cpus} CPUs")
     results = {}
     for jobs in args.jobs:
         out = Path(tempfile.mkdtemp(prefix=f"out-j{jobs}-", dir=work))
@@ -203,10 +218,19 @@ def main() -> int:
             f"{result['summary']}, peak memory of the batch (process tree): RSS "
             f"{result['peak_rss_mb']:.0f} MB, PSS {result['peak_pss_mb']:.0f} MB; runtime "
             f"start-ups (TensorFlow imported) {result['runtime_starts']}, workers forked "
-            f"{result['workers_forked']}"
+            f"{result['workers_forked']}; CPU {result['cpu_seconds']:.1f} s, "
+            f"{result['cpu_seconds'] / result['seconds']:.2f} of {cpus} cores busy on average"
         )
     if 1 in results and 2 in results:
         print(f"speed-up --jobs 2 / --jobs 1: {results[1]['seconds'] / results[2]['seconds']:.2f}x")
+        # --jobs 1 already overlaps the source's run in its era's runtime with the conversion
+        # and the output's run in the newest: it keeps `busy` cores going, so on this machine
+        # no --jobs can be faster than cpus / busy times --jobs 1.
+        busy = results[1]["cpu_seconds"] / results[1]["seconds"]
+        print(
+            f"ceiling on this machine ({cpus} cores / {busy:.2f} busy at --jobs 1): "
+            f"{cpus / busy:.2f}x"
+        )
     return 0
 
 
