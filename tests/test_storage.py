@@ -243,28 +243,6 @@ def test_a_report_can_be_written_to_a_store(corpus_in_memory: str) -> None:
     assert report["root"] == f"{corpus_in_memory}/keras/lambda" and report["artifacts"]
 
 
-def test_staging_copies_what_is_asked_keeps_it_and_drops_what_the_store_lost(
-    tmp_path: Path,
-) -> None:
-    from migrator.storage.staging import stage
-
-    store = fsspec.filesystem("memory")
-    store.pipe_file("/stage-bucket/src/a/model.h5", b"A" * 100)
-    store.pipe_file("/stage-bucket/src/b/weights.h5", b"B" * 10)
-    store.pipe_file("/stage-bucket/src/notes.txt", b"not an artifact")
-    root = location("memory://stage-bucket/src")
-    into = tmp_path / "staged"
-    assert stage(root, ["a/model.h5", "b/weights.h5"], into) == []
-    assert (into / "a" / "model.h5").read_bytes() == b"A" * 100
-    assert not (into / "notes.txt").exists()  # only the artifacts' files are copied
-    store.rm_file("/stage-bucket/src/b/weights.h5")
-    errors = stage(location("memory://stage-bucket/src"), ["a/model.h5", "b/weights.h5"], into)
-    assert len(errors) == 1 and errors[0].startswith("memory://stage-bucket/src/b/weights.h5: ")
-    assert errors[0].endswith("check access to it and rerun")
-    assert not (into / "b").exists()  # gone from the store: gone from the staged copy
-    assert sorted(p.name for p in into.rglob("*")) == ["a", "model.h5"]  # no .partial left
-
-
 def test_staging_keys_of_dead_uploads_are_removed_a_day_later(tmp_path: Path) -> None:
     import time
 

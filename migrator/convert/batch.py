@@ -18,7 +18,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migrator.convert import Convertible, Options
 from migrator.convert import publish as pub
@@ -28,9 +30,13 @@ from migrator.convert.converter import (
     Outcome,
     converter_factory,
     model_dir,
+    source_path,
 )
 from migrator.convert.ledger import Entry, Ledger
 from migrator.errors import TaskLost
+
+if TYPE_CHECKING:
+    from migrator.storage.staging import Stager
 
 Progress = Callable[[str, int, int], None]
 
@@ -49,8 +55,12 @@ class Batch:
         single: bool,
         converter: Converter | None = None,
         make_converter: Callable[[], Converter] | None = None,
+        stager: Stager | None = None,
     ) -> None:
         self.out_root = out_root
+        # Sources in a store: keyed by the store's record, fetched right before each conversion
+        # and deleted right after (storage/staging.py); None for sources on disk.
+        self.stager = stager
         self.options = options
         self.ledger = ledger
         self.single = single
@@ -142,7 +152,7 @@ class Batch:
         artifact's own problems."""
         kind = source.kind if source.kinds else None
         try:
-            sha = pub.sha256_tree(source.location)
+            sha = (self.stager and self.stager.key(source)) or pub.sha256_tree(source.location)
         except OSError as exc:
             return Outcome(
                 source.rel,
@@ -154,15 +164,19 @@ class Batch:
         # A tree's sources are known by their path in the tree; a single artifact (rel ".") by
         # its absolute path, so two files with the same bytes converted one by one into the same
         # OUT are two conversions.
-        ident = source.rel if source.rel != "." else str(source.location.resolve())
+        ident = source.rel if source.rel != "." else source_path(source)
         entry = self.ledger.get(ident, sha)
         if entry is not None and entry.status != "running":
             if entry.status != "failed" or not retry_failed:
                 return _previous(entry)
         self.ledger.start(ident, sha)
         try:
-            outcome = self._converter().convert(source, single=self.single, sha256=sha)
-        except TaskLost as exc:  # its cluster worker died: left `running`, redone next run
+            with self.stager.fetch(source) if self.stager else nullcontext(None) as fetched:
+                outcome = self._converter().convert(
+                    source, single=self.single, sha256=fetched or sha
+                )
+        except TaskLost as exc:  # its cluster worker died, or its store did not give its
+            # bytes: left `running`, redone next run
             return Outcome(source.rel, source.format, "failed", kind, reason=exc.short)
         except Exception as exc:  # a bug must not stop a ten-thousand-model batch
             outcome = Outcome(

@@ -96,6 +96,12 @@ def model_dir(source: Convertible, single: bool) -> str:
     return "/".join([*parts, name])
 
 
+def source_path(source: Convertible) -> str:
+    """Where the source lives, as `metadata.json` and the ledger name it: its URL when it was
+    fetched from a store for the conversion (storage/staging.py), else its absolute path."""
+    return str(source.facts.get("source_url") or source.location.resolve())
+
+
 class Converter:
     """Converts sources into OUT through a pool of runtime workers.
 
@@ -176,9 +182,7 @@ class Converter:
         goal = TARGETS[target]
         model_name = model_dir(source, single)
         folder = TARGET_FOLDERS[target]
-        existing = pub.find_published(
-            self.out_root / model_name / folder, sha, str(source.location.resolve())
-        )
+        existing = pub.find_published(self.out_root / model_name / folder, sha, source_path(source))
         if existing is not None:
             raise AlreadyPublished(
                 source.rel,
@@ -282,7 +286,7 @@ class Converter:
             "format": TARGET_FOLDERS[target],
             "format_description": KINDS[TARGETS[target]],
             "source": {
-                "path": str(source.location.resolve()),
+                "path": source_path(source),
                 "rel": source.rel,
                 "sha256": sha,
                 "format": source.format,

@@ -11,6 +11,7 @@ readings; nothing is read again in this process. One artifact's failure never st
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,9 @@ from migrator.convert.ledger import Ledger
 from migrator.convert.publish import remove_stale_staging
 from migrator.errors import ConversionError
 from migrator.model import Artifact, Candidate
+from migrator.storage.location import is_remote
+from migrator.storage.staging import Stager
+from migrator.storage.store import StorePath
 
 SCHEMA_VERSION = 1
 Progress = Callable[[str, int, int], None]
@@ -76,7 +80,7 @@ def read_artifacts(
 
 
 def convert_path(
-    root: Path,
+    root: Path | StorePath,
     out_root: Path,
     options: Options,
     *,
@@ -86,7 +90,8 @@ def convert_path(
     retry_failed: bool = False,
     backend: Backend | None = None,
 ) -> ConvertReport:
-    """Convert one artifact or every artifact under `root` into `out_root`.
+    """Convert one artifact or every artifact under `root` (a path, or a `StorePath` read in
+    place and fetched one source at a time for its conversion) into `out_root`.
 
     The ledger in `out_root` makes this resumable: what an earlier run finished is reported, not
     redone (failures are retried only with `retry_failed`). `jobs` conversions run at once
@@ -95,76 +100,87 @@ def convert_path(
     """
     from migrator.discover import discover
 
-    root = Path(root)
+    root = root if is_remote(root) else Path(root)
     found = discover(root)
     report = ConvertReport(root=str(root), out=str(out_root), errors=list(found.errors))
-    # Archives: the artifacts inside, extracted safely under OUT (convert/archives.py).
-    unpacked = unpack(found.candidates, Path(out_root))
-    report.errors.extend(unpacked.errors)
-    single = len(found.candidates) == 1 and found.candidates[0].rel == "."
-    single = single and len(unpacked.candidates) == 1  # an archive alone: one model inside
-    engine = backend or get_backend()
-    artifacts = read_artifacts(unpacked.candidates, options, engine)
-    architectures = [a for a in artifacts if a.format in ARCH_FORMATS]
-    if single and artifacts and artifacts[0].format in WEIGHTS_FORMATS:
-        architectures = _architectures_beside(artifacts[0], options)
-    used_archs: dict[Path, list[str]] = {}
-    todo: list[Convertible] = []
-    for artifact in artifacts:
-        if artifact.format in ARCH_FORMATS:
-            continue
-        try:
-            siblings = [a for a in architectures if a.location.parent == artifact.location.parent]
-            source = classify(artifact, options, siblings)
-            if source.architecture is not None:
-                used_archs.setdefault(source.architecture.resolve(), []).append(artifact.path)
-            todo.append(source)
-        except ConversionError as exc:
-            report.outcomes.append(
-                Outcome(artifact.path, artifact.format, exc.status, reason=exc.short)
+    # A root in a store is read in place; a source is fetched only to be converted (staging.py).
+    with Stager(root, options) if is_remote(root) else nullcontext() as stager:
+        candidates = found.candidates
+        if stager is not None:  # archives are unpacked whole: fetched first
+            candidates, errors = stager.local_candidates(candidates)
+            report.errors.extend(errors)
+        # Archives: the artifacts inside, extracted safely under OUT (convert/archives.py).
+        unpacked = unpack(candidates, Path(out_root))
+        report.errors.extend(unpacked.errors)
+        single = len(found.candidates) == 1 and found.candidates[0].rel == "."
+        single = single and len(unpacked.candidates) == 1  # an archive alone: one model inside
+        engine = backend or get_backend()
+        artifacts = read_artifacts(unpacked.candidates, options, engine)
+        architectures = [a for a in artifacts if a.format in ARCH_FORMATS]
+        if single and artifacts and artifacts[0].format in WEIGHTS_FORMATS:
+            architectures = _architectures_beside(artifacts[0], options)
+        used_archs: dict[Path, list[str]] = {}
+        todo: list[Convertible] = []
+        for artifact in artifacts:
+            if artifact.format in ARCH_FORMATS:
+                continue
+            try:
+                siblings = [
+                    a for a in architectures if a.location.parent == artifact.location.parent
+                ]
+                source = classify(artifact, options, siblings)
+                if source.architecture is not None:
+                    used_archs.setdefault(source.architecture.resolve(), []).append(artifact.path)
+                todo.append(source)
+            except ConversionError as exc:
+                report.outcomes.append(
+                    Outcome(artifact.path, artifact.format, exc.status, reason=exc.short)
+                )
+        if stager is not None:  # where each will be fetched to, and its URL for the record
+            todo = [stager.local_source(source) for source in todo]
+        Path(out_root).mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(Path(out_root))
+        with Ledger(Path(out_root), options) as ledger:
+            batch = Batch(
+                Path(out_root),
+                options,
+                ledger,
+                single=single,
+                converter=converter,
+                make_converter=engine.converters(Path(out_root), options) if todo else None,
+                stager=stager,
             )
-    Path(out_root).mkdir(parents=True, exist_ok=True)
-    remove_stale_staging(Path(out_root))
-    with Ledger(Path(out_root), options) as ledger:
-        batch = Batch(
-            Path(out_root),
-            options,
-            ledger,
-            single=single,
-            converter=converter,
-            make_converter=engine.converters(Path(out_root), options) if todo else None,
-        )
-        report.outcomes.extend(
-            batch.run(
-                todo,
-                jobs=engine.convert_jobs(jobs) if todo else 1,
-                retry_failed=retry_failed,
-                progress=progress,
+            report.outcomes.extend(
+                batch.run(
+                    todo,
+                    jobs=engine.convert_jobs(jobs) if todo else 1,
+                    retry_failed=retry_failed,
+                    progress=progress,
+                )
             )
-        )
-    for artifact in artifacts:
-        if artifact.format not in ARCH_FORMATS:
-            continue
-        users = used_archs.get(artifact.location.resolve())
-        reason = (
-            f"architecture used with {', '.join(users)}"
-            if users
-            else "an architecture file alone has no weights; keep it beside its weights file "
-            "(or pass --arch) and convert the weights file"
-        )
-        if artifact.errors:
-            report.outcomes.append(
-                Outcome(artifact.path, artifact.format, "failed", reason=artifact.errors[0])
+        for artifact in artifacts:
+            if artifact.format not in ARCH_FORMATS:
+                continue
+            users = used_archs.get(artifact.location.resolve())
+            reason = (
+                f"architecture used with {', '.join(users)}"
+                if users
+                else "an architecture file alone has no weights; keep it beside its weights file "
+                "(or pass --arch) and convert the weights file"
             )
-        else:
-            report.outcomes.append(
-                Outcome(artifact.path, artifact.format, "skipped", reason=reason)
-            )
-    if options.repack:
-        report.outcomes.extend(repack(report.outcomes, unpacked, Path(out_root), single))
-    unpacked.remove()
-    report.outcomes.sort(key=lambda o: o.path)
-    return report
+            if artifact.errors:
+                report.outcomes.append(
+                    Outcome(artifact.path, artifact.format, "failed", reason=artifact.errors[0])
+                )
+            else:
+                report.outcomes.append(
+                    Outcome(artifact.path, artifact.format, "skipped", reason=reason)
+                )
+        if options.repack:
+            report.outcomes.extend(repack(report.outcomes, unpacked, Path(out_root), single))
+        unpacked.remove()
+        report.outcomes.sort(key=lambda o: o.path)
+        return report
 
 
 def _architectures_beside(weights: Artifact, options: Options) -> list[Artifact]:

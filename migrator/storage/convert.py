@@ -3,9 +3,9 @@
 The conversion itself is the local one (`convert/tree.py`: discover, read, classify, convert in
 the runtimes, validate, publish with a ledger); this module only moves bytes around it:
 
-- a source in a store is discovered and read in place (no TensorFlow, byte ranges), then the
-  files of the artifacts found are staged to a stable local folder (`staging.py`), because a
-  runtime loads models from local paths;
+- a source in a store is discovered and read in place (no TensorFlow, byte ranges), and each
+  artifact that a runtime must load is fetched to local disk right before its conversion and
+  deleted right after (`staging.py`, inside the batch): a skipped artifact is never downloaded;
 - an output in a store is built in a local work folder first, `<cache>/stores/out/<hash of the
   URL>/`, which also holds the ledger (`.migrator-ledger.sqlite`) of that output: conversion is
   resumable there exactly as on disk, and `migrator convert --status s3://...` reads it. Each
@@ -23,7 +23,7 @@ from typing import Any
 
 from migrator.storage.location import is_remote, reason
 from migrator.storage.publish import publish_version
-from migrator.storage.staging import stage, work_dir
+from migrator.storage.staging import work_dir
 from migrator.storage.store import StorePath
 
 
@@ -32,36 +32,19 @@ def ledger_folder(out: Any) -> Path:
     return work_dir("out", out) if is_remote(out) else Path(out)
 
 
-def stage_source(src: StorePath) -> tuple[Path, list[str]]:
-    """(the local path to convert, error lines): the artifacts under `src` staged to disk."""
-    from migrator.discover import discover
-
-    found = discover(src)
-    folder = work_dir("src", src)
-    if found.errors and not found.candidates:
-        return folder, list(found.errors)
-    files = [f for candidate in found.candidates for f in candidate.files]
-    if src.is_file():  # one file (or a checkpoint's main file): its files sit beside it
-        errors = stage(src.parent, files, folder)
-        return folder / src.name, [*found.errors, *errors]
-    return folder, [*found.errors, *stage(src, files, folder)]
-
-
 def convert_with_stores(src: Any, out: Any, options: Any, **kwargs: Any) -> Any:
     """`convert_path` for a `src` and/or `out` in a store; returns its report, with URLs."""
     from migrator.convert.tree import convert_path
 
-    local_src, errors = stage_source(src) if is_remote(src) else (Path(src), [])
     local_out = ledger_folder(out)
-    report = convert_path(local_src, local_out, options, **kwargs)
+    report = convert_path(src, local_out, options, **kwargs)
     report.root, report.out = str(src), str(out)
-    report.errors[:0] = errors
     if is_remote(out):
-        _publish(report, local_src, src, local_out, out)
+        _publish(report, src, local_out, out)
     return report
 
 
-def _publish(report: Any, local_src: Path, src: Any, local_out: Path, out: StorePath) -> None:
+def _publish(report: Any, src: Any, local_out: Path, out: StorePath) -> None:
     """Publish every output of the report to the store and point the report at the URLs."""
     for outcome in report.outcomes:
         for output in outcome.outputs:
@@ -71,7 +54,7 @@ def _publish(report: Any, local_src: Path, src: Any, local_out: Path, out: Store
             except ValueError:
                 continue
             model_dir, folder = rel.parent.parent.as_posix(), rel.parent.name
-            source_url = _source_url(src, local_src, outcome.path)
+            source_url = _source_url(src, outcome.path)
             try:
                 version = publish_version(local, out, model_dir, folder, source_url)
             except Exception as exc:  # the store refused: this output is not published
@@ -85,7 +68,7 @@ def _publish(report: Any, local_src: Path, src: Any, local_out: Path, out: Store
             outcome.reason = outcome.reason.replace(str(local), str(version))
 
 
-def _source_url(src: Any, local_src: Path, rel: str) -> str:
+def _source_url(src: Any, rel: str) -> str:
     """Where the source of the artifact reported as `rel` lives (its URL for a store source)."""
     if not is_remote(src):
         base = Path(src).resolve()
