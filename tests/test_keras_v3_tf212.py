@@ -30,7 +30,11 @@ def _dense(name: str, units: int) -> dict:
     }
 
 
-def write_tf212_keras_v3(path: Path, groups: tuple[str, ...] = ("_layer_checkpoint_dependencies",)):
+def write_tf212_keras_v3(
+    path: Path,
+    groups: tuple[str, ...] = ("_layer_checkpoint_dependencies",),
+    names: tuple[str, str] = ("dense", "dense_2"),  # 2.12-2.13's numbering; 2.14's: dense_1
+):
     config = {
         "module": "keras",
         "class_name": "Sequential",
@@ -50,7 +54,7 @@ def write_tf212_keras_v3(path: Path, groups: tuple[str, ...] = ("_layer_checkpoi
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
         top = groups[0]
-        for name, shape in (("dense", (4, 3)), ("dense_2", (3, 2))):
+        for name, shape in zip(names, ((4, 3), (3, 2)), strict=True):
             vars_ = h5.create_group(f"{top}/{name}/vars")
             vars_["0"] = np.zeros(shape, np.float32)
             vars_["1"] = np.zeros(shape[1], np.float32)

@@ -50,10 +50,14 @@ class KerasV3Details(Details):
     # soft and external links, never followed; truncated past 100,000 datasets) or
     # layout_skipped (why not)
     weights: dict[str, Any]
-    # which saving_lib walk laid out the weights: "tf.keras-2.12" (the experimental keras_v3 of
-    # tf.keras 2.12: `_layer_checkpoint_dependencies/...`, which no later Keras reads), "layers"
-    # (tf.keras 2.13+, Keras 3), None when unknown (npz weights, no HDF5 layout read)
+    # which saving_lib walk laid out the weights: "tf.keras-2.12" (tf.keras 2.12's keras_v3, 2.13
+    # and 2.14: `_layer_checkpoint_dependencies/...`, which tf.keras 2.15+ and tf_keras never
+    # read), "layers" (tf.keras 2.15+, Keras 3), None when unknown (npz weights, no HDF5 layout)
     weights_layout: str | None
+    # how that walk numbered a container's layers of one class, from the group names: "gapped"
+    # (tf.keras 2.12-2.13: `dense`, `dense_2`), "compact" (2.14+: `dense`, `dense_1`), None when
+    # the names do not tell (one layer with weights per class) or no HDF5 layout was read
+    weights_numbering: str | None
     assets: list[str]  # member names under assets/
     members: list[dict[str, Any]]  # [{name, bytes, compressed_bytes, method}] (first 200)
     member_count: int

@@ -32,7 +32,7 @@ from migrator.formats.keras_zip.container import (
     unsafe_reason,
 )
 from migrator.formats.keras_zip.details import KerasV3Details
-from migrator.formats.keras_zip.weights import npz_facts, weights_facts
+from migrator.formats.keras_zip.weights import LEGACY_LAYER_ROOT, npz_facts, weights_facts
 from migrator.model import Candidate, Reading
 
 MEMBERS_LISTED = 200
@@ -85,9 +85,11 @@ def _read_source(source: Source, path: Path) -> Reading:
 
     details["weights"] = weights_facts(source, latest, errors)
     details["weights_layout"] = weights_layout(details["weights"])
+    details["weights_numbering"] = weights_numbering(details["weights"])
     if details["weights_layout"] == LAYOUT_TF212:
         evidence.append(
-            f"{WEIGHTS_H5} keeps layers under {TF212_GROUP}/ (tf.keras 2.12 save_format='keras_v3')"
+            f"{WEIGHTS_H5} keeps layers under {TF212_GROUP}/ (tf.keras 2.12-2.14 layout)"
+            + _NUMBERING_EVIDENCE.get(details["weights_numbering"], "")
         )
     details.update(_member_details(source))
 
@@ -102,15 +104,21 @@ def _read_source(source: Source, path: Path) -> Reading:
     )
 
 
-# tf.keras 2.12's experimental `save_format="keras_v3"` (keras/saving/saving_lib.py of 2.12) walks
-# the model's attributes in `dir()` order and stores a Sequential/Functional model's layers under
-# `_layer_checkpoint_dependencies/<snake_case class>[_N]`, where N counts the property's
-# `layer_with_weights-i` and `layer-i` entries (a layer with weights is listed twice). tf.keras
-# 2.13 changed the walk to `layers/<snake_case class>[_N]` (one entry per layer), which is what
-# tf.keras 2.13-2.15, tf_keras and Keras 3 read: none of them finds a 2.12 archive's weights.
-TF212_GROUP = "_layer_checkpoint_dependencies"
-LAYOUT_TF212 = "tf.keras-2.12"
+# tf.keras 2.12 (its experimental `save_format="keras_v3"`), 2.13 and 2.14 (their default `.keras`
+# and `.weights.h5`) walk the model's attributes in `dir()` order (keras/saving/saving_lib.py) and
+# meet `_layer_checkpoint_dependencies` before `layers`, so a Sequential/Functional model's layers
+# are stored under `_layer_checkpoint_dependencies/<snake_case class>[_N]`. 2.12 and 2.13 number
+# a layer with weights twice (the property lists it as `layer_with_weights-i` and `layer-j`); 2.14
+# skips a layer already visited (`weights_numbering`). tf.keras 2.15 put the property on the walk's
+# skip list: from 2.15 (and in tf_keras and Keras 3) the weights sit under `layers/`.
+# (knowledge.loaders.V3_WEIGHTS_LAYERS_LAYOUT_SINCE, V3_WEIGHTS_COMPACT_NUMBERING_SINCE)
+TF212_GROUP = LEGACY_LAYER_ROOT
+LAYOUT_TF212 = "tf.keras-2.12"  # named after the first release that wrote it
 LAYOUT_CURRENT = "layers"
+_NUMBERING_EVIDENCE = {
+    "gapped": ", layers of one class numbered with gaps (`dense`, `dense_2`: tf.keras 2.12-2.13)",
+    "compact": ", layers of one class numbered without gaps (`dense`, `dense_1`: tf.keras 2.14)",
+}
 
 
 def weights_layout(weights: Mapping[str, Any]) -> str | None:
@@ -124,6 +132,16 @@ def weights_layout(weights: Mapping[str, Any]) -> str | None:
     if "layers" in groups:
         return LAYOUT_CURRENT
     return None
+
+
+def weights_numbering(weights: Mapping[str, Any]) -> str | None:
+    """`gapped`, `compact` or None: how the tf.keras 2.12-2.14 walk numbered the layers
+    (`weights.layer_numbering`), for a weights file in that layout only."""
+    if weights_layout(weights) != LAYOUT_TF212:
+        return None
+    layout = weights.get("layout")
+    numbering = layout.get("numbering") if isinstance(layout, Mapping) else None
+    return numbering if isinstance(numbering, str) else None
 
 
 def _container_facts(

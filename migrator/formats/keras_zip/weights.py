@@ -11,9 +11,10 @@ planted pickle runs when Keras loads it with ``allow_pickle=True``.
 from __future__ import annotations
 
 import ast
+import re
 import struct
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from migrator.formats.keras_zip.container import (
@@ -126,6 +127,7 @@ def _h5_layout(source: Source, member: Member) -> dict[str, Any]:
     parameters = 0
     groups: set[str] = set()
     links: list[dict[str, str]] = []
+    owners: set[str] = set()  # groups holding variables under the tf.keras 2.12-2.14 layout
     try:
         with window, h5py.File(window, "r") as h5:
             groups.update(str(k) for k in h5.keys())
@@ -148,6 +150,9 @@ def _h5_layout(source: Source, member: Member) -> dict[str, Any]:
                         stack.append(obj)
                     elif isinstance(obj, h5py.Dataset):
                         variables += 1
+                        owner, _, leaf = group.name.strip("/").rpartition("/")
+                        if leaf == "vars" and owner.startswith(LEGACY_LAYER_ROOT + "/"):
+                            owners.add(owner)
                         count = 1
                         for dim in obj.shape or ():
                             count *= int(dim)
@@ -162,9 +167,42 @@ def _h5_layout(source: Source, member: Member) -> dict[str, Any]:
         "groups": sorted(groups)[:H5_GROUPS_LISTED],
         "links": links[:H5_GROUPS_LISTED],
     }
+    if owners:  # tf.keras 2.12-2.14's layout: how its walk numbered the layers
+        layout["numbering"] = layer_numbering(owners)
     if variables >= H5_DATASETS_CAP:
         layout["truncated"] = True
     return {"layout": layout}
+
+
+# tf.keras 2.12-2.14 kept each layer's weights under `_layer_checkpoint_dependencies/<name>/vars`.
+LEGACY_LAYER_ROOT = "_layer_checkpoint_dependencies"
+_NUMBERED = re.compile(r"(.*?)(?:_(\d+))?")
+
+
+def layer_numbering(owners: Iterable[str]) -> str | None:
+    """How the saving walk numbered a container's layers of one class, read from the names of
+    the groups that hold variables (`owners`, HDF5 paths without the leading slash).
+
+    tf.keras 2.12 and 2.13 count a layer with weights twice (`_layer_checkpoint_dependencies`
+    lists it as `layer_with_weights-i` and `layer-j`), so such layers of one class are `dense`,
+    `dense_2`, `dense_4`: "gapped". tf.keras 2.14 and every later walk skip a layer already
+    visited: `dense`, `dense_1`: "compact" (knowledge.loaders.V3_WEIGHTS_COMPACT_NUMBERING_SINCE).
+    None when the names do not tell (at most one layer with weights per class and container,
+    which both numberings name alike) or contradict each other.
+    """
+    numbers: dict[tuple[str, str], set[int]] = {}
+    for owner in owners:
+        parent, _, leaf = owner.rpartition("/")
+        match = _NUMBERED.fullmatch(leaf)
+        base, number = (match.group(1), int(match.group(2) or 0)) if match else (leaf, 0)
+        numbers.setdefault((parent, base), set()).add(number)
+    seen = set()
+    for found in numbers.values():
+        if 1 in found:
+            seen.add("compact")
+        elif any(n >= 2 for n in found):
+            seen.add("gapped")
+    return seen.pop() if len(seen) == 1 else None
 
 
 # --- npz weights: .npy headers only ----------------------------------------------------------------

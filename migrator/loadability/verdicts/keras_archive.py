@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from migrator.formats.keras_zip.weights import layer_numbering
 from migrator.loadability.evidence import Evidence
 from migrator.loadability.profiles import LoaderProfile
 from migrator.loadability.registry import check
@@ -27,6 +28,23 @@ def weights_layout(ev: Evidence) -> str | None:
         if "layers" in groups:
             return "layers"
     return None
+
+
+def written_numbering(ev: Evidence) -> str | None:
+    """How the walk that wrote tf.keras 2.12-2.14's layout numbered the layers, from the bytes:
+    "gapped" (2.12-2.13), "compact" (2.14), None when the group names do not tell
+    (`formats.keras_zip.weights.layer_numbering`)."""
+    if weights_layout(ev) != "legacy":
+        return None
+    if ev.fmt == "keras-v3-weights":
+        owners = [
+            str(layer.get("path", ""))
+            for layer in ev.details.get("layers") or []
+            if isinstance(layer, Mapping) and layer.get("variables")
+        ]
+        return layer_numbering(owners)
+    numbering = ev.details.get("weights_numbering")
+    return numbering if numbering in ("gapped", "compact") else None
 
 
 @check("keras-archive", evidence="knowledge.loaders.KERAS3_READS_KERAS_FOLDER_SINCE")

@@ -16,12 +16,16 @@ from migrator.loadability.evidence import Evidence
 from migrator.loadability.prediction import quote
 from migrator.loadability.profiles import LoaderProfile
 from migrator.loadability.registry import check
-from migrator.loadability.verdicts.keras_archive import weights_layout
+from migrator.loadability.verdicts.keras_archive import weights_layout, written_numbering
 
 
 def archive_numbering(ev: Evidence) -> str:
-    """How the walk that wrote the archive numbered layers: by the writer's version (a 2.12-2.13
-    writer, or one that does not say, "gapped"; 2.14 "compact")."""
+    """How the walk that wrote the archive numbered layers: as its group names show
+    (`written_numbering`), else by the writer's version (a 2.12-2.13 writer, or one that does
+    not say, "gapped"; 2.14 "compact")."""
+    numbering = written_numbering(ev)
+    if numbering is not None:
+        return numbering
     version = ev.producer_keras
     if version is not None and version[:2] >= V3_WEIGHTS_COMPACT_NUMBERING_SINCE:
         return "compact"

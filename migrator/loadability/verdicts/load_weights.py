@@ -16,7 +16,7 @@ from migrator.loadability.evidence import Evidence
 from migrator.loadability.prediction import Prediction, fails, loads, quote
 from migrator.loadability.profiles import LoaderProfile
 from migrator.loadability.registry import check, first_blocker, verdict
-from migrator.loadability.verdicts.keras_archive import weights_layout
+from migrator.loadability.verdicts.keras_archive import weights_layout, written_numbering
 
 _ARCH = "into the same architecture built in code"
 
@@ -245,22 +245,32 @@ def tf212_layout_in_keras2(ev: Evidence, profile: LoaderProfile, container: str)
 @check(
     "v3-weights",
     evidence="corpus/matrix.json: tf212/keras/custom/weights-weights-h5 x 2.16/keras.load_weights"
-    ' ("A total of 1 objects could not be loaded")',
+    ' ("A total of 1 objects could not be loaded"); corpus/matrix_extended.json: tf214/keras/'
+    "sequential/weights-weights-h5 x tf213/keras.load_weights (\"Layer 'out' expected 2 "
+    'variables, but received 0")',
 )
 def tf212_numbering_gaps(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
-    """tf.keras 2.12-2.14's layout in tf.keras 2.14 and Keras 3: Keras 3.0 never looks there;
-    2.14 and Keras 3.1+ number layers compactly and miss the numbers 2.12-2.13 left gaps in
-    (knowledge.loaders.KERAS3_MAPS_TF212_LAYOUT_SINCE, V3_WEIGHTS_COMPACT_NUMBERING_SINCE)."""
+    """tf.keras 2.12-2.14's layout where the loader numbers layers otherwise than the writer:
+    tf.keras 2.14 and Keras 3.1+ number compactly and miss the numbers 2.12-2.13 left gaps in,
+    2.12-2.13 look a 2.14 file's second layer of a class up as `<class>_2`, and Keras 3.0
+    never looks there (knowledge.loaders.KERAS3_MAPS_TF212_LAYOUT_SINCE,
+    V3_WEIGHTS_COMPACT_NUMBERING_SINCE)."""
     if weights_layout(ev) != "legacy":
         return None
-    if profile.v3_layout == "legacy":  # tf.keras 2.14 reads the old place, numbering compactly
-        skipped = skipped_layer_names(ev.details) if profile.v3_numbering == "compact" else []
-        if not skipped:
+    if profile.v3_layout == "legacy":  # tf.keras 2.12-2.14 read the old place, each its own way
+        written = written_numbering(ev)
+        if written is None or written == profile.v3_numbering:
             return None
-        return (
-            f"tf.keras 2.12-2.13 numbered these layers {quote(skipped)} with gaps, and "
-            f"{profile.name} looks them up as `<class>`, `<class>_1`, ...: their weights "
-            "are never found"
+        if written == "gapped":  # a 2.12-2.13 file in tf.keras 2.14
+            return (
+                f"tf.keras 2.12-2.13 numbered these layers {quote(skipped_layer_names(ev.details))}"
+                f" with gaps, and {profile.name} looks them up as `<class>`, `<class>_1`, ...: "
+                "their weights are never found; load it with tf.keras 2.12-2.13"
+            )
+        return (  # a 2.14 file in tf.keras 2.12-2.13
+            f"tf.keras 2.14 numbered these layers {quote(numbered_layer_names(ev.details))} "
+            f"without gaps, and {profile.name} looks a second layer of a class up as "
+            "`<class>_2`: their weights are never found; load it with tf.keras 2.14 or Keras 3.1+"
         )
     if not profile.keras3:
         return None
@@ -277,6 +287,17 @@ def tf212_numbering_gaps(ev: Evidence, profile: LoaderProfile, container: str) -
         f"{profile.name} looks them up as `<class>`, `<class>_1`, ...: their weights "
         "are never found"
     )
+
+
+def numbered_layer_names(details: Mapping[str, Any]) -> list[str]:
+    """Layer groups holding variables under a `<class>_<n>` name (n >= 1): those a walk that
+    numbers otherwise looks up elsewhere."""
+    out = []
+    for layer in details.get("layers") or []:
+        leaf = str(layer.get("path", "")).rpartition("/")[2]
+        if re.fullmatch(r".*_\d+", leaf) and layer.get("variables"):
+            out.append(leaf)
+    return out
 
 
 def skipped_layer_names(details: Mapping[str, Any]) -> list[str]:
