@@ -143,3 +143,60 @@ def test_a_plan_of_a_missing_path_is_an_error(tmp_path, capsys):
     assert code == 2
     assert "no such file or folder" in capsys.readouterr().out
     assert not (tmp_path / "o").exists()
+
+
+def fake_runtime(folder: Path) -> tuple[Path, Path]:
+    """An interpreter that answers migrator's version probe as a TF 2.21 env would and records
+    anything else it is asked to run (a worker start) in its log, then fails."""
+    log = folder / "started.log"
+    script = folder / "python"
+    script.write_text(
+        "#!/bin/sh\n"
+        'case "$2" in *importlib.metadata*)\n'
+        '  echo \'{"python": "3.11.9", "tensorflow": "2.21.0", "keras": "3.15.1", '
+        '"tf_keras": null, "h5py": "3.14.0", "numpy": "2.1.3"}\'; exit 0;;\n'
+        "esac\n"
+        f'echo "$@" >> "{log}"\n'
+        "exit 3\n"
+    )
+    script.chmod(0o755)
+    return script, log
+
+
+def test_to_mlflow_of_a_model_outside_an_mlflow_folder_is_refused_by_the_planner(
+    tmp_path: Path,
+    no_runtimes: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--to mlflow` needs the MLflow folder keras-to-mlflow rewrites: an .h5 on its own is
+    refused when planned (and in `--plan`), before h5-to-keras loads it in a runtime."""
+    source = CORPUS / "functional" / "save-h5" / "model.h5"
+    python, log = fake_runtime(tmp_path)
+    for name in tf_lines.ENV_NAMES:
+        monkeypatch.setenv(runtimes.env_variable(name), str(python))
+    runtimes.probe.cache_clear()
+
+    planned = make_plan(source, tmp_path / "out", Options(targets=("mlflow",)))
+    (item,) = planned.artifacts
+    assert item.status == "no-path" and not item.targets
+    assert item.reason.startswith("--to mlflow rewrites an MLflow model folder")
+    assert "convert the MLflow folder itself" in item.reason and "\n" not in item.reason
+    both = make_plan(source, tmp_path / "out", Options(targets=("keras", "mlflow")))
+    (item,) = both.artifacts
+    assert item.status == "convert" and [t["target"] for t in item.targets] == ["keras"]
+    assert item.reason.startswith("mlflow: --to mlflow rewrites an MLflow model folder")
+
+    out = tmp_path / "converted"
+    code = main(["convert", str(source), "-o", str(out), "--to", "mlflow", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["summary"] == {"converted": 0, "skipped": 1, "failed": 0}
+    assert report["skipped"][0]["reason"].startswith("--to mlflow rewrites an MLflow model")
+    assert not log.exists()  # no runtime was started for it
+    assert not [p for p in out.rglob("*") if p.is_dir()]  # no model folder, no version
+
+    # the same source and fake runtime with a target that has a path: the runtime is started
+    code = main(["convert", str(source), "-o", str(out), "--to", "keras", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code != 0 and report["summary"]["failed"] == 1
+    assert log.exists()

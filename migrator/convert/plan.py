@@ -198,14 +198,15 @@ def plan_artifact(
             {"kind": "architecture", "names": [], "remedy": str(no_path[1]), "why": str(no_path[0])}
         )
     reasons: list[str] = []
-    for target in options.targets or default_targets(source):
+    targets = options.targets or default_targets(source)
+    for target in targets:
         try:
             steps = plan(source, target)
         except AlreadyCurrent as exc:
             reasons.append(f"{target}: {exc.problem}")
             continue
         except NoConversionPath as exc:
-            reasons.append(exc.short)
+            reasons.append(f"{target}: {exc.short}" if len(targets) > 1 else exc.short)
             continue
         item.targets.append(
             {
@@ -214,10 +215,10 @@ def plan_artifact(
                 "runtimes": target_runtimes(source, steps),
             }
         )
+    item.reason = "; ".join(reasons)  # with targets that convert: why the others do not
     if not item.targets:
         current = any(r.split(": ", 1)[-1].startswith("already") for r in reasons)
         item.status = "current" if current else "no-path"
-        item.reason = "; ".join(reasons)
         if any(b["kind"] == "architecture" for b in item.blockers):
             item.status = "blocked"
     return item
@@ -297,6 +298,7 @@ def render_table(result: Plan, *, color: bool = False, width: int = 140) -> str:
                 f"{t['target']} by {' + '.join(t['steps'])} in {', '.join(t['runtimes'])}"
                 for t in item.targets
             )
+            what += f"; not {item.reason}" if item.reason else ""
         else:
             what = item.reason
         for blocker in item.blockers:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 # Which runtimes load the source to compare its outputs with the converted model's:
 # "era": the runtime of the artifact's own era (Keras 2 via tf.keras <= 2.15, Keras 3 for Keras 3
@@ -39,6 +39,17 @@ class Step:
     target: str  # the kind it writes
     validate_with: tuple[ValidateWith, ...]  # runtime families that run the source, best first
     summary: str
+    # Facts of the source (`Convertible.facts`) the step cannot run without, each with the
+    # (problem, remedy) the planner refuses with when it is missing: a chain through the step
+    # is refused before anything runs, not after its earlier steps loaded the model.
+    requires: tuple[tuple[str, str, str], ...] = ()
+
+    def unmet(self, facts: Mapping[str, Any]) -> tuple[str, str] | None:
+        """(problem, remedy) of the first required fact `facts` lacks, else None."""
+        for fact, problem, remedy in self.requires:
+            if not facts.get(fact):
+                return problem, remedy
+        return None
 
 
 @dataclass(frozen=True)
@@ -62,14 +73,17 @@ def conversion_step(
     target: str,
     validate_with: tuple[ValidateWith, ...],
     summary: str,
+    requires: Mapping[str, tuple[str, str]] | None = None,
 ) -> Callable[[F], F]:
-    """Declare the decorated `run` function as the step `name` from `source` to `target`."""
+    """Declare the decorated `run` function as the step `name` from `source` to `target`;
+    `requires` maps a source fact the step needs to the (problem, remedy) refusing without it."""
+    needed = tuple((k, p, r) for k, (p, r) in (requires or {}).items())
 
     def register(run: F) -> F:
         module = run.__module__
         if not module.startswith(STEPS_PACKAGE + "."):
             raise ValueError(f"step {name!r} must live in {STEPS_PACKAGE}, not {module}")
-        step = Step(name, module.rsplit(".", 1)[1], source, target, validate_with, summary)
+        step = Step(name, module.rsplit(".", 1)[1], source, target, validate_with, summary, needed)
         if name in _STEPS and _STEPS[name] != step:
             raise ValueError(f"conversion step {name!r} is declared twice")
         _STEPS[name] = step

@@ -160,6 +160,15 @@ def _environment(folder: Path, versions: Mapping[str, str | None], subject: str)
     return changes
 
 
+# What the step rewrites is the source's MLflow folder (`mlflow_source` records it): any other
+# source is refused by the planner with this, before a runtime loads it for the earlier steps.
+NOT_AN_MLFLOW_FOLDER = (
+    "--to mlflow rewrites an MLflow model folder (a folder with an MLmodel file) and this "
+    "artifact is not in one",
+    "convert the MLflow folder itself, or choose --to keras or --to saved-model",
+)
+
+
 @conversion_step(
     "keras-to-mlflow",
     source="keras-v3",
@@ -167,6 +176,7 @@ def _environment(folder: Path, versions: Mapping[str, str | None], subject: str)
     validate_with=("newest",),
     summary="Keras 3 `.keras` -> MLflow model folder of the Keras 3 flavor (`data/model.keras`, "
     "MLmodel and requirements updated, the rest of the source folder kept)",
+    requires={"mlflow_folder": NOT_AN_MLFLOW_FOLDER},
 )
 def run(
     src: str,
@@ -184,11 +194,7 @@ def run(
     source = Path(str(facts.get("mlflow_folder") or ""))
     model_rel = str(facts.get("mlflow_model_path") or "")
     if not (source / "MLmodel").is_file() or not model_rel:
-        raise ConversionError(
-            src,
-            "keras-to-mlflow needs the MLflow folder the model came from",
-            "convert the MLflow folder itself (the folder holding MLmodel)",
-        )
+        raise ConversionError(src, *NOT_AN_MLFLOW_FOLDER)
     versions = _current_versions()
     target = Path(out_dir) / source.name
     skip = {model_rel, *_DROPPED}
