@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import io
 import os
+import shutil
 import tarfile
 import zipfile
 from pathlib import Path
@@ -405,6 +406,51 @@ def test_plan_lists_the_models_inside_an_archive(tmp_path: Path) -> None:
     plan = make_plan(tmp_path / "model.tar.gz", tmp_path / "out", Options())
     assert [a.path for a in plan.artifacts] == ["model.tar.gz!/1"]
     assert not (tmp_path / "out").exists()  # planning reads; it extracts nothing
+
+
+def test_models_inside_archives_publish_under_the_archive_name(tmp_path: Path) -> None:
+    """Every model of an archive goes under `<folders>/<archive file name>/`, laid out as in a
+    tree (a TF Serving version folder or the archive's root names nothing more), never with the
+    report's `!` in a segment; a real folder beside the archive cannot share its name. An
+    archive given alone with one model inside is named by its stem, like a single file."""
+    from migrator.convert import Convertible
+    from migrator.convert.archives import archive_dir, unpack
+    from migrator.convert.converter import model_dir
+    from migrator.discover import discover
+
+    store = tmp_path / "store"
+    (store / "team" / "model").mkdir(parents=True)
+    sagemaker_tarball(store / "team" / "model.tar.gz")
+    shutil.copytree(SAVED_MODEL, store / "team" / "model" / "1")  # the same model, unpacked
+    with tarfile.open(store / "export.tar.gz", "w:gz") as tar:
+        add_tree(tar, SAVED_MODEL, "export/my_model")
+    tar_with(store / "weights.tar", [("model.h5", H5.read_bytes()), ("b/c.h5", H5.read_bytes())])
+    with tarfile.open(store / "module.tar.gz", "w:gz") as tar:
+        add_tree(tar, SAVED_MODEL, ".")
+
+    def dirs(root: Path, out: Path, single: bool) -> dict[str, str]:
+        unpacked = unpack(discover(root).candidates, out)
+        try:
+            return {
+                c.rel: model_dir(Convertible(c.location, c.rel, "saved-model", ()), single)
+                for c in unpacked.candidates
+            }
+        finally:
+            unpacked.remove()
+
+    assert dirs(store, tmp_path / "out", single=False) == {
+        "team/model.tar.gz!/1": "team/model.tar.gz",
+        "team/model/1": "team/model",  # the real folder keeps its own
+        "export.tar.gz!/export/my_model": "export.tar.gz/export/my_model",
+        "weights.tar!/model.h5": "weights.tar/model",
+        "weights.tar!/b/c.h5": "weights.tar/b/c",
+        "module.tar.gz!/": "module.tar.gz",
+    }
+    assert dirs(store / "export.tar.gz", tmp_path / "out", single=True) == {
+        "export.tar.gz!/export/my_model": "export",
+    }
+    assert archive_dir("team/model.tar.gz", single=False) == "team/model.tar.gz"
+    assert archive_dir("model.tar.gz", single=True) == "model"
 
 
 def test_staging_left_by_a_killed_worker_is_removed_by_the_next_read(tmp_path: Path) -> None:

@@ -153,3 +153,50 @@ def test_real_hub_modules_read_in_place() -> None:
         module = only(folder)
         assert module.format == "tfhub-module" and not module.errors, folder
         assert module.details["hub"]["module_format_name"] == "FORMAT_V3"
+
+
+def test_plan_converts_a_hub_module_by_its_own_step(tmp_path: Path) -> None:
+    """`convert --plan`: the inference variant converts by tfhub-module-to-tf2 in the newest
+    runtime; a module without one needs --tags; a Keras target is refused with what to do."""
+    from migrator.convert import Options
+    from migrator.convert.plan import make_plan
+    from migrator.knowledge import tf_lines
+
+    module = hub_module(tmp_path / "module", (), ("train",))
+    (item,) = make_plan(module, tmp_path / "out", Options()).artifacts
+    assert item.status == "convert" and item.kind == "tfhub-module"
+    assert item.targets == [
+        {
+            "target": "saved-model",
+            "steps": ["tfhub-module-to-tf2"],
+            "runtimes": [tf_lines.newest().env],
+        }
+    ]
+    (item,) = make_plan(module, tmp_path / "out", Options(targets=("keras",))).artifacts
+    assert item.status == "no-path" and "TFSMLayer" in item.reason
+    train_only = hub_module(tmp_path / "train", ("train",))
+    (item,) = make_plan(train_only, tmp_path / "out", Options()).artifacts
+    assert item.status == "no-path" and "no inference graph variant" in item.reason
+    assert item.reason.endswith("choose the variant to convert with --tags")
+    (item,) = make_plan(train_only, tmp_path / "out", Options(tags=("train",))).artifacts
+    assert item.status == "convert" and item.targets[0]["steps"] == ["tfhub-module-to-tf2"]
+    assert not (tmp_path / "out").exists()
+    (finding,) = only(module).findings
+    assert finding.rule == "MIG140" and "migrator convert" in finding.message
+
+
+def test_hub_step_picks_the_variant_and_signature_hub_load_uses() -> None:
+    from migrator.convert.steps.tfhub_module_to_sm import choose_module_signature, choose_variant
+    from migrator.errors import ConversionError
+
+    metas = [
+        {"tags": [], "signatures": ["default", "tokens"]},
+        {"tags": ["train"], "signatures": ["tokens"]},
+    ]
+    assert choose_variant(metas, ()) == []
+    assert choose_variant(metas, ("train",)) == ["train"]
+    with pytest.raises(ConversionError, match="--tags"):
+        choose_variant(metas, ("serve",))
+    assert choose_module_signature(metas, [], None) == "default"
+    assert choose_module_signature(metas, ["train"], None) is None  # the TF1 step's own choice
+    assert choose_module_signature(metas, [], "tokens") == "tokens"

@@ -11,6 +11,7 @@ against what really happens.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -97,3 +98,111 @@ def test_one_variant_loads_and_tfsm_layer_calls_default(tf, tmp_path: Path) -> N
         result = layer(tf.constant([[0.0, 1.0]]))
         value = result["default"] if isinstance(result, dict) else result
         np.testing.assert_allclose(np.asarray(value), [[3.0]])
+
+
+# --- conversion: a module exported as tensorflow_hub writes it, converted by migrator -----------
+
+W = np.array([[1.0], [2.0]], dtype=np.float32)
+
+
+def export_like_hub(tf, folder: Path, variants: list[list[str]]) -> Path:  # type: ignore[no-untyped-def]
+    """A module laid out as tensorflow_hub's SavedModelHandler.export writes it (saved_model_lib):
+    one `tf.compat.v1.train.export_meta_graph(strip_default_attrs=True)` per graph variant, its
+    tags and `hub.add_signature` signatures (`build_signature_def` without a method name) added,
+    no saver_def; the variables saved by a Saver of the module's variable map into
+    `variables/variables`; reference variables (VariableV2), as TF 1.x made them."""
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    v1 = tf.compat.v1
+    proto = saved_model_pb2.SavedModel()
+    (folder / "variables").mkdir(parents=True)  # SavedModelHandler._save_variables makes it
+    for index, tags in enumerate(variants):
+        graph = tf.Graph()
+        with graph.as_default():
+            x = v1.placeholder(tf.float32, [None, 2], name="x")
+            w = v1.get_variable("w", initializer=tf.constant(W), use_resource=False)
+            y = tf.identity(tf.matmul(x, w) + 1.0, name="y")
+            doubled = tf.identity(y * 2.0, name="doubled")
+            info = v1.saved_model.utils.build_tensor_info
+            build = v1.saved_model.signature_def_utils.build_signature_def
+            meta = v1.train.export_meta_graph(strip_default_attrs=True)
+            meta.meta_info_def.tags.extend(tags)
+            meta.signature_def["default"].CopyFrom(
+                build({"default": info(x)}, {"default": info(y)})
+            )
+            meta.signature_def["doubled"].CopyFrom(build({"x": info(x)}, {"y": info(doubled)}))
+            proto.meta_graphs.append(meta)
+            if index == 0:
+                with v1.Session(graph=graph) as session:
+                    session.run(v1.global_variables_initializer())
+                    v1.train.Saver({"w": w}).save(
+                        session,
+                        str(folder / "variables" / "variables"),
+                        write_meta_graph=False,
+                        write_state=False,
+                    )
+    assert not proto.meta_graphs[0].HasField("saver_def")  # what sets a hub module apart
+    (folder / "saved_model.pb").write_bytes(proto.SerializeToString())
+    module_def = protos.message_class("ModuleDef")(format=3)
+    (folder / "tfhub_module.pb").write_bytes(module_def.SerializeToString())
+    return folder
+
+
+def _convert(folder: Path, out: Path, *args: str) -> tuple[int, dict]:
+    import contextlib
+    import io
+
+    from migrator.cli import main
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(["convert", str(folder), "-o", str(out), "--json", *args])
+    return code, json.loads(buffer.getvalue())
+
+
+def _latest_env_only() -> None:
+    from tests.test_convert_tf import _in_latest_env
+
+    if not _in_latest_env():
+        pytest.skip("conversion tests run under the latest TF env (tox -e tf221)")
+
+
+@pytest.mark.latest
+def test_tf1_hub_module_converts_to_a_tf2_savedmodel_serving_default(tf, tmp_path: Path) -> None:
+    _latest_env_only()
+    module = export_like_hub(tf, tmp_path / "module", [[], ["train"]])
+    before = sorted((p.relative_to(module).as_posix(), p.read_bytes()) for p in module.rglob("*.*"))
+    code, report = _convert(module, tmp_path / "out")
+    assert code == 0, report
+    (done,) = report["converted"]
+    (output,) = done["outputs"]
+    assert output["target"] == "saved-model"
+    version = Path(output["path"])
+    assert version == tmp_path / "out" / "module" / "savedmodel" / "v1"
+    meta = json.loads((version / "metadata.json").read_text())
+    assert [s["name"] for s in meta["conversion"]["steps"]] == ["tfhub-module-to-tf2"]
+    assert "tf.compat.v1 Session" in output["source_run"]  # the TF1 graph ran beside the output
+    assert output["max_abs_diff"] is not None and output["max_abs_diff"] <= 1e-5
+
+    loaded = tf.saved_model.load(str(version))
+    assert {"serving_default", "default", "doubled"} <= set(loaded.signatures)
+    x = np.array([[1.0, 1.0], [0.5, -2.0]], dtype=np.float32)
+    served = loaded.signatures["serving_default"](default=tf.constant(x))
+    np.testing.assert_allclose(served["default"].numpy(), x @ W + 1.0, rtol=1e-6)
+    doubled = loaded.signatures["doubled"](x=tf.constant(x))
+    np.testing.assert_allclose(doubled["y"].numpy(), (x @ W + 1.0) * 2.0, rtol=1e-6)
+    after = sorted((p.relative_to(module).as_posix(), p.read_bytes()) for p in module.rglob("*.*"))
+    assert after == before  # the source is only read
+
+
+@pytest.mark.latest
+def test_real_hub_modules_convert(tf, tmp_path: Path) -> None:
+    from tests.test_tfhub import _realworld_hub_entries
+
+    _latest_env_only()
+    modules = _realworld_hub_entries()
+    if not modules:
+        pytest.skip("no TF Hub module in ../shared/realworld*/MANIFEST.json")
+    for index, folder in enumerate(modules):
+        code, report = _convert(folder, tmp_path / f"out{index}")
+        assert code == 0 and report["summary"]["converted"] == 1, (folder, report)

@@ -66,6 +66,7 @@ KINDS: dict[str, str] = {
     "tf212-keras-v3": ".keras zip written by tf.keras 2.12 with save_format='keras_v3'",
     "tf1-saved-model": "graph-mode (TF1, estimator, tf.contrib) SavedModel",
     "tf1-keras-export": "graph-mode SavedModel carrying a Keras config in assets/saved_model.json",
+    "tfhub-module": "TF1 Hub module (hub.Module format: tfhub_module.pb + graph variants)",
     "graph-def": "frozen GraphDef",
     "tfjs-layers": "TF.js layers model (model.json with a Keras topology + weight shards)",
     "session-bundle": "SessionBundle export (export.meta with serving_signatures + checkpoint)",
@@ -174,13 +175,29 @@ def plan(source: Convertible, target: str, steps: Sequence[Step] | None = None) 
             "",
         )
     steps = registry.steps() if steps is None else steps
+    best = _best(source, goal, [s for s in steps if s.unmet(source.facts) is None])
+    if best is None:
+        # A chain exists only through a step this source cannot feed (keras-to-mlflow without
+        # an MLflow folder): refused now, with that step's reason, before any runtime starts.
+        blocked = _best(source, goal, steps) or []
+        unmet = next((u for s in blocked if (u := s.unmet(source.facts))), None)
+        raise NoConversionPath(source.rel, *(unmet or no_path_reason(source, target)))
+    return best
+
+
+# The planner under a name nothing shadows: importing the submodule `migrator.convert.plan` (the
+# `--plan` command) rebinds this package's attribute `plan` to that module, so a module imported
+# after it that did `from migrator.convert import plan` would get the module.
+plan_chain = plan
+
+
+def _best(source: Convertible, goal: str, steps: Sequence[Step]) -> list[Step] | None:
+    """The shortest chain from any of the source's kinds to `goal`, else None."""
     best: list[Step] | None = None
     for start in source.kinds:
         path = _shortest(start, goal, steps)
         if path is not None and (best is None or len(path) < len(best)):
             best = path
-    if best is None:
-        raise NoConversionPath(source.rel, *no_path_reason(source, target))
     return best
 
 
@@ -211,7 +228,8 @@ def default_targets(source: Convertible) -> tuple[str, ...]:
         return ("keras", "weights")
     if kind == "tf1-keras-export":
         return ("saved-model", "keras")
-    if kind in ("tf1-saved-model", "graph-def", "saved-model", "session-bundle", "tf1-checkpoint"):
+    graphs = ("tf1-saved-model", "tfhub-module", "graph-def", "saved-model", "session-bundle")
+    if kind in (*graphs, "tf1-checkpoint"):
         return ("saved-model",)
     return ("keras",)
 
@@ -231,6 +249,11 @@ _NO_PATH: dict[str, tuple[str, str]] = {
         "SessionBundle exports (export.meta) predate SavedModel and have no signature_def to serve",
         "re-export from the training code with tf.compat.v1.saved_model, or load "
         "export.meta with tf.compat.v1.train.import_meta_graph and save a SavedModel",
+    ),
+    "tfhub-module": (
+        "a TF1 Hub module is a TF graph with signatures, not a Keras model",
+        "convert it --to saved-model and call it from Keras 3 with "
+        "keras.layers.TFSMLayer(path, call_endpoint='serving_default')",
     ),
     "keras-json": (
         "an architecture file alone has no weights",

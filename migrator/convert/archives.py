@@ -8,7 +8,15 @@ folders with safe relative names; links, devices, traversal and absolute names a
 repeated name keeps its last copy (as `tar x` would). The inner artifacts are then discovered
 and converted like any others, reported as `model.tar.gz!/1`.
 
-`--repack` writes, per archive, `OUT/<model>/tarball/v<N>/model.tar.gz`: every converted
+Where the outputs of an archive's models go (`member_model_dir`): under the archive's own file
+name, `OUT/<folders>/model.tar.gz/<member>/<target>/v<N>/`, where `<member>` is the model's
+folder inside the archive as it would be in a tree (`export/my_model`, `model` for `model.h5`;
+nothing for a model at the root or in a TF Serving version folder `1/` there). A real folder
+beside the archive cannot have its name, so no output of the tree lands among an archive's,
+and no path segment carries the report's `!`. An archive given alone with one model inside is
+named by its stem (`OUT/model/<target>/v<N>/`), as a single file is.
+
+`--repack` writes, per archive, `<that folder>/tarball/v<N>/model.tar.gz`: every converted
 SavedModel under a numbered version folder (`1/saved_model.pb`, `1/variables/...`, the source's
 version number kept), plus the source's `code/` folder (`inference.py`, `requirements.txt`),
 which is what the SageMaker TensorFlow Serving container documents for `model.tar.gz`. TF
@@ -23,11 +31,11 @@ import shutil
 import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from migrator.convert import publish as pub
 from migrator.convert.converter import Outcome
-from migrator.formats.archive.expand import inner_rel, lay
+from migrator.formats.archive.expand import SEPARATOR, inner_rel, lay
 from migrator.formats.archive.members import ArchiveProblem, entries, sniff
 from migrator.formats.archive.stage import Stage
 from migrator.model import Artifact, Candidate
@@ -157,7 +165,7 @@ def repack(
 ) -> list[Outcome]:
     """One `tarball` outcome per archive: SavedModel outputs in SageMaker's layout."""
     results = []
-    for rel, (folder, name) in sorted(unpacked.archives.items()):
+    for rel, (folder, _name) in sorted(unpacked.archives.items()):
         prefix = inner_rel(rel, "")
         mine = [o for o in outcomes if o.path.startswith(prefix) and o.status == "converted"]
         models = [
@@ -178,8 +186,7 @@ def repack(
                 )
             )
             continue
-        model_dir = name if single else _model_dir(rel, name)
-        version = _write_tarball(models, folder, out_root, model_dir, rel)
+        version = _write_tarball(models, folder, out_root, archive_dir(rel, single), rel)
         results.append(
             Outcome(
                 rel,
@@ -192,10 +199,34 @@ def repack(
     return results
 
 
-def _model_dir(rel: str, name: str) -> str:
-    parent = Path(rel).parent
-    parts = [pub.safe_name(p) for p in parent.parts if p not in (".", "")]
-    return "/".join([*parts, name])
+def archive_dir(archive_rel: str, single: bool) -> str:
+    """The folder under OUT of everything converted from the archive at `archive_rel`: its
+    stem when it was given alone with one model inside, else its folders and its file name."""
+    path = PurePosixPath(archive_rel)
+    if single:
+        return pub.safe_name(path.name.split(".")[0])
+    parts = [pub.safe_name(p) for p in path.parent.parts if p not in (".", "")]
+    return "/".join([*parts, pub.safe_name(path.name)])
+
+
+def member_model_dir(rel: str, location: Path, name_path: Path, name: str, single: bool) -> str:
+    """The model folder under OUT of the archive member `rel` (`model.tar.gz!/export/m`).
+
+    `location` is where the member was extracted, `name_path` the folder (or file) that names
+    the model and `name` that name, as `converter.model_dir` decides them for any model: the
+    member's path inside the archive is laid out as a tree's under `archive_dir`, the version
+    folder of a TF Serving base dropped as it is for a real one.
+    """
+    archive_rel, inner = rel.split(SEPARATOR, 1)
+    base = archive_dir(archive_rel, single)
+    if single:
+        return base
+    depth = len(PurePosixPath(inner).parts)
+    root = location.parents[depth - 1] if depth else location  # the extraction folder
+    if name_path == root or root not in name_path.parents:
+        return base  # the archive's root, or its version folder `1/`: the archive names it
+    inside = [pub.safe_name(p) for p in name_path.relative_to(root).parts[:-1]]
+    return "/".join([base, *inside, name])
 
 
 def _write_tarball(

@@ -289,6 +289,8 @@ def classify(
             kinds = ["tf1-keras-export", "tf1-saved-model"]
         else:
             kinds = ["tf1-saved-model"]
+    elif fmt == "tfhub-module":
+        kinds, facts = _tfhub_module(d, options)
     elif fmt == "graph-def":
         if d.get("container") == "MetaGraphDef":
             facts["no_path"] = (
@@ -345,6 +347,33 @@ def classify(
         facts=facts,
         raw=dict(artifact.reading.raw),
     )
+
+
+def _tfhub_module(d: Mapping[str, Any], options: Options) -> tuple[list[str], dict[str, Any]]:
+    """(kinds, facts) of a TF1 Hub module: its graph variants for `tfhub-module-to-tf2`, or
+    why it cannot convert (no inference variant and no --tags; a ModuleDef no hub reads)."""
+    hub = d.get("hub") if isinstance(d.get("hub"), Mapping) else {}
+    facts: dict[str, Any] = {
+        "meta_graphs": [
+            {"tags": m.get("tags"), "signatures": sorted(m.get("signatures") or {})}
+            for m in d.get("meta_graphs") or []
+        ]
+    }
+    if hub.get("unsupported_features"):
+        facts["no_path"] = (
+            f"tfhub_module.pb requires features {hub['unsupported_features']} that no "
+            "tensorflow_hub release (and no converter) knows the meaning of",
+            "download the module again from its publisher",
+        )
+        return [], facts
+    if not hub.get("inference_variant") and not options.tags:
+        variants = ", ".join(str(v) for v in hub.get("graph_variants") or []) or "none"
+        facts["no_path"] = (
+            f"the module has no inference graph variant (tagged set(); it has {variants})",
+            "choose the variant to convert with --tags",
+        )
+        return [], facts
+    return ["tfhub-module"], facts
 
 
 def _arch_path(arch: Architecture) -> Path:

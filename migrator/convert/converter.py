@@ -23,9 +23,9 @@ from migrator.convert import (
     Convertible,
     Options,
     default_targets,
-    plan,
     runtimes,
 )
+from migrator.convert import plan_chain as plan  # `plan` may already name the submodule
 from migrator.convert import publish as pub
 from migrator.convert.registry import Step
 from migrator.convert.runtime_pool import Pool
@@ -34,6 +34,7 @@ from migrator.convert.step_result import StepResult
 from migrator.convert.validate import Check, validate
 from migrator.convert.validation_runs import output_run, source_runs
 from migrator.errors import AlreadyPublished, ConversionError
+from migrator.formats.archive.expand import SEPARATOR
 
 
 @dataclass
@@ -86,6 +87,10 @@ def model_dir(source: Convertible, single: bool) -> str:
     if location.is_file() or (not location.exists() and location.suffix):
         name = location.name.split(".")[0] or location.name
     name = pub.safe_name(name)
+    if SEPARATOR in source.rel:  # inside an archive: under the archive's own name
+        from migrator.convert.archives import member_model_dir
+
+        return member_model_dir(source.rel, location, name_path, name, single)
     if single:
         return name
     rel = Path(source.rel)

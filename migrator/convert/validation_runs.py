@@ -21,7 +21,7 @@ from migrator.convert.step_result import StepResult
 from migrator.convert.validate import Run
 
 # Kinds whose source runs as a TF1 SavedModel in a compat.v1 session (graph-def: see below).
-_GRAPH_KINDS = ("tf1-saved-model", "tf1-keras-export")
+_GRAPH_KINDS = ("tf1-saved-model", "tf1-keras-export", "tfhub-module")
 
 
 def _keras_runs(
@@ -177,7 +177,8 @@ def source_runs(
     """Ways to run the source of a plan whose first step is `first` (which wrote `info`)."""
     kind = first.source
     if "newest" in first.validate_with and kind in _GRAPH_KINDS:
-        tags = list(info.tags or ["serve"])
+        # the tags the step converted; a TF1 Hub module's inference variant has none
+        tags = list(info.tags if info.tags is not None else ["serve"])
         return [
             Run(
                 latest,

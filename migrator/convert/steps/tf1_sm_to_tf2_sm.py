@@ -198,6 +198,17 @@ def run(
     signature: str | None = None,
     **_: Any,
 ) -> dict[str, Any]:
+    facts = facts or {}
+    chosen = choose_tags(facts.get("meta_graphs") or [], tags)
+    return convert_meta_graph(src, out_dir, chosen, signature)
+
+
+def convert_meta_graph(
+    src: str, out_dir: str, chosen_tags: list[str], signature: str | None
+) -> dict[str, Any]:
+    """The MetaGraph tagged exactly `chosen_tags` (which may be empty: a TF1 Hub module's
+    inference variant) as a TF2 SavedModel whose serving_default is `signature` (or the one
+    `choose_signature` picks), every other signature with outputs kept by name."""
     import tensorflow as tf
     from tensorflow.core.protobuf import meta_graph_pb2
 
@@ -205,8 +216,6 @@ def run(
     from migrator.convert.steps.graphdef_to_sm import graph_signatures_to_saved_model
     from migrator.convert.tf1_examples import example_inputs, save_examples
 
-    facts = facts or {}
-    chosen_tags = choose_tags(facts.get("meta_graphs") or [], tags)
     v1 = tf.compat.v1
     graph = tf.Graph()
     target = Path(out_dir) / "saved_model"

@@ -25,7 +25,8 @@ from migrator.loadability.verdicts.saved_model import meta_graphs
 FORMAT = "tfhub-module"
 _INSTEAD = (
     "a TF1 Hub module is used through hub.load(path) (signatures['default']) or "
-    "hub.KerasLayer(path), not load_model"
+    "hub.KerasLayer(path), not load_model; `migrator convert` (tfhub-module-to-tf2) makes it a "
+    "TF2 SavedModel that keras.layers.TFSMLayer loads"
 )
 
 
@@ -114,7 +115,8 @@ def hub_module_tfsm_layer(ev: Evidence, profile: LoaderProfile) -> Prediction:
         return fails(
             f"{len(metas)} graph variants and TFSMLayer has no `tags=` argument (it calls "
             "tf.saved_model.load without one); use hub.load(path) or "
-            "tf.saved_model.load(path, tags=[])"
+            "tf.saved_model.load(path, tags=[]), or `migrator convert` the module "
+            "(tfhub-module-to-tf2) to one TFSMLayer loads"
         )
     names = _signature_names(metas[0] if metas else None)
     if DEFAULT_SIGNATURE not in names:

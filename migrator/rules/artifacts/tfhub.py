@@ -33,6 +33,7 @@ def _hub(artifact: Artifact) -> Mapping[str, object]:
     "behaviour; `hub.load` drops its regularization losses and update ops, and "
     "`hub.KerasLayer(trainable=True)` raises ValueError",
     formats=("tfhub-module",),
+    convert="tfhub-module-to-tf2",
 )
 def tf1_hub_module(artifact: Artifact) -> Hit | None:
     """A TF1 Hub module: a TF1 SavedModel with `tfhub_module.pb`, made for `hub.Module`.
@@ -46,8 +47,10 @@ def tf1_hub_module(artifact: Artifact) -> Hit | None:
     is a tf_keras layer that Keras 3 models refuse.
 
     Fix: for inference in TF2, call `hub.load(path).signatures["default"]` (or
-    `tf.saved_model.load(path, tags=[])`); to keep fine-tuning, use the publisher's TF2 Reusable
-    SavedModel of the same model, or export one from a TF1 session that loads the module.
+    `tf.saved_model.load(path, tags=[])`), or convert it (`tfhub-module-to-tf2`) to a TF2
+    SavedModel whose `serving_default` is the module's `default` signature, which
+    `tf.saved_model.load` and Keras 3's `TFSMLayer` load without tags; to keep fine-tuning, use
+    the publisher's TF2 Reusable SavedModel of the same model.
     """
     hub = _hub(artifact)
     if not hub:
@@ -66,7 +69,8 @@ def tf1_hub_module(artifact: Artifact) -> Hit | None:
         f"TF1 Hub module ({made_by(artifact)}; graph variants {names or 'none'}): `hub.Module` "
         f"needs TF1 graph mode, and TF2's hub.load runs only {signature} without fine-tuning "
         f"(hub.KerasLayer needs tf_keras from TF {render(KERAS_LAYER_NEEDS_TF_KERAS_SINCE_TF)})",
-        "in TF2 call hub.load(path).signatures['default'] (tf.saved_model.load(path, tags=[])); "
+        "in TF2 call hub.load(path).signatures['default'] (tf.saved_model.load(path, tags=[])) "
+        "or `migrator convert` it to a TF2 SavedModel serving 'default' as serving_default; "
         "to fine-tune, switch to a TF2 Reusable SavedModel of the model",
     )
 
