@@ -18,6 +18,12 @@ at a time against the default (each sniff fetches the next siblings' heads in on
 round, migrator/storage/tree.py), with requests and bytes counted at the server:
 
     python benchmarks/s3_bench.py --flat 300
+
+`--tree N` measures discovery alone on N model folders (a SavedModel and an `.h5` in each) with
+`--latency MS` added to every request at the proxy (20 by default: a real store's round trip),
+one listing at a time against listings sent ahead (migrator/storage/ahead.py):
+
+    python benchmarks/s3_bench.py --tree 500 --latency 20
 """
 
 from __future__ import annotations
@@ -132,12 +138,70 @@ def flat(count: int, rounds: int = 2) -> None:
     tree.SNIFF_AHEAD = ahead
 
 
+def tree(folders: int, latency_ms: float, rounds: int = 2) -> None:
+    """Discovery alone of `folders` model folders (a SavedModel with its variables/ folder and
+    an .h5 beside it in each, two levels deep): the walk listing one folder at a time against
+    listings sent ahead, concurrently (migrator/storage/ahead.py), with `latency_ms` added to
+    every request by the proxy (a real store's round trip); listings counted at the server."""
+    import migrator.storage.ahead as ahead
+    import migrator.storage.store as store
+    from migrator.discover import discover
+    from migrator.storage import location, ranges
+    from tests.s3_server import running_s3
+
+    seed = SEEDS[0] / "keras" / "sequential"
+    saved = seed / "save-dir"
+    h5 = (seed / "save-h5" / "model.h5").read_bytes()
+    files = {
+        p.relative_to(saved).as_posix(): p.read_bytes() for p in saved.rglob("*") if p.is_file()
+    }
+    threads = ahead.THREADS
+    with running_s3() as server:
+        client = server.client()
+        client.create_bucket(Bucket="tree")
+        keys = []
+        for i in range(folders):
+            base = f"models/team{i % 20:02d}/m{i:05d}"
+            keys.append((f"{base}/model.h5", h5))
+            keys.extend((f"{base}/saved/{rel}", body) for rel, body in files.items())
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda kv: client.put_object(Bucket="tree", Key=kv[0], Body=kv[1]), keys))
+        server.latency[0] = latency_ms / 1000
+        print(f"{folders} model folders, {len(keys)} objects, {latency_ms:g} ms per request")
+        print(f"{'discovery':<30} {'wall s':>7} {'listings':>9} {'requests':>9} {'artifacts':>9}")
+        for _ in range(rounds):
+            for label, count in (
+                ("one listing at a time", 0),
+                (f"{threads} listings ahead", threads),
+            ):
+                store._listings.clear()
+                ranges._blocks.clear()
+                location("s3://tree").fs.invalidate_cache()  # s3fs's own listing cache
+                server.counts.reset()
+                ahead.THREADS = count
+                start = time.perf_counter()
+                found = discover(location("s3://tree/models"))
+                took = time.perf_counter() - start
+                calls = list(server.counts.calls)
+                listings = sum(1 for c in calls if c.startswith("GET") and "list-type=2" in c)
+                print(
+                    f"{label:<30} {took:>7.2f} {listings:>9} {len(calls):>9} "
+                    f"{len(found.candidates):>9}"
+                )
+    ahead.THREADS = threads
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--artifacts", type=int, default=2000, help="at least this many")
     parser.add_argument("--jobs", type=int, nargs="+", default=[2, 8], help="reader processes")
     parser.add_argument("--flat", type=int, metavar="N", help="only: discovery of N objects")
+    parser.add_argument("--tree", type=int, metavar="N", help="only: discovery of N folders")
+    parser.add_argument("--latency", type=float, default=20.0, help="ms per request (--tree)")
     args = parser.parse_args()
+    if args.tree:
+        tree(args.tree, args.latency)
+        return
     if args.flat:
         flat(args.flat)
         return

@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
@@ -41,18 +42,34 @@ class Counts:
         self.bytes: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
         self.calls: list[str] = []  # "METHOD /path?query", in order
+        self.whole: Counter[str] = Counter()  # GETs without a Range header: whole downloads
+        self.holds: list[Hold] = []  # requests to keep waiting (`S3Server.hold`)
 
-    def add(self, key: str, size: int, call: str = "") -> None:
+    def add(self, key: str, size: int, call: str = "", whole: bool = False) -> None:
         with self._lock:
             self.bytes[key] += size
             self.requests[key] += 1
             self.calls.append(call)
+            if whole:
+                self.whole[key] += 1
 
     def reset(self) -> None:
         with self._lock:
             self.bytes.clear()
             self.requests.clear()
             self.calls.clear()
+            self.whole.clear()
+
+
+class Hold:
+    """Requests the proxy keeps waiting, never answered, once `matches(method, "bucket/key")`
+    says so: a test freezes a client at a known request, e.g. to kill it there. `held` is set
+    when the first one arrives."""
+
+    def __init__(self, matches: Any) -> None:
+        self.matches = matches
+        self.held = threading.Event()
+        self.released = threading.Event()
 
     def total(self) -> int:
         with self._lock:
@@ -71,7 +88,7 @@ _ACCESS_DENIED = (
 
 
 def _proxy_handler(
-    upstream: tuple[str, int], counts: Counts, denied: set[str]
+    upstream: tuple[str, int], counts: Counts, denied: set[str], latency: list[float]
 ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -109,10 +126,19 @@ def _proxy_handler(
 
         def _forward(self) -> None:
             body = self._body()
+            if latency[0]:
+                time.sleep(latency[0])  # a real store's round trip (benchmarks/s3_bench.py)
             bucket = urllib.parse.urlsplit(self.path).path.lstrip("/").split("/")[0]
             if bucket in denied:
                 self._deny()
                 return
+            key = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path).lstrip("/")
+            for hold in list(counts.holds):
+                if hold.matches(self.command, key):
+                    hold.held.set()
+                    hold.released.wait(600)
+                    self.close_connection = True  # dropped unanswered
+                    return
             conn = getattr(self, "_upstream", None)
             if conn is None:
                 conn = self._upstream = http.client.HTTPConnection(*upstream, timeout=600)
@@ -129,8 +155,8 @@ def _proxy_handler(
                 conn.close()
                 self._upstream = None
                 raise
-            key = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path).lstrip("/")
-            counts.add(key, len(payload), f"{self.command} {self.path}")
+            whole = self.command == "GET" and "Range" not in self.headers
+            counts.add(key, len(payload), f"{self.command} {self.path}", whole)
             self.send_response(response.status, response.reason)
             for name, value in response.getheaders():
                 if name.lower() not in _HOP_HEADERS and name.lower() != "content-length":
@@ -159,9 +185,10 @@ class S3Server:
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self.counts = Counts()
         self.denied: set[str] = set()
+        self.latency = [0.0]  # seconds the proxy waits before each request (set [0] to change)
         self._proxy = ThreadingHTTPServer(
             ("127.0.0.1", 0),
-            _proxy_handler(("127.0.0.1", self.moto_port), self.counts, self.denied),
+            _proxy_handler(("127.0.0.1", self.moto_port), self.counts, self.denied, self.latency),
         )
         self._proxy.daemon_threads = True
         self.endpoint = f"http://127.0.0.1:{self._proxy.server_address[1]}"
@@ -176,6 +203,17 @@ class S3Server:
         self._proxy.shutdown()
         self._proxy.server_close()
         self._moto.stop()
+
+    def hold(self, matches: Any) -> Hold:
+        """From now on, keep the requests for which `matches(method, "bucket/key")` is true
+        waiting unanswered (until `release`)."""
+        hold = Hold(matches)
+        self.counts.holds.append(hold)
+        return hold
+
+    def release(self, hold: Hold) -> None:
+        self.counts.holds.remove(hold)
+        hold.released.set()
 
     def deny(self, bucket: str) -> None:
         """From now on, answer every request for `bucket` with S3's 403 AccessDenied."""
