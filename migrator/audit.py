@@ -101,13 +101,32 @@ def _unclaimed(candidate: Candidate) -> str:
 Judge = Callable[[Artifact], Artifact]
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What the audit applies to what it finds, handed to a reader that finds more inside one
+    file (an archive): the walk's globs and the code rules, as on disk.
+
+    `code_rules` goes to the reader processes (and to Ray workers, pickled), so it is the plain
+    callable, never the command line's progress-counting wrapper around it.
+    """
+
+    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    code_rules: Callable[[str, Path], SourceFile] | None = None
+
+
 def judge_candidate(
-    item: tuple[str, Candidate], judges: Sequence[Judge], *, keep_raw: bool = True
+    item: tuple[str, Candidate],
+    judges: Sequence[Judge],
+    *,
+    keep_raw: bool = True,
+    scope: Scope | None = None,
 ) -> Artifact | tuple[Artifact, ...]:
     """Read one (prefix, candidate) and run the judges on it; with `keep_raw=False`, drop `raw`.
 
-    A reader with ``expand(candidate, judge)`` (archives) turns one file into several artifacts,
-    each read and judged inside it while its entries are at hand: a tuple, in report order.
+    A reader with ``expand(candidate, judge, scope=...)`` (archives) turns one file into several
+    artifacts, each read and judged inside it while its entries are at hand: a tuple, in report
+    order, the first carrying the code files and left-out entries found inside (`scope`).
     """
     prefix, candidate = item
 
@@ -123,7 +142,7 @@ def judge_candidate(
 
     expand = getattr(reader(candidate.reader), "expand", None) if candidate.reader else None
     if expand is not None:
-        return tuple(expand(candidate, judged))
+        return tuple(expand(candidate, judged, scope=scope))
     return judged(candidate, read_reading(candidate))
 
 
@@ -141,17 +160,19 @@ def _deadline(timeout: float, item: tuple[str, Candidate]) -> float:
 class AuditStream:
     """An audit as it runs: what discovery found, then the judged artifacts one at a time.
 
-    `root`, `errors`, `skipped` and `sources` are known before any artifact is read (they are
-    small: one line or one source file each); `artifacts` yields each judged artifact in path
-    order, as the report lists them, and holds none of them after handing it out. A caller that
-    writes each one out as it comes (the JSON report) holds only what it keeps itself, so its
-    memory does not grow with the number of artifacts.
+    `root` and `errors` are known before any artifact is read; `skipped` and `sources` hold what
+    discovery found (small: one line or one source file each) and grow while `artifacts` is
+    read, by the code files and left-out entries found inside archives: they are complete once
+    it is exhausted. `artifacts` yields each judged artifact in path order, as the report lists
+    them, and holds none of them after handing it out. A caller that writes each one out as it
+    comes (the JSON report) holds only what it keeps itself, so its memory does not grow with
+    the number of artifacts.
     """
 
     root: str
     errors: tuple[str, ...]
-    skipped: tuple[str, ...]
-    sources: tuple[SourceFile, ...]
+    skipped: list[str]
+    sources: list[SourceFile]
     artifacts: Iterator[Artifact]
 
 
@@ -197,8 +218,8 @@ def audit(
             root=stream.root,
             artifacts=artifacts,
             errors=stream.errors,
-            sources=stream.sources,
-            skipped=stream.skipped,
+            sources=tuple(stream.sources),
+            skipped=tuple(stream.skipped),
         )
 
 
@@ -227,11 +248,16 @@ def audit_stream(
         stream = _discover_all(paths, code_rules, tuple(exclude), tuple(include))
         root, errors, skipped, sources, todo = stream
         jobs = default_jobs() if jobs is None else jobs
-        work = partial(judge_candidate, judges=tuple(judges), keep_raw=not judges)
-        artifacts = _artifacts(work, todo, jobs, timeout, memory_limit, backend)
+        plain = getattr(code_rules, "__wrapped__", code_rules)  # not the progress counter
+        scope = Scope(tuple(exclude), tuple(include), plain)
+        work = partial(judge_candidate, judges=tuple(judges), keep_raw=not judges, scope=scope)
+        found = AuditStream(root, errors, list(skipped), list(sources), iter(()))
+        found.artifacts = artifacts = _artifacts(
+            work, todo, jobs, timeout, memory_limit, backend, found
+        )
         del todo, stream
         try:
-            yield AuditStream(root, errors, skipped, sources, artifacts)
+            yield found
         finally:
             artifacts.close()
 
@@ -311,7 +337,10 @@ def _artifacts(
     timeout: float,
     memory_limit: int | None,
     backend: Backend | None = None,
+    found: AuditStream | None = None,
 ) -> Generator[Artifact, None, None]:
+    """The judged artifacts in report order; what an archive found inside beside its models
+    (code files, left-out entries) moves from its row to `found`'s `sources` and `skipped`."""
     try:
         for (prefix, candidate), result in _judged(
             work, todo, jobs, timeout, memory_limit, backend
@@ -321,7 +350,12 @@ def _artifacts(
                 if prefix:
                     result = _with_prefix(result, prefix)
             if isinstance(result, tuple):  # an archive: its row, then what it holds
-                yield from result
+                for artifact in result:
+                    if found is not None and (artifact.sources or artifact.skipped):
+                        found.sources.extend(artifact.sources)
+                        found.skipped.extend(artifact.skipped)
+                        artifact = replace(artifact, sources=(), skipped=())
+                    yield artifact
                 continue
             yield result
     finally:
@@ -410,8 +444,15 @@ def _prefixed_error(prefix: str, error: str) -> str:
 
 
 def _with_prefix(artifact: Artifact, prefix: str) -> Artifact:
+    """`artifact` named under the audited path `prefix`. A file given as the path names its
+    files in its own folder (itself, a checkpoint's siblings): `model.h5`, not `model.h5/model.h5`,
+    so the CycloneDX report finds and hashes them; members of an archive given as the path
+    (`!/1/...`) hang off the archive's name."""
+    folder = prefix
+    if artifact.path == "." and prefix.rpartition("/")[2] in artifact.files:
+        folder = prefix.rpartition("/")[0]
     return replace(
         artifact,
         path=_prefixed(prefix, artifact.path),
-        files=tuple(_prefixed(prefix, f) for f in artifact.files),
+        files=tuple(_prefixed(prefix if f.startswith("!/") else folder, f) for f in artifact.files),
     )

@@ -31,6 +31,11 @@ SCHEMA_FILES = (
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft7Validator:
+    return make_validator()
+
+
+def make_validator() -> jsonschema.Draft7Validator:
+    """The CycloneDX 1.6 schema with the schemas it refers to, from cyclonedx-python-lib."""
     res = resources.files("cyclonedx.schema") / "_res"
     schemas = {name: json.loads((res / name).read_text(encoding="utf-8")) for name in SCHEMA_FILES}
     bom_schema = schemas[SCHEMA_FILES[0]]

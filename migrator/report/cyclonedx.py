@@ -4,7 +4,12 @@ Each artifact is a `machine-learning-model` component: its format, producer and 
 properties, a `modelCard` where the artifact records something a model card holds (the model
 class as `modelArchitecture`, the framework family, the outdated-format and security findings as
 `considerations.technicalLimitations`), and the files it is made of as nested `file` components
-with their sha256. Security findings (MIG3xx) are also `vulnerabilities` affecting the model, so
+with their sha256. A folder artifact (a SavedModel) also gets a hash of its own, the folder hash
+`migrator convert` records for a source (`migrator.digest.tree_sha256` over its files, relative
+to the folder), when every file of it was hashed. Members of an archive
+(`model.tar.gz!/1/saved_model.pb`) are hashed by the audit while it streams the archive
+(`Artifact.digests`), the same way and to the same values as the extracted files would be; the
+archive itself is hashed as a file. Security findings (MIG3xx) are also `vulnerabilities` affecting the model, so
 scanners that read BOMs see them. Unreadable artifacts stay in the BOM, with their errors as
 properties.
 
@@ -19,11 +24,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from migrator import __version__
+from migrator.digest import tree_sha256
+from migrator.formats.archive.expand import SEPARATOR
 from migrator.model import Artifact, Finding, Report
 from migrator.report import register
 from migrator.report.common import (
@@ -122,13 +129,16 @@ def _component(a: Artifact, root: Path, all_hashes: bool) -> dict[str, Any]:
     card = _model_card(a)
     if card:
         component["modelCard"] = card
-    files = [_file(f, root, all_hashes) for f in sorted(set(a.files))]
+    files = [_file(f, root, all_hashes, a.digests) for f in sorted(set(a.files))]
     if len(files) == 1 and files[0]["name"] == a.path:
         if "hashes" in files[0]:
             component["hashes"] = files[0]["hashes"]
         props += [(k.removeprefix(f"{PREFIX}:"), val) for k, val in _pairs(files[0])]
     elif files:
         component["components"] = files
+        folder = _folder_hash(a.path, files)
+        if folder is not None:
+            component["hashes"] = [{"alg": "SHA-256", "content": folder}]
     component["properties"] = _properties(props)
     return component
 
@@ -161,10 +171,35 @@ def _model_card(a: Artifact) -> dict[str, Any]:
     return card
 
 
-def _file(rel: str, root: Path, all_hashes: bool) -> dict[str, Any]:
-    """A nested `file` component with the file's sha256 (small files, or all with --hashes)."""
+def _folder_hash(path: str, files: list[dict[str, Any]]) -> str | None:
+    """The folder hash of an artifact whose files all lie under its path and were all hashed."""
+    # the folder's prefix: `serving/1/`, `model.tar.gz!/` (a SavedModel at an archive's root),
+    # nothing for the audited folder itself
+    prefix = "" if path == "." else path if path.endswith(SEPARATOR) else f"{path}/"
+    pairs = []
+    for file in files:
+        name = file["name"]
+        if not name.startswith(prefix) or "hashes" not in file:
+            return None
+        pairs.append((name[len(prefix) :], file["hashes"][0]["content"]))
+    return tree_sha256(pairs)
+
+
+def _file(rel: str, root: Path, all_hashes: bool, digests: Mapping[str, str]) -> dict[str, Any]:
+    """A nested `file` component with the file's sha256 (small files, or all with --hashes;
+    an archive's members with the hash the audit took as it read them)."""
     out: dict[str, Any] = {"type": "file", "bom-ref": _ref("file", rel), "name": rel}
+    if rel in digests:
+        out["hashes"] = [{"alg": "SHA-256", "content": digests[rel]}]
+        return out
     path = root / rel
+    if SEPARATOR in rel and not path.exists():  # in an archive: `model.tar.gz!/1/...`
+        reason = (
+            "a member of an archive the audit did not hash (cut short, or a zip member past "
+            "the bytes read from an archive); extract it and audit the folder with --hashes"
+        )
+        out["properties"] = _properties([("hash-skipped", reason)])
+        return out
     try:
         size = path.stat().st_size
     except (OSError, ValueError) as exc:

@@ -9,7 +9,7 @@ no more memory than writing one of ten. A test checks the two agree byte for byt
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from migrator import __version__
@@ -34,8 +34,8 @@ def write_stream(
     root: str,
     artifacts: Iterable[Artifact],
     errors: tuple[str, ...],
-    sources: tuple[SourceFile, ...],
-    skipped: tuple[str, ...],
+    sources: Sequence[SourceFile],
+    skipped: Sequence[str],
     seen: Callable[[Artifact], None] | None = None,
 ) -> Summary:
     """Write the JSON report of `artifacts` (already in path order) through `write`, one
@@ -45,6 +45,8 @@ def write_stream(
     nesting depth only and escapes every newline inside strings, so an artifact dumped on its own
     and shifted by two levels is the same text as inside the whole document. `seen` is called
     with each artifact once it is written (the command line keeps its exit code and error lines).
+    `sources` and `skipped` are read after the last artifact: an audit's lists grow while its
+    artifacts are judged (archives add the code files and left-out entries inside them).
     """
     summary = Summary()
     head = _dumps({"schema_version": SCHEMA_VERSION, "root": root})

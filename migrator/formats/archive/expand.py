@@ -10,21 +10,33 @@ archive inside the archive is expanded the same way, down to `MAX_DEPTH`.
 Everything goes through `judge` while the folder exists (rules may look at files), and each
 artifact leaves with its location set back to the archive on disk, since the folder is gone
 once the archive is done.
+
+What the audit applies on disk applies inside (`Scope`): `--exclude`/`--include` globs leave
+members out as they leave files out (a pattern without a slash matches a name at any depth, one
+with a slash matches the member's path inside the archive, `code/train.py`, or its path as
+reported, `models/source.tar.gz!/code/train.py`; each member left out is a `skipped` line), and
+the code rules judge the `.py` files and notebooks found (a training repo or SageMaker's
+`code/train.py` shipped as a tarball), reported as `source.tar.gz!/code/train.py:LINE`. The
+sha256 of every file of every artifact found goes with it (`Artifact.digests`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrator.formats.archive import limits
 from migrator.formats.archive.limits import human
 from migrator.formats.archive.members import ArchiveProblem, Entry, describe, entries, sniff
-from migrator.formats.archive.stage import Stage, staging, unsafe_reason
-from migrator.model import Artifact, Candidate, Reading
+from migrator.formats.archive.stage import Stage, hash_member, staging, unsafe_reason
+from migrator.model import Artifact, Candidate, Reading, SourceFile
+
+if TYPE_CHECKING:
+    from migrator.audit import Scope
 
 FORMAT = "archive"
 SEPARATOR = "!/"
@@ -39,16 +51,36 @@ def inner_rel(archive_rel: str, rel: str) -> str:
     return f"{base}{SEPARATOR}{'' if rel == '.' else rel}"
 
 
-def expand(candidate: Candidate, judge: Judge, depth: int = 0) -> list[Artifact]:
-    """The archive's row first, then every artifact inside it, judged, in report order."""
+def expand(
+    candidate: Candidate,
+    judge: Judge,
+    depth: int = 0,
+    scope: Scope | None = None,
+    shown: str = "",
+) -> list[Artifact]:
+    """The archive's row first, then every artifact inside it, judged, in report order.
+
+    `scope` is what the audit applies inside (globs, code rules); `shown` is the archive's path
+    as reported under its audited folder (a nested archive's includes the outer one's), which
+    slash patterns are matched against.
+    """
+    shown = shown or (candidate.location.name if candidate.rel == "." else candidate.rel)
     with staging() as stage:
-        row, found = _lay_out(candidate, stage)
-        out = [_relocated(judge(candidate, row), candidate.location)]
-        out.extend(_inner(candidate, stage, found, judge, depth))
-    return out
+        row, found = _lay_out(candidate, stage, scope, shown)
+        judged = judge(candidate, row)
+        top = judged.path  # the archive's name in the report: what its members are named after
+        inner = _inner(candidate, stage, found, judge, depth, scope, shown)
+        judged = replace(
+            judged,
+            sources=_code(found, stage, scope, top),
+            skipped=tuple(_renamed(top, found.skipped)),
+        )
+    return [_placed(a, candidate.location, top) for a in (judged, *inner)]
 
 
-def _lay_out(candidate: Candidate, stage: Stage) -> tuple[Reading, Any]:
+def _lay_out(
+    candidate: Candidate, stage: Stage, scope: Scope | None, shown: str
+) -> tuple[Reading, Any]:
     """Walk the archive into `stage`; the archive's own reading and the discovery of the folder."""
     from migrator.discover import discover
 
@@ -60,22 +92,37 @@ def _lay_out(candidate: Candidate, stage: Stage) -> tuple[Reading, Any]:
     kinds: Counter[str] = Counter()
     total = 0
     container = None
-    try:
-        with path.open("rb") as fh:
+    held: dict[str, tuple[int, Any]] = {}  # zip members whose tail was not hashed: size, reader
+    with ExitStack() as still_open:  # a zip stays open until its artifacts' members are hashed
+        try:
+            fh = still_open.enter_context(path.open("rb"))
             head = fh.read(512)
             container = sniff(path, head)
             if container is None:
                 raise ArchiveProblem(_not_an_archive(path, head))
+            stage.read_through = container != "zip"
             evidence.append(_evidence(container, head))
             for entry, read in entries(path, fh, container):
                 counts[entry.name] += 1
                 kinds[entry.kind] += 1
                 total += entry.size if entry.kind == "file" else 0
                 lay(entry, read, stage, unsafe)
-    except ArchiveProblem as exc:
-        errors.append(str(exc))
-    except OSError as exc:
-        errors.append(f"cannot read the archive ({exc.strerror or exc}); check permissions")
+                again = getattr(read, "again", None)
+                if again is not None and entry.name not in stage.digests:
+                    held[entry.name] = (entry.size, again)
+                else:
+                    held.pop(entry.name, None)
+        except ArchiveProblem as exc:
+            errors.append(str(exc))
+        except OSError as exc:
+            errors.append(f"cannot read the archive ({exc.strerror or exc}); check permissions")
+        found = discover(
+            stage.root,
+            exclude=scope.exclude if scope else (),
+            include=scope.include if scope else (),
+            outer=f"{shown}{SEPARATOR}",
+        )
+        _hash_held(found, stage, held)
     duplicates = sorted(n for n, c in counts.items() if c > 1)
     if unsafe:
         listed = ", ".join(f"{u['name']} ({u['reason']})" for u in unsafe[:5])
@@ -94,10 +141,9 @@ def _lay_out(candidate: Candidate, stage: Stage) -> tuple[Reading, Any]:
             f"entries that clash with each other, not read: {', '.join(stage.problems[:5])}; "
             "rebuild the archive from a folder"
         )
-    found = discover(stage.root)
     # inside the archive, as its own paths ("." for its root): reported as `<archive>!/<path>`
     models = sorted(c.rel for c in found.candidates)
-    errors.extend(_walk_errors(candidate.rel, found.errors))
+    errors.extend(_renamed(candidate.rel, found.errors))
     details: dict[str, Any] = {
         "container": container,
         "entries": sum(kinds.values()),
@@ -147,17 +193,14 @@ def _evidence(container: str, head: bytes) -> str:
     return f"{magic}; read as {container} in one pass, entry by entry (never extracted)"
 
 
-def _walk_errors(archive_rel: str, errors: list[str]) -> list[str]:
-    """Discovery's lines about the laid-out folder, with names as the report shows them."""
-    out = []
-    for line in errors:
-        name, sep, rest = line.partition(": ")
-        out.append(f"{inner_rel(archive_rel, name)}: {rest}" if sep else line)
-    return out
-
-
 def _inner(
-    archive: Candidate, stage: Stage, found: Any, judge: Judge, depth: int
+    archive: Candidate,
+    stage: Stage,
+    found: Any,
+    judge: Judge,
+    depth: int,
+    scope: Scope | None,
+    shown: str,
 ) -> list[Artifact]:
     from migrator.audit import read_reading
 
@@ -175,14 +218,87 @@ def _inner(
                     "extract the outer archive and audit what it holds"
                 )
                 reading = Reading(FORMAT, errors=(problem,))
-                out.append(_relocated(judge(named, reading), archive.location))
+                out.append(_hashed(judge(named, reading), inner.files, stage))
                 continue
-            nested = expand(named, judge, depth + 1)
-            out.extend(_relocated(a, archive.location) for a in nested)
+            deeper = inner_rel(shown, inner.rel)
+            nested = expand(named, judge, depth + 1, scope, deeper)
+            out.append(_hashed(nested[0], inner.files, stage))  # its own row: a member here
+            out.extend(nested[1:])
             continue
         problem = _cut(inner, stage) or _over_cap(inner, stage)
         reading = Reading("unknown", errors=(problem,)) if problem else read_reading(named)
-        out.append(_relocated(judge(named, reading), archive.location))
+        out.append(_hashed(judge(named, reading), inner.files, stage))
+    return out
+
+
+def _hashed(artifact: Artifact, members: tuple[str, ...], stage: Stage) -> Artifact:
+    """`artifact` with the sha256 of its files, which are these members of the archive.
+
+    The judged artifact names its files as the report does (with the audit's prefix), in the
+    order of the members it was made from.
+    """
+    if len(members) != len(artifact.files):
+        return artifact
+    digests = dict(artifact.digests)
+    for member, name in zip(members, artifact.files, strict=True):
+        if member in stage.digests:
+            digests[name] = stage.digests[member]
+    return replace(artifact, digests=digests)
+
+
+def _hash_held(found: Any, stage: Stage, held: dict[str, tuple[int, Any]]) -> None:
+    """Hash the zip members of found artifacts that were not read to their end (weight shards,
+    members over the caps) with a second bounded read: each up to `MAX_MEMBER_BYTES`, and with
+    what was laid, up to `MAX_KEPT_BYTES` inflated from the archive. A member that breaks on the
+    way is damaged, as when laid."""
+    budget = limits.MAX_KEPT_BYTES - stage.kept
+    for member in sorted({f for c in found.candidates for f in c.files} & held.keys()):
+        size, again = held[member]
+        if size > limits.MAX_MEMBER_BYTES or size > budget:
+            continue
+        budget -= size
+        try:
+            digest = hash_member(again(), size)
+        except ArchiveProblem:
+            digest = None
+        if digest is None:
+            stage.damaged.add(member)
+        else:
+            stage.digests[member] = digest
+
+
+def _code(found: Any, stage: Stage, scope: Scope | None, top: str) -> tuple[SourceFile, ...]:
+    """The code rules over the `.py` files and notebooks in the archive, named as reported."""
+    if scope is None or scope.code_rules is None:
+        return ()
+    out = []
+    for rel, staged in found.sources:
+        name = inner_rel(top, rel)
+        if rel in stage.over_cap:
+            size, cap = stage.over_cap[rel], limits.member_cap(rel)
+            problem = (
+                f"is {human(size)}, over the {human(cap)} migrator reads of a code file inside "
+                "an archive, so the code rules did not read it; extract the archive and audit "
+                "the extracted folder"
+            )
+        elif rel in stage.damaged:
+            problem = (
+                "is cut short where the archive is truncated or corrupt, so the code rules did "
+                "not read it; download the archive again"
+            )
+        else:
+            out.append(scope.code_rules(name, staged))
+            continue
+        out.append(SourceFile(name, staged, errors=(problem,)))
+    return tuple(out)
+
+
+def _renamed(top: str, lines: list[str]) -> list[str]:
+    """Discovery's `path: what` lines about the laid-out folder, named as the report names them."""
+    out = []
+    for line in lines:
+        name, sep, rest = line.partition(": ")
+        out.append(f"{inner_rel(top, name)}: {rest}" if sep else line)
     return out
 
 
@@ -210,5 +326,13 @@ def _over_cap(inner: Candidate, stage: Stage) -> str:
     )
 
 
-def _relocated(artifact: Artifact, location: Path) -> Artifact:
-    return replace(artifact, location=location)
+def _placed(artifact: Artifact, location: Path, top: str) -> Artifact:
+    """Back at the archive on disk (the private folder is gone): the artifact, and the code
+    files found with it, shown as `<archive>!/<member>` wherever a renderer places them."""
+    sources = tuple(
+        replace(s, location=Path(f"{location}{s.path[len(top) :]}"))
+        if s.path.startswith(top)
+        else s
+        for s in artifact.sources
+    )
+    return replace(artifact, location=location, sources=sources)

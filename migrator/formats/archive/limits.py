@@ -36,6 +36,11 @@ MAX_RATIO = 200  # expanded / compressed; float weights compress ~1.1:1, zeros ~
 RATIO_FLOOR = 64 * 2**20  # below this many expanded bytes the ratio is not judged
 MAX_MEMBER_BYTES = 512 * 2**20  # one member a reader needs whole (an .h5, a saved_model.pb)
 MAX_KEPT_BYTES = 2 * 2**30  # bytes kept from one archive for the readers, all members together
+# A code file the code rules parse (`.py`, notebooks): parsing builds an AST many times the
+# text's size, so a member past these is one line instead of a worker out of memory. Hand-written
+# modules are kilobytes (the largest generated ones TensorFlow ships, `gen_*_ops.py`, about 1 MB);
+# notebooks carry their outputs (plots as base64) and get more room.
+MAX_CODE_BYTES: dict[str, int] = {".py": 8 * 2**20, ".ipynb": 64 * 2**20}
 HEAD_BYTES = 4096  # kept of a member whose content readers never read (weight data shards)
 MAX_DEPTH = 2  # archives inside archives: model.tar.gz!/inner.tar!/... but no deeper
 
@@ -61,3 +66,11 @@ def human(size: int) -> str:
             )
         value /= 1024
     return f"{size} bytes"
+
+
+def member_cap(name: str) -> int:
+    """The most of this member laid with its content: a code file's cap, else `MAX_MEMBER_BYTES`."""
+    for suffix, cap in MAX_CODE_BYTES.items():
+        if name.endswith(suffix):
+            return cap
+    return MAX_MEMBER_BYTES

@@ -250,17 +250,27 @@ def _zip_entries(path: Path, fh: BinaryIO) -> Iterator[tuple[Entry, Reader | Non
 
 
 def _zip_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Reader:
-    state: dict[str, object] = {}
+    return ZipMember(archive, info)
 
-    def read(size: int) -> bytes:
+
+class ZipMember:
+    """A bounded reader of one zip member, opened on first read; unlike a tar stream's, a zip
+    member can be read again from its first byte (`again`), while the archive is open."""
+
+    def __init__(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+        self._archive = archive
+        self._info = info
+        self._handle: BinaryIO | None = None
+
+    def __call__(self, size: int) -> bytes:
         try:
-            handle = state.get("fh")
-            if handle is None:
-                handle = state["fh"] = archive.open(info)
-            return handle.read(size)  # type: ignore[attr-defined,no-any-return]
+            if self._handle is None:
+                self._handle = self._archive.open(self._info)  # type: ignore[assignment]
+            return self._handle.read(size)  # type: ignore[union-attr]
         except (zipfile.BadZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
-            raise ArchiveProblem(_damaged("zip", exc, None, info.filename)) from None
+            raise ArchiveProblem(_damaged("zip", exc, None, self._info.filename)) from None
         except Exception as exc:  # zlib.error, lzma.LZMAError
-            raise ArchiveProblem(_damaged("zip", exc, None, info.filename)) from None
+            raise ArchiveProblem(_damaged("zip", exc, None, self._info.filename)) from None
 
-    return read
+    def again(self) -> ZipMember:
+        return ZipMember(self._archive, self._info)

@@ -10,6 +10,11 @@ never read them, so a 20 GB model costs a few kilobytes. A member over the caps 
 sparse way and remembered, so the artifact it belongs to gets an error saying so instead of
 being read from zeros.
 
+Every member laid is hashed (sha256) as its bytes go by, for the CycloneDX report: a tar stream
+passes every byte of every member anyway, so with `read_through` the unkept tail of a weight
+shard is read on and hashed instead of being skipped (no extra read); a zip member whose tail
+was not read is hashed later, only when an artifact holds it (`expand`).
+
 Nothing the archive says can place a file outside the folder: a member is laid only when its
 name passes `unsafe_reason` (no absolute paths, `..`, drive letters, backslashes, NUL) and it is
 a regular file or folder; links, devices and FIFOs are never created. Files are opened with
@@ -19,13 +24,15 @@ does) without ever following anything.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from migrator.formats.archive import limits
 from migrator.formats.archive.members import ArchiveProblem, Reader
@@ -72,6 +79,10 @@ class Stage:
         self.over_cap: dict[str, int] = {}  # member -> declared size, laid without its content
         self.problems: list[str] = []  # members that could not be laid (name clashes)
         self.damaged: set[str] = set()  # members the archive ends or breaks inside
+        self.digests: dict[str, str] = {}  # member -> sha256 of all its bytes
+        # read each member to its end, hashing what is not kept (a tar stream passes those
+        # bytes anyway; a zip would inflate them only for the hash)
+        self.read_through = False
 
     def add_dir(self, name: str) -> None:
         if not name:
@@ -82,14 +93,16 @@ class Stage:
             self.problems.append(f"{name}/ ({exc.strerror or exc})")
 
     def add_file(self, name: str, size: int, read: Reader) -> None:
-        """Lay `name` with the bytes readers need (all, a head, or a head over the caps)."""
+        """Lay `name` with the bytes readers need (all, a head, or a head over the caps), and
+        record its sha256 when all its bytes went by."""
         whole = self.whole or not is_weight_shard(name)
-        over = size > limits.MAX_MEMBER_BYTES or self.kept + size > limits.MAX_KEPT_BYTES
+        over = size > limits.member_cap(name) or self.kept + size > limits.MAX_KEPT_BYTES
         if whole and over and not self.whole:
             self.over_cap[name] = size
             whole = False
         keep = size if whole else min(size, limits.HEAD_BYTES)
         target = self.root / name
+        self.digests.pop(name, None)  # a name laid again: the last copy's hash, or none
         try:
             os.makedirs(target.parent, exist_ok=True)
             if target.is_dir() and not target.is_symlink():
@@ -99,26 +112,46 @@ class Stage:
         except OSError as exc:
             self.problems.append(f"{name} ({exc.strerror or exc})")
             return
+        digest = hashlib.sha256()
         with os.fdopen(fd, "wb") as out:
-            left = keep
+            left, rest = keep, 0
             try:
-                while left > 0:
-                    data = read(min(_CHUNK, left))
-                    if not data:
-                        break
-                    out.write(data)
-                    left -= len(data)
+                left = _copy(read, left, digest, out.write)
+                rest = size - keep if not left else 0
+                if rest and self.read_through:
+                    rest = _copy(read, rest, digest, None)
             except ArchiveProblem:
                 self.damaged.add(name)
                 raise
             finally:
                 self.kept += keep - left
-            if left:  # the stream ended inside the member
+            if left or (rest and self.read_through):  # the stream ended inside the member
                 self.damaged.add(name)
+            elif not rest:
+                self.digests[name] = digest.hexdigest()
             out.truncate(size)  # the declared size; the unread tail is a hole, not bytes
 
     def path(self, name: str) -> Path:
         return self.root / name
+
+
+def _copy(read: Reader, left: int, digest: Any, write: Callable[[bytes], object] | None) -> int:
+    """Read `left` bytes in chunks into `digest` (and `write`); how many the stream lacked."""
+    while left > 0:
+        data = read(min(_CHUNK, left))
+        if not data:
+            break
+        digest.update(data)
+        if write is not None:
+            write(data)
+        left -= len(data)
+    return left
+
+
+def hash_member(read: Reader, size: int) -> str | None:
+    """The sha256 of a member read from its first byte, or None when it ends early."""
+    digest = hashlib.sha256()
+    return None if _copy(read, size, digest, None) else digest.hexdigest()
 
 
 @contextmanager
