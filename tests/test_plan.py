@@ -200,3 +200,22 @@ def test_to_mlflow_of_a_model_outside_an_mlflow_folder_is_refused_by_the_planner
     report = json.loads(capsys.readouterr().out)
     assert code != 0 and report["summary"]["failed"] == 1
     assert log.exists()
+
+
+def test_the_planner_stays_callable_once_the_plan_module_is_imported() -> None:
+    """Importing `migrator.convert.plan` rebinds the package's `plan` to that module; what a
+    Ray worker runs for every conversion it is sent must plan the second one too."""
+    import importlib
+
+    import migrator.convert
+    from migrator.audit import audit
+    from migrator.backends.ray_tasks import needed_runtimes
+    from migrator.convert.classify import classify
+
+    importlib.import_module("migrator.convert.plan")
+    assert not callable(migrator.convert.plan)  # the shadowing this guards against
+    (artifact,) = audit([CORPUS / "functional" / "save-h5" / "model.h5"]).artifacts
+    source = classify(artifact, Options())
+    newest = tf_lines.newest().env
+    assert needed_runtimes(source, Options()) == needed_runtimes(source, Options())
+    assert needed_runtimes(source, Options())[-1] == newest

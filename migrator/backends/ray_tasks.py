@@ -74,7 +74,8 @@ def _warm() -> None:
 
 def needed_runtimes(source: Convertible, options: Options) -> list[str]:
     """The runtime names converting `source` uses, as the plan names them."""
-    from migrator.convert import default_targets, plan
+    from migrator.convert import default_targets
+    from migrator.convert import plan_chain as plan  # `plan` may name the submodule below
     from migrator.convert.plan import target_runtimes
     from migrator.errors import ConversionError
 
