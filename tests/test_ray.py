@@ -212,6 +212,23 @@ def test_json_report_of_damaged_files_is_byte_identical(ray_cluster, tmp_path):
     assert on_ray == local
 
 
+def test_code_rules_and_excludes_inside_an_archive_are_applied_on_ray(ray_cluster, tmp_path):
+    """The code rules and globs reach the Ray tasks that read an archive (pickled with the
+    work), and what they find inside comes back into the report's sources and skipped."""
+    from tests.test_archive_members import source_tarball
+
+    tree = tmp_path / "repo"
+    source_tarball(tree / "source.tar.gz", [("code/vendor/old.py", b"import os\n")])
+    args = (str(tree), "--jobs", "1", "--exclude", "vendor")
+    local = _audit_json(tmp_path, "local", *args)
+    on_ray = _audit_json(tmp_path, "ray", *args, "--backend", "ray", "--ray-address", ray_cluster)
+    report = json.loads(local)
+    assert [s["path"] for s in report["sources"]] == ["source.tar.gz!/code/train.py"]
+    assert report["sources"][0]["findings"]
+    assert report["skipped"] == ["source.tar.gz!/code/vendor: excluded by the pattern 'vendor'"]
+    assert on_ray == local
+
+
 def _poisoned(artifact: Artifact) -> Artifact:
     """A judge that kills the process it runs in on one file: a Ray worker, or a forked reader."""
     if artifact.path.endswith(POISON):
