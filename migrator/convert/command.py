@@ -166,6 +166,9 @@ def render_status(out_root: Path, *, as_json: bool) -> str:
         ) from None
     except Exception as exc:  # a damaged database file: one line, not a traceback
         raise UsageError(f"{ledger.path_of(out_root)}: cannot read the ledger ({exc})") from None
+    from migrator.storage.recovery import describe, logged
+
+    data["cleaned"] = logged(out_root)  # what publishes removed after killed runs (a store)
     if as_json:
         return json.dumps(data, indent=2) + "\n"
     counts = data["counts"]
@@ -181,4 +184,5 @@ def render_status(out_root: Path, *, as_json: bool) -> str:
         else:
             detail = entry["reason"]
         lines.append(f"  {entry['status']:<9} {entry['path']}" + (f"  {detail}" if detail else ""))
+    lines += [f"  cleaned   {describe(record)}" for record in data["cleaned"]]
     return "\n".join(lines) + "\n"

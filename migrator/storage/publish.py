@@ -4,13 +4,19 @@ On disk a version appears by one atomic rename. A store has no rename and no fol
 version is published in an order that leaves nothing partial to a reader that follows the rule
 every migrator output follows: *a version exists when its `metadata.json` exists*.
 
-1. The payload is uploaded under a temporary key, `OUT/.migrator-staging/<start time>-<id>/...`
-   (keys a killed upload left there are deleted by a publish a day later).
+1. The payload is uploaded under a temporary key, `OUT/.migrator-staging/<id>/...`, where the
+   id names the writing process (start time, host id, pid).
 2. The version number is claimed with a conditional write (`If-None-Match: *`, fsspec's
-   `mode="create"`) of `OUT/<model>/<format>/v<N>/.migrator-claim`: when another writer holds
-   `v<N>` the write fails and `v<N+1>` is tried. Existing versions are never written to.
+   `mode="create"`) of `OUT/<model>/<format>/v<N>/.migrator-claim`, whose body names the writer
+   too: when another writer holds `v<N>` the write fails and `v<N+1>` is tried. Existing versions
+   are never written to. The claimed version is recorded beside the upload (`.migrator-target`).
 3. The payload is copied into `v<N>/` inside the store (server-side copy), then `metadata.json`
    is written last, conditionally, and the claim and the staging keys are deleted.
+
+A process killed in between leaves an unfinished `v<N>/` and staging keys; the next publish into
+the same OUT removes those of writers that are gone (`recovery.py`, which says how a dead
+writer is told from a live one) before it claims a number, so the rerun's version takes the
+number the killed one held.
 
 A version already published from the same source bytes and path is found by its
 `metadata.json` and not published twice, so a rerun after a crash between the local conversion
@@ -23,20 +29,15 @@ from __future__ import annotations
 
 import json
 import re
-import time
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from migrator.storage import recovery
+from migrator.storage.recovery import CLAIM, METADATA, STAGING, TARGET
 from migrator.storage.store import StorePath, forget
 
-CLAIM = ".migrator-claim"
-METADATA = "metadata.json"
-STAGING = ".migrator-staging"
-STALE_STAGING = 24 * 3600  # seconds after which an upload's staging keys are a dead run's
 _VERSION = re.compile(r"^v(\d+)$")
-_STAGING_ID = re.compile(r"^(\d+)-[0-9a-f]{32}$")
 
 
 def _create(fs: Any, path: str, data: bytes) -> None:
@@ -96,8 +97,9 @@ def publish_version(
     if existing is not None:
         return existing
     files = sorted(p for p in local.rglob("*") if p.is_file() and p.name != METADATA)
-    remove_stale_staging(out)
-    staging = out / STAGING / f"{int(time.time())}-{uuid.uuid4().hex}"
+    recovery.log(out, recovery.recover_out(out) + recovery.recover_base(base))
+    staging = out / STAGING / recovery.staging_id()
+    writer = {**recovery.owner(), "staging": staging.name}
     try:
         for file in files:
             fs.put_file(str(file), (staging / file.relative_to(local).as_posix()).path)
@@ -105,13 +107,14 @@ def publish_version(
         for _ in range(1000):
             version = base / f"v{number}"
             try:
-                _create(fs, (version / CLAIM).path, b"")
+                _create(fs, (version / CLAIM).path, json.dumps(writer).encode("utf-8"))
                 break
             except FileExistsError:
                 number += 1
         else:
             raise OSError(f"could not claim a version under {base}")
         try:
+            fs.pipe_file((staging / TARGET).path, version.relative_to(out).encode("utf-8"))
             for file in files:
                 rel = file.relative_to(local).as_posix()
                 fs.copy((staging / rel).path, (version / rel).path)
@@ -125,28 +128,9 @@ def publish_version(
             _remove(fs, [(version / CLAIM).path])
         return version
     finally:
-        _remove(fs, [(staging / p.relative_to(local).as_posix()).path for p in files])
+        staged = [(staging / p.relative_to(local).as_posix()).path for p in files]
+        _remove(fs, [*staged, (staging / TARGET).path])
         forget(out.protocol)
-
-
-def remove_stale_staging(out: StorePath) -> list[str]:
-    """Delete the staging keys of uploads started over `STALE_STAGING` seconds ago (a publish
-    killed between upload and clean-up leaves them; each id starts with its start time)."""
-    root = out / STAGING
-    try:
-        entries = list(root.iterdir())
-    except FileNotFoundError:
-        return []
-    removed = []
-    for entry in entries:
-        match = _STAGING_ID.match(entry.name)
-        if match and time.time() - int(match.group(1)) > STALE_STAGING:
-            try:
-                out.fs.rm(entry.path, recursive=True)
-            except (FileNotFoundError, OSError):
-                continue
-            removed.append(entry.name)
-    return removed
 
 
 def _remove(fs: Any, paths: list[str]) -> None:
