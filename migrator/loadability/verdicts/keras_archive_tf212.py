@@ -50,12 +50,9 @@ def tf212_layout_after_tf212(ev: Evidence, profile: LoaderProfile, container: st
     """
     if ev.fmt != "keras-v3" or weights_layout(ev) != "legacy":
         return None
-    remedy = (
-        "load it with tf.keras 2.12-2.14, or convert it with `migrator convert --to keras` (which "
-        "reads that layout)"
-    )
+    renumbered = ev.config.tf212_renumbered if ev.config else ()
+    remedy = _remedy(archive_numbering(ev) if renumbered else None)
     if profile.v3_layout == "legacy" or profile.maps_tf212_layout:
-        renumbered = ev.config.tf212_renumbered if ev.config else ()
         if archive_numbering(ev) == profile.v3_numbering or not renumbered:
             return None
         written = "with gaps (a second layer with weights of a class is `<class>_2`)"
@@ -72,3 +69,14 @@ def tf212_layout_after_tf212(ev: Evidence, profile: LoaderProfile, container: st
         f"({ev.producer}, tf.keras 2.12-2.14 layout) stores them under "
         f"`_layer_checkpoint_dependencies/`: no layer would get its weights; {remedy}"
     )
+
+
+def _remedy(numbering: str | None) -> str:
+    """Where the archive does load: the lines whose walk finds every layer's weights (`numbering`
+    matters only when a class has a second layer with weights)."""
+    convert = "or convert it with `migrator convert --to keras` (which reads that layout)"
+    if numbering == "compact":  # Keras 3.1+ maps the old place with the same numbers
+        return "load it with tf.keras 2.14 or Keras 3.1+ and save it again as `.keras`"
+    if numbering == "gapped":
+        return f"load it with tf.keras 2.12-2.13, {convert}"
+    return f"load it with tf.keras 2.12-2.14 or Keras 3.1+, {convert}"
