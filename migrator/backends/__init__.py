@@ -80,6 +80,14 @@ class Backend(ABC):
     def convert_jobs(self, requested: int | None) -> int:
         """How many conversions run at once: `requested` (--jobs) or the backend's default."""
 
+    def publishes_to(self, local_out: Path, out: Any) -> None:
+        """The batch converting into the work folder `local_out` publishes to `out`, a store.
+
+        Here, the driver publishes once a version is built (storage/convert.py); a backend whose
+        tasks run on other machines has each task publish from its own node instead.
+        """
+        return None
+
     def close(self) -> None:
         """Release what the backend started (a local Ray instance); safe to call twice."""
         return None

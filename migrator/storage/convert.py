@@ -37,6 +37,9 @@ def convert_with_stores(src: Any, out: Any, options: Any, **kwargs: Any) -> Any:
     from migrator.convert.tree import convert_path
 
     local_out = ledger_folder(out)
+    backend = kwargs.get("backend")
+    if backend is not None and is_remote(out):
+        backend.publishes_to(local_out, out)  # a cluster's nodes publish what they convert
     report = convert_path(src, local_out, options, **kwargs)
     report.root, report.out = str(src), str(out)
     if is_remote(out):
@@ -47,25 +50,30 @@ def convert_with_stores(src: Any, out: Any, options: Any, **kwargs: Any) -> Any:
 def _publish(report: Any, src: Any, local_out: Path, out: StorePath) -> None:
     """Publish every output of the report to the store and point the report at the URLs."""
     for outcome in report.outcomes:
-        for output in outcome.outputs:
-            local = Path(output["path"])
-            try:
-                rel = local.relative_to(local_out)
-            except ValueError:
-                continue
-            model_dir, folder = rel.parent.parent.as_posix(), rel.parent.name
-            source_url = _source_url(src, outcome.path)
-            try:
-                version = publish_version(local, out, model_dir, folder, source_url)
-            except Exception as exc:  # the store refused: this output is not published
-                outcome.status = "failed"
-                outcome.reason = (
-                    f"converted, but publishing to {out} failed ({type(exc).__name__}: "
-                    f"{reason(exc)}); rerun to publish it"
-                )
-                continue
-            output["path"], output["version"] = str(version), version.name
-            outcome.reason = outcome.reason.replace(str(local), str(version))
+        publish_outcome(outcome, _source_url(src, outcome.path), local_out, out)
+
+
+def publish_outcome(outcome: Any, source_url: str, local_out: Path, out: StorePath) -> None:
+    """Publish the outputs of one outcome built under `local_out` (here, or on a Ray node) and
+    point it at their URLs; outputs elsewhere (published already) are left as they are."""
+    for output in outcome.outputs:
+        local = Path(output["path"])
+        try:
+            rel = local.relative_to(local_out)
+        except ValueError:
+            continue
+        model_dir, folder = rel.parent.parent.as_posix(), rel.parent.name
+        try:
+            version = publish_version(local, out, model_dir, folder, source_url)
+        except Exception as exc:  # the store refused: this output is not published
+            outcome.status = "failed"
+            outcome.reason = (
+                f"converted, but publishing to {out} failed ({type(exc).__name__}: "
+                f"{reason(exc)}); rerun to publish it"
+            )
+            continue
+        output["path"], output["version"] = str(version), version.name
+        outcome.reason = outcome.reason.replace(str(local), str(version))
 
 
 def _source_url(src: Any, rel: str) -> str:

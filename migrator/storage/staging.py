@@ -135,6 +135,12 @@ class Stager:
             out.append(replace(candidate, location=local))
         return out, errors
 
+    def files_of(self, source: Any) -> list[tuple[StorePath, Path]] | None:
+        """The objects `fetch` would copy for `source`, each with its local place here (a Ray
+        node fetches them to places of its own: backends/node_convert.py); None: not a store
+        source."""
+        return self._files.get(source.rel)
+
     def key(self, source: Any) -> str | None:
         """The ledger's key of a store source (see the module), or None for a local one."""
         files = self._files.get(source.rel)
