@@ -129,3 +129,6 @@ def test_hostile_archive_is_one_error_and_nothing_is_written_outside(tmp_path: P
     (error,) = [e for e in report["errors"] if e.startswith("evil.tar.gz")]
     assert "unsafe to extract" in error and "\n" not in error
     assert {o["path"] for o in report["converted"]} == {"good.tar.gz!/1"}
+    # in a tree, under the archive's own file name (no "!" in a folder name)
+    (done,) = report["converted"]
+    assert done["outputs"][0]["path"] == str(tmp_path / "out" / "good.tar.gz" / "savedmodel" / "v1")
