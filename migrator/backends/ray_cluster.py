@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from migrator import __version__
-from migrator.backends import Backend, ReadLimits, register
+from migrator.backends import Backend, ReadLimits, node_convert, register
 from migrator.backends import ray_tasks as tasks
 from migrator.errors import MigratorError, TaskLost, UsageError
 from migrator.model import Reading
@@ -47,6 +47,7 @@ from migrator.model import Reading
 if TYPE_CHECKING:
     from migrator.convert import Convertible, Options
     from migrator.convert.converter import Converter, Outcome
+    from migrator.storage.staging import Stager
 
 T = TypeVar("T")
 
@@ -165,6 +166,7 @@ class RayBackend(Backend):
         self.address = address
         self._ray: Any = None
         self._owned = False  # this backend called ray.init, so it shuts the connection down
+        self._stores: dict[Path, Any] = {}  # OUT work folder -> the store URL nodes publish to
 
     # -- connection ---------------------------------------------------------------------
 
@@ -349,9 +351,13 @@ class RayBackend(Backend):
 
     # -- conversions ----------------------------------------------------------------------
 
+    def publishes_to(self, local_out: Path, out: Any) -> None:
+        self._stores[Path(local_out).absolute()] = out
+
     def converters(self, out_root: Path, options: Options) -> Callable[[], Converter]:
         self.connect()
-        return lambda: RayConverter(self, out_root, options)  # type: ignore[return-value]
+        store = self._stores.get(Path(out_root).absolute())
+        return lambda: RayConverter(self, out_root, options, store)  # type: ignore[return-value]
 
     def convert_jobs(self, requested: int | None) -> int:
         return requested if requested and requested > 1 else self.cpus()
@@ -372,26 +378,43 @@ def _drain(chunk: _Chunk) -> Iterator[tuple[Any, Any]]:
 
 
 class RayConverter:
-    """What a batch thread converts with: each conversion is one task on the cluster.
+    """What a batch thread converts with: each conversion is one task on the cluster, whole on
+    its node (`node_convert.py`: it fetches a store source, converts, publishes to a store OUT,
+    in the node's own temp folder), so nothing of this machine's folders is needed there.
 
     It offers the `Converter` methods the batch calls (`convert`, `close`).
     """
 
-    def __init__(self, backend: RayBackend, out_root: Path, options: Options) -> None:
+    stages_itself = True  # the batch hands it store sources unfetched (its `stager` says how)
+
+    def __init__(
+        self, backend: RayBackend, out_root: Path, options: Options, store: Any = None
+    ) -> None:
         ray = backend.connect()
         self._ray = ray
         self._backend = backend
-        self._out = str(Path(out_root).absolute())
+        self._out_root = Path(out_root).absolute()
+        self._store = store
         self._options = options
-        self._remote = ray.remote(tasks.convert_one).options(num_cpus=1, max_retries=0)
+        self._remote = ray.remote(node_convert.convert_one).options(num_cpus=1, max_retries=0)
         self._deadline = options.timeout * CONVERT_CALLS + INSTALL_SECONDS
 
-    def convert(self, source: Convertible, *, single: bool, sha256: str | None = None) -> Outcome:
+    def convert(
+        self,
+        source: Convertible,
+        *,
+        single: bool,
+        sha256: str | None = None,
+        stager: Stager | None = None,
+    ) -> Outcome:
         from migrator.convert.converter import Outcome
 
         ray = self._ray
         kind = source.kind if source.kinds else None
-        ref = self._remote.remote(self._out, self._options, source, single, sha256)
+        work = node_convert.job(
+            stager, source, self._store, self._out_root, single=single, key=sha256
+        )
+        ref = self._remote.remote(work, self._options)
         try:
             version, outcome = _call(ray.get, ref, timeout=self._deadline)
         except ray.exceptions.GetTimeoutError:
@@ -422,6 +445,8 @@ class RayConverter:
                 "run the same command again to convert it",
             ) from None
         self._backend._check_version(version)
+        if isinstance(outcome, node_convert.Lost):  # its source could not be fetched there
+            raise TaskLost(source.rel, outcome.problem, outcome.remedy)
         return outcome
 
     def close(self) -> None:

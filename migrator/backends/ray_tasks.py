@@ -11,15 +11,13 @@ exactly as it does locally. A conversion first makes sure the runtimes it needs 
 node: `MIGRATOR_RUNTIME_*` overrides are honoured where they name an interpreter the node has;
 anything else is installed into the node's runtime cache by `migrator runtimes install`'s own
 code, once per node: an exclusive lock file in the cache makes concurrent tasks of one node wait
-for one install instead of racing. Each Ray worker process keeps one `Converter` per (OUT,
-options), so its runtime workers (TensorFlow imported once) serve every conversion the process
-runs, as the threads of a local batch do.
+for one install instead of racing. The conversion itself, fetching its source and publishing
+its versions on the node, is `node_convert.py`.
 """
 
 from __future__ import annotations
 
 import fcntl
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,13 +28,10 @@ from migrator.backends.local import read_isolated
 
 if TYPE_CHECKING:
     from migrator.convert import Convertible, Options
-    from migrator.convert.converter import Converter, Outcome
 
 LOCK_NAME = ".migrator-install.lock"
 
-_converters: dict[tuple[str, Options], Converter] = {}
 _ready: set[str] = set()  # runtimes this process has seen present, and "warm" (_warm)
-_lock = threading.Lock()
 
 
 def read_chunk(
@@ -105,30 +100,3 @@ def ensure_runtimes(names: Sequence[str], say: Callable[[str], None] = lambda _l
             if managed.verified_python(name) is None:  # another task may have installed it
                 managed.install(name, say=say)
             _ready.add(name)
-
-
-def _converter(out_root: str, options: Options) -> Converter:
-    from migrator.convert.converter import Converter
-
-    with _lock:
-        key = (out_root, options)
-        if key not in _converters:
-            _converters[key] = Converter(Path(out_root), options)
-        return _converters[key]
-
-
-def convert_one(
-    out_root: str, options: Options, source: Convertible, single: bool, sha256: str | None
-) -> tuple[str, Outcome]:
-    """(migrator version, outcome) of converting `source` into `out_root` on this node."""
-    from migrator.convert.converter import Outcome
-    from migrator.errors import MigratorError
-
-    kind = source.kind if source.kinds else None
-    try:
-        ensure_runtimes(needed_runtimes(source, options))
-    except MigratorError as exc:
-        reason = f"cannot set up the runtimes on this Ray node: {exc}"
-        return __version__, Outcome(source.rel, source.format, "failed", kind, reason=reason)
-    outcome = _converter(out_root, options).convert(source, single=single, sha256=sha256)
-    return __version__, outcome

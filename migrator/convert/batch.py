@@ -171,10 +171,14 @@ class Batch:
                 return _previous(entry)
         self.ledger.start(ident, sha)
         try:
-            with self.stager.fetch(source) if self.stager else nullcontext(None) as fetched:
-                outcome = self._converter().convert(
-                    source, single=self.single, sha256=fetched or sha
+            converter = self._converter()
+            if getattr(converter, "stages_itself", False):  # a cluster node fetches it itself
+                outcome = converter.convert(  # type: ignore[call-arg]
+                    source, single=self.single, sha256=sha, stager=self.stager
                 )
+            else:
+                with self.stager.fetch(source) if self.stager else nullcontext(None) as fetched:
+                    outcome = converter.convert(source, single=self.single, sha256=fetched or sha)
         except TaskLost as exc:  # its cluster worker died, or its store did not give its
             # bytes: left `running`, redone next run
             return Outcome(source.rel, source.format, "failed", kind, reason=exc.short)
