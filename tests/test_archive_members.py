@@ -115,32 +115,38 @@ def test_member_hashes_equal_the_extracted_bytes_and_the_same_files_on_disk(
     assert inside[name]["hashes"] == [{"alg": "SHA-256", "content": sha(archive.read_bytes())}]
 
 
-def test_a_zip_member_past_the_hash_budget_says_so_instead_of_a_hash(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("kind", ["tar.gz", "zip"])
+def test_a_shard_past_the_hash_budget_says_so_instead_of_a_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
-    """A zip's weight shard is hashed by a second read, within what may be inflated from one
-    archive: past it the BOM says why there is no hash, and the folder gets no folder hash."""
-    archive = tmp_path / "sm.zip"
+    """Weight data beyond what readers keep is hashed within a budget per archive (a tar's
+    shard tails as they stream, a zip's shards by a second read): past it the BOM says why a
+    shard has no hash, the folder gets no folder hash, and every other file keeps its hash."""
+    archive = tmp_path / f"sm.{kind}"
     files = sorted(p for p in SAVED_MODEL.rglob("*") if p.is_file())
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-        for file in files:
-            zf.write(file, f"sm/{file.relative_to(SAVED_MODEL).as_posix()}")
+    if kind == "zip":
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+            for file in files:
+                zf.write(file, f"sm/{file.relative_to(SAVED_MODEL).as_posix()}")
+    else:
+        with tarfile.open(archive, "w:gz") as tar:
+            tar.add(SAVED_MODEL, arcname="sm", recursive=True)
     (shard,) = [p for p in files if ".data-" in p.name]
     monkeypatch.setattr(limits, "HEAD_BYTES", 16)  # of a shard, only its head is laid
-    laid = sum(p.stat().st_size for p in files if p != shard) + 16
-    # everything readers need still fits; the shard's hash does not
-    monkeypatch.setattr(limits, "MAX_KEPT_BYTES", laid + shard.stat().st_size - 1)
-    sm = components(audit([archive], judges=JUDGES, jobs=0))["sm.zip!/sm"]
+    tail = shard.stat().st_size - 16
+    monkeypatch.setattr(limits, "MAX_HASHED_BYTES", tail - 1)
+    name = archive.name
+    sm = components(audit([archive], judges=JUDGES, jobs=0))[f"{name}!/sm"]
     by_name = {c["name"]: c for c in sm["components"]}
-    cut = by_name[f"sm.zip!/sm/{shard.relative_to(SAVED_MODEL).as_posix()}"]
+    cut = by_name[f"{name}!/sm/{shard.relative_to(SAVED_MODEL).as_posix()}"]
     assert "hashes" not in cut
     assert any(p["name"] == "migrator:hash-skipped" for p in cut["properties"])
     assert "hashes" not in sm
-    pb = by_name["sm.zip!/sm/saved_model.pb"]
+    pb = by_name[f"{name}!/sm/saved_model.pb"]
     assert pb["hashes"][0]["content"] == sha((SAVED_MODEL / "saved_model.pb").read_bytes())
-    # the control: one byte more and it is hashed
-    monkeypatch.setattr(limits, "MAX_KEPT_BYTES", laid + shard.stat().st_size)
-    sm = components(audit([archive], judges=JUDGES, jobs=0))["sm.zip!/sm"]
+    # the control: a budget that holds the tail (a zip reads the whole shard again)
+    monkeypatch.setattr(limits, "MAX_HASHED_BYTES", shard.stat().st_size)
+    sm = components(audit([archive], judges=JUDGES, jobs=0))[f"{name}!/sm"]
     assert sm["hashes"] == [{"alg": "SHA-256", "content": sha256_tree(SAVED_MODEL)}]
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from migrator import __version__
 from migrator.digest import tree_sha256
 from migrator.formats.archive.expand import SEPARATOR
+from migrator.formats.archive.limits import MAX_HASHED_BYTES, human
 from migrator.model import Artifact, Finding, Report
 from migrator.report import register
 from migrator.report.common import (
@@ -195,8 +196,9 @@ def _file(rel: str, root: Path, all_hashes: bool, digests: Mapping[str, str]) ->
     path = root / rel
     if SEPARATOR in rel and not path.exists():  # in an archive: `model.tar.gz!/1/...`
         reason = (
-            "a member of an archive the audit did not hash (cut short, or a zip member past "
-            "the bytes read from an archive); extract it and audit the folder with --hashes"
+            "a member of an archive the audit did not hash (cut short, or past the "
+            f"{human(MAX_HASHED_BYTES)} of weight data hashed per archive); extract the "
+            "archive and audit the folder with --hashes"
         )
         out["properties"] = _properties([("hash-skipped", reason)])
         return out

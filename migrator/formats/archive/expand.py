@@ -248,15 +248,13 @@ def _hashed(artifact: Artifact, members: tuple[str, ...], stage: Stage) -> Artif
 
 def _hash_held(found: Any, stage: Stage, held: dict[str, tuple[int, Any]]) -> None:
     """Hash the zip members of found artifacts that were not read to their end (weight shards,
-    members over the caps) with a second bounded read: each up to `MAX_MEMBER_BYTES`, and with
-    what was laid, up to `MAX_KEPT_BYTES` inflated from the archive. A member that breaks on the
-    way is damaged, as when laid."""
-    budget = limits.MAX_KEPT_BYTES - stage.kept
+    members over the caps) with a second read, within what is left of `MAX_HASHED_BYTES`. A
+    member that breaks on the way is damaged, as when laid."""
     for member in sorted({f for c in found.candidates for f in c.files} & held.keys()):
         size, again = held[member]
-        if size > limits.MAX_MEMBER_BYTES or size > budget:
+        if stage.hashed + size > limits.MAX_HASHED_BYTES:
             continue
-        budget -= size
+        stage.hashed += size
         try:
             digest = hash_member(again(), size)
         except ArchiveProblem:

@@ -41,6 +41,11 @@ MAX_KEPT_BYTES = 2 * 2**30  # bytes kept from one archive for the readers, all m
 # modules are kilobytes (the largest generated ones TensorFlow ships, `gen_*_ops.py`, about 1 MB);
 # notebooks carry their outputs (plots as base64) and get more room.
 MAX_CODE_BYTES: dict[str, int] = {".py": 8 * 2**20, ".ipynb": 64 * 2**20}
+# Bytes of weight data hashed for the CycloneDX report beyond what readers keep, per archive:
+# the tails of a tar's weight shards (which stream past anyway, but hashing them costs CPU:
+# ~150-400 MB/s on a busy 2-core machine, benchmarks/archive_hash_bench.py) and a zip's shards
+# (a second read). Past it, a member has no hash and the report says why.
+MAX_HASHED_BYTES = 4 * 2**30
 HEAD_BYTES = 4096  # kept of a member whose content readers never read (weight data shards)
 MAX_DEPTH = 2  # archives inside archives: model.tar.gz!/inner.tar!/... but no deeper
 

@@ -12,8 +12,9 @@ being read from zeros.
 
 Every member laid is hashed (sha256) as its bytes go by, for the CycloneDX report: a tar stream
 passes every byte of every member anyway, so with `read_through` the unkept tail of a weight
-shard is read on and hashed instead of being skipped (no extra read); a zip member whose tail
-was not read is hashed later, only when an artifact holds it (`expand`).
+shard is read on and hashed instead of being skipped inside tarfile (no extra read, but CPU:
+up to `MAX_HASHED_BYTES` per archive); a zip member whose tail was not read is hashed later,
+only when an artifact holds it, within the same budget (`expand`).
 
 Nothing the archive says can place a file outside the folder: a member is laid only when its
 name passes `unsafe_reason` (no absolute paths, `..`, drive letters, backslashes, NUL) and it is
@@ -40,6 +41,7 @@ from migrator.formats.archive.members import ArchiveProblem, Reader
 _PREFIX = "migrator-archive-"
 _SHARD = re.compile(r"\.data-\d{5}-of-\d{5}$")
 _CHUNK = 2**20
+_HASH_CHUNK = 2**18  # bytes only hashed: smaller reads are faster through tarfile's stream
 
 
 def unsafe_reason(name: str, kind: str, target: str = "") -> str | None:
@@ -83,6 +85,7 @@ class Stage:
         # read each member to its end, hashing what is not kept (a tar stream passes those
         # bytes anyway; a zip would inflate them only for the hash)
         self.read_through = False
+        self.hashed = 0  # bytes hashed beyond what was kept (against `MAX_HASHED_BYTES`)
 
     def add_dir(self, name: str) -> None:
         if not name:
@@ -114,18 +117,20 @@ class Stage:
             return
         digest = hashlib.sha256()
         with os.fdopen(fd, "wb") as out:
-            left, rest = keep, 0
+            left, rest, through = keep, 0, False
             try:
                 left = _copy(read, left, digest, out.write)
                 rest = size - keep if not left else 0
-                if rest and self.read_through:
+                through = self.read_through and self.hashed + rest <= limits.MAX_HASHED_BYTES
+                if rest and through:
+                    self.hashed += rest
                     rest = _copy(read, rest, digest, None)
             except ArchiveProblem:
                 self.damaged.add(name)
                 raise
             finally:
                 self.kept += keep - left
-            if left or (rest and self.read_through):  # the stream ended inside the member
+            if left or (rest and through):  # the stream ended inside the member
                 self.damaged.add(name)
             elif not rest:
                 self.digests[name] = digest.hexdigest()
@@ -137,8 +142,9 @@ class Stage:
 
 def _copy(read: Reader, left: int, digest: Any, write: Callable[[bytes], object] | None) -> int:
     """Read `left` bytes in chunks into `digest` (and `write`); how many the stream lacked."""
+    chunk = _CHUNK if write is not None else _HASH_CHUNK
     while left > 0:
-        data = read(min(_CHUNK, left))
+        data = read(min(chunk, left))
         if not data:
             break
         digest.update(data)
