@@ -202,9 +202,19 @@ def test_sagemaker_sourcedir_and_model_code_beside_a_model(
     """The SDK's `sourcedir.tar.gz` (entry point at the root) and a serving `model.tar.gz` whose
     `code/inference.py` sits beside `1/`, audited together: each .py file is one source."""
     (tmp_path / "src").mkdir()
+    notebook = {
+        "cells": [{"cell_type": "code", "source": TRAIN.decode(), "metadata": {}, "outputs": []}],
+        "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     sourcedir = tar_with(
         tmp_path / "src" / "sourcedir.tar.gz",
-        [("train.py", TRAIN), ("requirements.txt", b"tensorflow\n")],
+        [
+            ("train.py", TRAIN),
+            ("requirements.txt", b"tensorflow\n"),
+            ("notebooks/explore.ipynb", json.dumps(notebook).encode()),
+        ],
         mode="w:gz",
     )
     with tarfile.open(tmp_path / "src" / "model.tar.gz", "w:gz") as tar:
@@ -214,8 +224,14 @@ def test_sagemaker_sourcedir_and_model_code_beside_a_model(
         tar.addfile(info, io.BytesIO(TRAIN))
     _, report, _ = run([str(sourcedir.parent)], capsys)
     paths = [s["path"] for s in report["sources"]]
-    assert paths == ["model.tar.gz!/code/inference.py", "sourcedir.tar.gz!/train.py"]
+    assert paths == [
+        "model.tar.gz!/code/inference.py",
+        "sourcedir.tar.gz!/notebooks/explore.ipynb",
+        "sourcedir.tar.gz!/train.py",
+    ]
     assert all(any(f["rule"] == "MIG201" for f in s["findings"]) for s in report["sources"])
+    (cell,) = {f.get("cell") for f in report["sources"][1]["findings"]}
+    assert cell == 1  # a notebook's finding is placed in its cell, as on disk
     assert "model.tar.gz!/1" in {a["path"] for a in report["artifacts"]}
 
 
@@ -229,6 +245,7 @@ def test_exclude_applies_to_members_by_name_and_by_path(
             ("code/notes.py", TRAIN),
             ("code/scratch.py", TRAIN),
             ("model.h5", H5.read_bytes()),
+            (".git/hooks/post-checkout.py", TRAIN),
         ],
     )
     argv = [
@@ -246,15 +263,19 @@ def test_exclude_applies_to_members_by_name_and_by_path(
     assert [s["path"] for s in report["sources"]] == ["source.tar.gz!/code/train.py"]
     assert [a["path"] for a in report["artifacts"]] == ["source.tar.gz"]
     assert sorted(report["skipped"]) == [
+        "source.tar.gz!/.git/: tool folder not audited; pass --include '.git' to audit it",
         "source.tar.gz!/code/notes.py: excluded by the pattern 'code/notes.py'",
         "source.tar.gz!/code/scratch.py: excluded by the pattern '*.tar.gz!/code/scratch.py'",
         "source.tar.gz!/code/vendor: excluded by the pattern 'vendor'",
         "source.tar.gz!/model.h5: excluded by the pattern '*.h5'",
     ]
-    # without the patterns, all of it is audited (the control)
-    _, full, _ = run([str(archive.parent)], capsys)
-    assert len(full["sources"]) == 4
+    # without the patterns, all of it is audited (the control); --include brings back a tool
+    # folder inside the archive as it does on disk
+    _, full, _ = run([str(archive.parent), "--include", ".git"], capsys)
+    assert len(full["sources"]) == 5
+    assert "source.tar.gz!/.git/hooks/post-checkout.py" in {s["path"] for s in full["sources"]}
     assert "source.tar.gz!/model.h5" in {a["path"] for a in full["artifacts"]}
+    assert "skipped" not in full
 
 
 def test_an_oversize_python_member_is_one_line_and_the_rest_is_audited(
