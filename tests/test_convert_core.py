@@ -1196,3 +1196,24 @@ def test_metadata_keeps_the_sources_training_config():
     )
     assert source_training_config(h5) == {"loss": "mse"}
     assert source_training_config(Convertible(Path("m.h5"), "m.h5", "keras-h5", ())) is None
+
+
+def test_user_inputs_that_cannot_be_read_without_pickle_are_one_line(tmp_path):
+    """--inputs with an object array (what np.array(["a"], dtype=object) saves) or a file that
+    is no .npz: a ConversionError saying how to save them, never an internal error."""
+    from migrator.convert.validation_inputs import load_user_inputs
+
+    signature = [{"name": "default", "shape": [None], "dtype": "string"}]
+    objects = tmp_path / "objects.npz"
+    np.savez(objects, default=np.array([b"hello world"], dtype=object))
+    with pytest.raises(ConversionError, match="object array") as raised:
+        load_user_inputs(objects, signature)
+    assert "np.array([b'some text'])" in raised.value.remedy
+    text = tmp_path / "inputs.npz"
+    text.write_text("not a zip")
+    with pytest.raises(ConversionError, match="cannot be read as an .npz"):
+        load_user_inputs(text, signature)
+    good = tmp_path / "good.npz"
+    np.savez(good, default=np.array([b"hello world", b"foo"]))
+    (array,) = load_user_inputs(good, signature)
+    assert array.tolist() == [b"hello world", b"foo"]

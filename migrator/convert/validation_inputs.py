@@ -89,14 +89,30 @@ def _np_float(dtype: str) -> str:
 
 
 def load_user_inputs(path: Path, signature: Sequence[Mapping[str, Any]]) -> list[np.ndarray]:
-    with np.load(path, allow_pickle=False) as data:
-        names = [str(s.get("name")) for s in signature]
-        if all(n in data.files for n in names):
-            return [data[n] for n in names]
-        if all(f"in_{i}" in data.files for i in range(len(names))):
-            return [data[f"in_{i}"] for i in range(len(names))]
-        if len(data.files) == len(names):
-            return [data[k] for k in data.files]
+    """The arrays of an `--inputs` .npz, one per input: by input name, `in_<i>`, or in order.
+
+    Read without pickle (an object array would run code to load): an unreadable file or an
+    object array is a one-line error saying how to save the inputs instead.
+    """
+    names = [str(s.get("name")) for s in signature]
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if all(n in data.files for n in names):
+                return [data[n] for n in names]
+            if all(f"in_{i}" in data.files for i in range(len(names))):
+                return [data[f"in_{i}"] for i in range(len(names))]
+            if len(data.files) == len(names):
+                return [data[k] for k in data.files]
+    except (OSError, ValueError, EOFError) as exc:  # not an .npz, or an object array
+        pickled = "Object arrays" in str(exc)  # numpy's words for a dtype=object array
+        raise ConversionError(
+            path,
+            "--inputs holds an object array, which loading would unpickle"
+            if pickled
+            else f"--inputs cannot be read as an .npz of arrays ({type(exc).__name__})",
+            "save it with numpy.savez, strings as bytes or str arrays "
+            "(np.array([b'some text']), not dtype=object)",
+        ) from None
     raise ConversionError(
         path,
         f"--inputs must hold one array per model input ({', '.join(names)})",
