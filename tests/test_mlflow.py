@@ -2,9 +2,10 @@
 the model inside reported under the folder, the flavor loader's verdicts, and hostile `MLmodel`
 files: each one line naming the file, the rest of the batch audited.
 
-`corpus/mlflow/` was written by MLflow 1.30.1, 2.10.2 and 3.17.2 (`corpus/mlflow_models.py`);
-its `manifest.json` records the MLflow, TensorFlow and Keras of each folder, which is what the
-expectations here derive from.
+`corpus/mlflow/` was written by MLflow 0.9.1, 1.30.1, 2.10.2, 2.22.5 and 3.17.2
+(`corpus/mlflow_models.py`); its `manifest.json` records the MLflow, TensorFlow and Keras of each
+folder, which is what the expectations here derive from. The cells of the flavor loader are
+checked against real loads in `tests/test_mlflow_measured.py`.
 """
 
 from __future__ import annotations
@@ -60,17 +61,23 @@ def test_every_folder_is_one_mlflow_artifact_with_what_its_writer_recorded(
     artifact = corpus_report[name]
     assert artifact.format == "mlflow-model" and not artifact.errors
     d = artifact.details
-    assert d["mlflow_version"] == made["mlflow"] == artifact.producer["mlflow_version"]
-    assert artifact.producer["tensorflow_version"] == made["tensorflow"]
-    pins = d["pins"]["requirements.txt"]
-    assert pins["tensorflow"] == f"=={made['tensorflow']}"
-    assert pins["mlflow"] == f"=={made['mlflow']}"
-    assert set(d["environment_files"]) == {"requirements.txt", "conda.yaml", "python_env.yaml"}
     assert d["python_version"].count(".") == 2
+    if made["mlflow"].startswith("0."):
+        # MLflow 0.x records no mlflow_version and writes only the conda.yaml it is given
+        assert d["mlflow_version"] is None and "mlflow_version" not in artifact.producer
+        assert d["environment_files"] == ["conda.yaml"]
+        assert d["pins"]["conda.yaml"]["tensorflow"] == f"=={made['tensorflow']}"
+    else:
+        assert d["mlflow_version"] == made["mlflow"] == artifact.producer["mlflow_version"]
+        assert artifact.producer["tensorflow_version"] == made["tensorflow"]
+        pins = d["pins"]["requirements.txt"]
+        assert pins["tensorflow"] == f"=={made['tensorflow']}"
+        assert pins["mlflow"] == f"=={made['mlflow']}"
+        assert set(d["environment_files"]) == {"requirements.txt", "conda.yaml", "python_env.yaml"}
     # the model inside is its own artifact, reported under the folder, read by its own reader
     inner = corpus_report[f"{name}/{d['model_path']}"]
     assert inner.format == d["model_format"] and not inner.errors
-    assert "MLmodel" in artifact.files[0] and not any("/data/" in f for f in artifact.files)
+    assert "MLmodel" in artifact.files[0] and not any(d["model_path"] in f for f in artifact.files)
 
 
 @pytest.mark.parametrize(
@@ -87,6 +94,24 @@ def test_every_folder_is_one_mlflow_artifact_with_what_its_writer_recorded(
          "tensorflow-keras"),
         ("mlflow317_keras_keras", "keras", None, "data/model.keras", "keras-v3", "keras3-flavor"),
         ("mlflow317_keras_exported", "keras", None, "data/model", "saved-model", "keras3-flavor"),
+        ("mlflow317_tensorflow_keras3_h5", "tensorflow", "h5", "data/model.h5", "keras-h5",
+         "tensorflow-keras"),
+        # MLflow 0.x: the keras flavor's `data` is the HDF5 file at the folder root
+        ("mlflow09_keras_h5", "keras", None, "model.h5", "keras-h5", "keras2-flavor"),
+        # MLflow 2.22 under tf.keras 2.15: as 2.10; `mlflow.keras` writes a tensorflow flavor
+        ("mlflow222_tensorflow_keras_tf", "tensorflow", "tf", "data/model", "saved-model",
+         "tensorflow-keras"),
+        ("mlflow222_tensorflow_keras_h5", "tensorflow", "h5", "data/model.h5", "keras-h5",
+         "tensorflow-keras"),
+        ("mlflow222_keras_via_tensorflow_tf", "tensorflow", "tf", "data/model", "saved-model",
+         "tensorflow-keras"),
+        # MLflow 2.22 under Keras 3.3: the Keras 3 flavor, and mlflow.tensorflow's .keras / .h5
+        ("mlflow222_keras_keras", "keras", None, "data/model.keras", "keras-v3", "keras3-flavor"),
+        ("mlflow222_keras_exported", "keras", None, "data/model", "saved-model", "keras3-flavor"),
+        ("mlflow222_tensorflow_keras_keras", "tensorflow", "tf", "data/model.keras", "keras-v3",
+         "tensorflow-keras"),
+        ("mlflow222_tensorflow_keras3_h5", "tensorflow", "h5", "data/model.h5", "keras-h5",
+         "tensorflow-keras"),
     ],
 )  # fmt: skip
 def test_keras_models_by_flavor_and_save_format(
@@ -137,12 +162,47 @@ def test_rules_fire_on_what_each_mlflow_line_wrote(corpus_report: dict[str, Arti
     assert fired["mlflow130_keras_tf"] == ["MIG150"]
     assert fired["mlflow210_tensorflow_keras_tf"] == ["MIG150", "MIG350"]
     assert fired["mlflow210_tensorflow_keras_h5"] == ["MIG350"]
+    assert fired["mlflow09_keras_h5"] == ["MIG151"]
+    # MLflow 2.22 under tf.keras 2.15 writes what 2.10 wrote, pickled registry included
+    assert fired["mlflow222_tensorflow_keras_tf"] == ["MIG150", "MIG350"]
+    assert fired["mlflow222_keras_via_tensorflow_tf"] == ["MIG150", "MIG350"]
+    assert fired["mlflow222_tensorflow_keras_h5"] == ["MIG350"]
     for name in (
         "mlflow317_keras_keras",
         "mlflow317_keras_exported",
+        "mlflow317_tensorflow_keras3_h5",
         "mlflow130_tensorflow_savedmodel",
+        "mlflow222_keras_keras",
+        "mlflow222_keras_exported",
+        "mlflow222_tensorflow_keras_keras",
+        "mlflow222_tensorflow_keras3_h5",
+        "mlflow222_tensorflow_module",
     ):
         assert fired[name] == [], name
+
+
+@pytest.mark.parametrize(
+    ("name", "keras3", "tensorflow"),
+    [
+        # the Keras 3 loader: <pyfunc data>/<keras data>[/model] + .keras (none when exported)
+        ("mlflow130_keras_h5", "data/data.keras", "data/model.h5"),
+        ("mlflow130_keras_tf", "data/data.keras", "data/model"),
+        ("mlflow09_keras_h5", "model.h5/model.h5.keras", "model.h5.h5"),
+        # mlflow.tensorflow's loader on a Keras 3 flavor: no pyfunc data, no save_format.txt
+        ("mlflow222_keras_keras", "data/model.keras", "model.h5"),
+        ("mlflow222_keras_exported", "data/model", "model.h5"),
+        ("mlflow222_tensorflow_keras_keras", None, "data/model.keras"),
+        ("mlflow210_tensorflow_keras_h5", None, "data/model.h5"),
+        ("mlflow222_tensorflow_module", None, None),
+    ],
+)
+def test_where_each_loader_looks(
+    corpus_report: dict[str, Artifact], name: str, keras3: str | None, tensorflow: str | None
+) -> None:
+    """As MLflow computes it (knowledge.mlflow), confirmed by the paths in the measured errors."""
+    paths = corpus_report[name].details.get("loader_paths") or {}
+    assert paths.get("mlflow.keras") == keras3
+    assert paths.get("mlflow.tensorflow") == tensorflow
 
 
 # --- loadability of the flavor loader -----------------------------------------------------------
@@ -152,10 +212,18 @@ def test_flavor_loader_cells_follow_the_loader_module(corpus_report: dict[str, A
     def cell(name: str, line: str) -> dict[str, str]:
         return dict(corpus_report[name].loadability[f"{line}/mlflow.pyfunc.load_model"])
 
-    # the Keras 3 flavor of MLflow >= 2.11 never finds a pre-2.11 keras flavor's model
-    for line in ("2.12", "2.15", "2.16", "2.21"):
+    # the Keras 3 flavor of MLflow >= 2.11 never finds a pre-2.11 keras flavor's model ...
+    for line in ("2.16", "2.21"):
         assert cell("mlflow130_keras_h5", line)["verdict"] == "fails"
-        assert "data/model.keras" in cell("mlflow130_keras_h5", line)["reason"]
+        assert "`data/data.keras`" in cell("mlflow130_keras_h5", line)["reason"]
+    # ... but under Keras 2 `mlflow.keras` is mlflow.tensorflow, which reads the 1.x layout
+    for line in ("2.12", "2.15"):
+        assert cell("mlflow130_keras_h5", line)["verdict"] == "loads"
+        assert cell("mlflow130_keras_tf", line)["verdict"] == "loads"
+        # and looks for the 0.x root model.h5 as model.h5.h5, an exported Keras 3 one as model.h5
+        assert "`model.h5.h5`" in cell("mlflow09_keras_h5", line)["reason"]
+        assert cell("mlflow222_keras_exported", line)["verdict"] == "fails"
+        assert "`model.h5`" in cell("mlflow222_keras_exported", line)["reason"]
     # mlflow.tensorflow + a model.save(dir) SavedModel: tf.keras loads it, Keras 3 needs tf_keras
     folder = "mlflow210_tensorflow_keras_tf"
     assert cell(folder, "2.15")["verdict"] == "loads"

@@ -28,6 +28,36 @@ KERAS3_FLAVOR_SINCE = fact(
     since="mlflow 2.11",
 )
 
+# ... but only where the `keras` package is Keras 3: `mlflow/keras/__init__.py` checks
+# `keras.__version__` on import and, below 3.0 (TF <= 2.15, where `keras` is tf.keras 2.x), makes
+# `mlflow.keras` the `mlflow.tensorflow` module (`_load_pyfunc`, save_model, load_model), "for
+# backwards compatibility on loading keras model saved by old mlflow versions". There its
+# `save_model` writes a `tensorflow` flavor, and a `keras` flavor folder is loaded by
+# `mlflow.tensorflow._load_pyfunc` (model_type `keras` inferred from the flavor's name).
+KERAS_FLAVOR_NEEDS_KERAS = fact(
+    "mlflow_keras_flavor_needs_keras",
+    "3.0",
+    checked="mlflow 2.11.4, 2.22.5 and 3.17.2 mlflow/keras/__init__.py (`if Version("
+    "keras.__version__) < 3` -> from mlflow.tensorflow import _load_pyfunc, ...); written: "
+    "corpus/mlflow/mlflow222_keras_via_tensorflow_tf (mlflow.keras.save_model under tf.keras "
+    "2.15 gives flavor tensorflow)",
+    since="mlflow 2.11",
+)
+
+# `mlflow.tensorflow._load_pyfunc` on a Keras model (model_type `keras`, stated or inferred from
+# a `keras` flavor): the folder is `python_function.data`; the model is `<data>/model` when that
+# is a folder, else `<data>` itself; `.h5` is appended when the save format is h5, which is what
+# it assumes when `<data>/save_format.txt` is absent, else `.keras` when that file exists; the
+# module is `<data>/keras_module.txt`, else `tensorflow.keras`. The flavor's own `save_format`
+# field is not read.
+TF_PYFUNC_DEFAULT_SAVE_FORMAT = fact(
+    "mlflow_tf_pyfunc_default_save_format",
+    "h5",
+    checked="mlflow 2.22.5 and 3.17.2 mlflow/tensorflow/__init__.py (_load_pyfunc, "
+    "_load_keras_model: `save_format = 'h5'` 'for backwards compatibility', model_path += "
+    "'.h5' / '.keras')",
+)
+
 # What the newest MLflow loads for each loader_module a folder names (mlflow 3.17.2):
 # `mlflow.keras` -> keras.saving.load_model(data/model.keras), or tf.saved_model.load(data/model)
 # when the flavor says save_exported_model; `mlflow.tensorflow` -> by model_type: `keras` loads

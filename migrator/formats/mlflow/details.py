@@ -39,6 +39,11 @@ class MLflowDetails(Details):
     # mlflow.keras: keras_module + data/model.h5 or a SavedModel data/model/), "tensorflow-keras"
     # (mlflow.tensorflow with a Keras model), "tensorflow-savedmodel" (saved_model_dir), None
     layout: str | None
+    # where each loader that may open this folder looks for the model, by the paths it computes
+    # (`knowledge.mlflow`): "mlflow.keras" (the Keras 3 flavor's loader) and "mlflow.tensorflow"
+    # (its Keras loader, which `mlflow.keras` is under Keras 2); a path other than `model_path`
+    # is a file the loader will not find
+    loader_paths: dict[str, str] = UNSET
     # --- the environment the folder pins
     python_version: str | None  # python_function.python_version, else python_env.yaml / conda
     # file -> {distribution: specifier} for the TensorFlow, Keras and MLflow distributions

@@ -20,7 +20,7 @@ and the environment files. Nothing is loaded or unpickled.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from migrator.errors import ArtifactError
@@ -37,7 +37,7 @@ from migrator.formats.mlflow.mlmodel import (
     parse_mlmodel,
     text_field,
 )
-from migrator.knowledge.mlflow import PICKLED_FILES
+from migrator.knowledge.mlflow import PICKLED_FILES, TF_PYFUNC_DEFAULT_SAVE_FORMAT
 from migrator.model import Candidate, Reading
 from migrator.payload.pickles import disassemble
 from migrator.storage import entries as list_entries
@@ -73,6 +73,7 @@ def read(candidate: Candidate) -> Reading:
     recorded = _recorded(mlmodel_path, flavor, settings)
     model_rel, layout = _model_place(mlmodel_path, root, flavor, settings, recorded)
     model_format, model_error, inner = _read_inner(root, model_rel)
+    loader_paths = _loader_paths(root, flavor, settings, pyfunc, recorded) if model_rel else {}
     if model_rel is not None:
         evidence.append(
             f"{flavor} flavor model at {model_rel}"
@@ -104,6 +105,7 @@ def read(candidate: Candidate) -> Reading:
         model_format=model_format,
         model_error=model_error if model_error else UNSET,
         layout=layout,
+        loader_paths=loader_paths or UNSET,
         python_version=python,
         pins=pins,
         environment_files=sorted(present),
@@ -210,6 +212,44 @@ def _model_place(
     legacy = bool(settings.get("keras_module") or settings.get("save_format"))
     legacy = legacy or not model_rel.endswith(".keras") and not recorded.get("save_exported_model")
     return model_rel, "keras2-flavor" if legacy else "keras3-flavor"
+
+
+def _loader_paths(
+    root: Path,
+    flavor: str | None,
+    settings: Mapping[str, Any],
+    pyfunc: Mapping[str, Any],
+    recorded: Mapping[str, Any],
+) -> dict[str, str]:
+    """{loader: the POSIX path it opens}, computed as each loader computes it from the folder
+    (`knowledge.mlflow.KERAS_FLAVOR_NEEDS_KERAS`, `TF_PYFUNC_DEFAULT_SAVE_FORMAT`): pyfunc hands
+    a loader `<folder>/<python_function.data>` (the folder itself without one)."""
+    if flavor == "tensorflow" and recorded.get("model_type") != "keras":
+        return {}  # a SavedModel the flavor names by saved_model_dir
+    base = PurePosixPath(str(pyfunc.get("data") or "."))
+    out: dict[str, str] = {}
+    if flavor == "keras":
+        # Keras 3 flavor: <base>/<keras.data or "model">, its `model` inside a folder, + .keras
+        target = base / str(settings.get("data") or "model")
+        if (root / target).is_dir():
+            target = target / "model"
+        out["mlflow.keras"] = _posix(
+            target, "" if recorded.get("save_exported_model") else ".keras"
+        )
+    # mlflow.tensorflow's Keras loader: <base>/model when <base> is a folder; .h5 for the save
+    # format of <base>/save_format.txt (h5 when absent), else .keras when that file exists
+    target = base / "model" if (root / base).is_dir() else base
+    save_format = _side_file(root / base / "save_format.txt") or TF_PYFUNC_DEFAULT_SAVE_FORMAT
+    if save_format == "h5":
+        out["mlflow.tensorflow"] = _posix(target, ".h5")
+    else:
+        keras = (root / _posix(target, ".keras")).exists()
+        out["mlflow.tensorflow"] = _posix(target, ".keras" if keras else "")
+    return out
+
+
+def _posix(path: PurePosixPath, suffix: str) -> str:
+    return PurePosixPath(str(path) + suffix).as_posix()
 
 
 def _must_exist(path: Path, target: Path, where: str, rel: str) -> None:

@@ -20,7 +20,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from migrator.knowledge.mlflow import KERAS3_FLAVOR_SINCE, TF_LOADER_MODULES
+from migrator.knowledge.mlflow import (
+    KERAS_FLAVOR_NEEDS_KERAS,
+    TF_LOADER_MODULES,
+    TF_PYFUNC_DEFAULT_SAVE_FORMAT,
+)
 from migrator.knowledge.versions import Version, parse, render
 from migrator.loadability.evidence import Evidence
 from migrator.loadability.prediction import Prediction, fails, quote
@@ -59,13 +63,11 @@ def pyfunc_load_model(ev: Evidence, profile: LoaderProfile) -> Prediction:
     blocked = _pickled_keras_internals(ev, profile)
     if blocked:
         return fails(blocked)
-    if module == "mlflow.keras":
-        if layout == "keras2-flavor":
-            return fails(
-                f"MLflow >= {KERAS3_FLAVOR_SINCE} `mlflow.keras` opens `data/model.keras`; this "
-                f"`keras` flavor of MLflow {details.get('mlflow_version') or '< 2.11'} keeps the "
-                f"model in `{where}`"
-            )
+    keras3 = keras_of_tf(profile.tf_version) is None  # is the `keras` package Keras 3 here?
+    if module == "mlflow.keras" and keras3:
+        missing = _opens_elsewhere(ev, "mlflow.keras", "the Keras 3 flavor's `mlflow.keras`")
+        if missing:
+            return fails(missing)
         if details.get("save_exported_model"):
             return _inner(ev, inner, "tf.saved_model.load", profile, "mlflow.keras (exported)")
         return _inner(ev, inner, "load_model", profile, "mlflow.keras")
@@ -73,6 +75,16 @@ def pyfunc_load_model(ev: Evidence, profile: LoaderProfile) -> Prediction:
         "tensorflow-savedmodel"
     ):
         return _inner(ev, inner, "tf.saved_model.load", profile, "mlflow.tensorflow")
+    if module == "mlflow.keras":
+        loader = (
+            f"`mlflow.keras`, which with Keras {render(profile.version)} (below "
+            f"{KERAS_FLAVOR_NEEDS_KERAS}) is `mlflow.tensorflow`'s loader,"
+        )
+    else:
+        loader = "`mlflow.tensorflow`"
+    missing = _opens_elsewhere(ev, "mlflow.tensorflow", loader)
+    if missing:
+        return fails(missing)
     keras_module = details.get("keras_module") or "tensorflow.keras"
     cell = _inner(ev, inner, "load_model", profile, f"mlflow.tensorflow ({keras_module})")
     tf_keras = tf_keras_of_tf(profile.tf_version)
@@ -86,6 +98,28 @@ def pyfunc_load_model(ev: Evidence, profile: LoaderProfile) -> Prediction:
         "loads-with-changes",
         f"set {LEGACY_KERAS}: {cell.reason}; with tf_keras: {fallback.reason}",
         fallback.needs,
+    )
+
+
+def _opens_elsewhere(ev: Evidence, loader: str, who: str) -> str | None:
+    """Why `loader` will not find the model, when the path it computes is not where the folder
+    keeps it (`MLflowDetails.loader_paths`, as MLflow computes it), else None."""
+    details = ev.details
+    opens = (details.get("loader_paths") or {}).get(loader)
+    where = details["model_path"]
+    if opens is None or opens == where:
+        return None
+    writer = details.get("mlflow_version")
+    made = f"MLflow {writer}" if writer else "an MLflow that recorded no version"
+    hint = ""
+    if loader == "mlflow.tensorflow" and opens.endswith(".h5") and not where.endswith(".h5"):
+        hint = (
+            f" (`{TF_PYFUNC_DEFAULT_SAVE_FORMAT}` is its save format when no save_format.txt says)"
+        )
+    return (
+        f"{who} opens `{opens}`{hint}, but this `{details.get('model_flavor')}` flavor folder "
+        f"written by {made} keeps the model in `{where}`; convert the folder "
+        "(`migrator convert`) or load it where its writer's loader runs"
     )
 
 

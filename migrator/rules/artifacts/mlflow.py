@@ -41,8 +41,8 @@ def keras_savedmodel(artifact: Artifact) -> Hit | None:
     `model.save("data/model")`, a Keras SavedModel folder. Both load it back with
     `<keras_module>.models.load_model("data/model")`: under TF >= 2.16 `tensorflow.keras` is
     Keras 3, which loads only `.keras` and `.h5` files, so `mlflow.pyfunc.load_model` raises.
-    A folder of the `keras` flavor fails even earlier with MLflow >= 2.11, whose Keras 3
-    `mlflow.keras` loader opens `data/model.keras`. Only `mlflow.tensorflow` with
+    A folder of the `keras` flavor fails even earlier with MLflow >= 2.11 and Keras 3, whose
+    `mlflow.keras` loader opens `data/data.keras` (with Keras 2 it is `mlflow.tensorflow`). Only `mlflow.tensorflow` with
     `TF_USE_LEGACY_KERAS=1` and tf-keras installed still loads it.
 
     Fix: convert the folder with `migrator convert`, which publishes a copy whose `data/` holds a
@@ -59,9 +59,10 @@ def keras_savedmodel(artifact: Artifact) -> Hit | None:
     where = detail(artifact, "model_path")
     made = detail(artifact, "mlflow_version") or "an unknown MLflow"
     if layout == "keras2-flavor":
+        opens = (detail(artifact, "loader_paths") or {}).get("mlflow.keras", "data/model.keras")
         loader = (
-            f"MLflow >= {KERAS3_FLAVOR_SINCE} `mlflow.keras` (its loader_module) looks for "
-            "`data/model.keras`, and Keras 3 refuses the folder"
+            f"with Keras 3 installed, MLflow >= {KERAS3_FLAVOR_SINCE} `mlflow.keras` (its "
+            f"loader_module) looks for `{opens}`, and Keras 3 refuses the folder"
         )
     else:
         loader = (
@@ -83,8 +84,8 @@ def keras_savedmodel(artifact: Artifact) -> Hit | None:
     title="MLflow `keras` flavor of MLflow < 2.11 (`keras_module` + `data/model.h5`)",
     severity="high",
     deprecated_in=f"MLflow {KERAS3_FLAVOR_SINCE} (the `keras` flavor became the Keras 3 flavor)",
-    breaks_in=f"MLflow >= {KERAS3_FLAVOR_SINCE}: `mlflow.keras` loads only `data/model.keras` or "
-    "an exported SavedModel",
+    breaks_in=f"MLflow >= {KERAS3_FLAVOR_SINCE} with Keras 3 installed (TF >= 2.16): "
+    "`mlflow.keras` loads only `data/model.keras` or an exported SavedModel",
     convert="keras-to-mlflow",
     formats=("mlflow-model",),
 )
@@ -93,14 +94,18 @@ def keras2_flavor(artifact: Artifact) -> Hit | None:
     and the model in `data/model.h5`.
 
     The folder's `python_function.loader_module` is `mlflow.keras`, which since MLflow 2.11 is
-    the Keras 3 flavor: its loader opens `data/model.keras` (or `tf.saved_model.load(data/model)`
-    for `save_exported_model`) and never reads `keras_module.txt` or `model.h5`, so
-    `mlflow.pyfunc.load_model` and `mlflow.keras.load_model` fail with a missing file on every
-    current MLflow, whatever Keras is installed. (MLflow 2.0-2.10 redirected it to
-    `mlflow.tensorflow`, which still reads it.) The SavedModel form is MIG150.
+    the Keras 3 flavor wherever the `keras` package is Keras 3 (every TF >= 2.16 env): its loader
+    opens `<data>/model.keras` (`data/data.keras` for these folders, whose pyfunc data is
+    `data/`; or `tf.saved_model.load` for `save_exported_model`) and never reads
+    `keras_module.txt` or `model.h5`, so `mlflow.pyfunc.load_model` and
+    `mlflow.keras.load_model` fail with a missing file. Under Keras 2 (TF <= 2.15) `mlflow.keras`
+    is still `mlflow.tensorflow`, which reads the 1.x layout (measured with MLflow 2.22.5 and
+    3.17.2 in TF 2.12 and 2.15: `corpus/mlflow/measured.json`) but not the 0.x one (`model.h5`
+    at the folder root, which it looks for as `model.h5.h5`). The SavedModel form is MIG150.
 
     Fix: convert the folder with `migrator convert` (a `.keras` inside, MLmodel rewritten for the
-    Keras 3 flavor), or pin `mlflow<2.11` wherever it is loaded.
+    Keras 3 flavor), or load it only where TF <= 2.15 (Keras 2) is installed, or pin
+    `mlflow<2.11`.
     """
     if detail(artifact, "layout") != "keras2-flavor":
         return None
@@ -108,10 +113,13 @@ def keras2_flavor(artifact: Artifact) -> Hit | None:
         return None  # MIG150 says it, with the Keras 3 refusal
     where = detail(artifact, "model_path")
     module = detail(artifact, "keras_module") or "keras"
+    opens = (detail(artifact, "loader_paths") or {}).get("mlflow.keras", "data/model.keras")
+    made = detail(artifact, "mlflow_version") or "(version not recorded)"
     return Hit(
-        f"`keras` flavor written by MLflow {detail(artifact, 'mlflow_version') or '< 2.11'} "
+        f"`keras` flavor written by MLflow {made} "
         f"(keras_module {module!r}, model in `{where}`): MLflow >= {KERAS3_FLAVOR_SINCE}'s "
-        "`mlflow.keras` loader opens only `data/model.keras`, so `mlflow.pyfunc.load_model` fails",
+        f"`mlflow.keras` loader opens `{opens}` wherever Keras 3 is installed (TF >= 2.16), so "
+        "`mlflow.pyfunc.load_model` fails there",
         CONVERT_MLFLOW,
     )
 

@@ -1,7 +1,8 @@
 """MIG151 (mlflow-keras2-flavor) positive case: the rule must fire here.
 
-The MLflow 0.x layout: the `keras` flavor's `data` names the HDF5 file itself (`data: model.h5`)
-and records only `keras_version`.
+Reproduced from the MLflow 0.x layout (`corpus/mlflow/mlflow09_keras_h5` is one MLflow 0.9.1
+really wrote), with the Keras 2.2 and run id of its era: the `keras` flavor's `data` names the
+HDF5 file itself (`data: model.h5`) and records only `keras_version`.
 """
 
 from __future__ import annotations
