@@ -42,7 +42,7 @@ class Counts:
         self.bytes: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
         self.calls: list[str] = []  # "METHOD /path?query", in order
-        self.whole: Counter[str] = Counter()  # GETs without a Range header: whole downloads
+        self.whole: Counter[str] = Counter()  # object GETs without a Range: whole downloads
         self.holds: list[Hold] = []  # requests to keep waiting (`S3Server.hold`)
 
     def add(self, key: str, size: int, call: str = "", whole: bool = False) -> None:
@@ -155,7 +155,7 @@ def _proxy_handler(
                 conn.close()
                 self._upstream = None
                 raise
-            whole = self.command == "GET" and "Range" not in self.headers
+            whole = self.command == "GET" and "Range" not in self.headers and "/" in key
             counts.add(key, len(payload), f"{self.command} {self.path}", whole)
             self.send_response(response.status, response.reason)
             for name, value in response.getheaders():
