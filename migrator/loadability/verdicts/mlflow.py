@@ -1,14 +1,20 @@
 """`mlflow.pyfunc.load_model` on an MLflow model folder, with the newest MLflow in each TF line.
 
 pyfunc hands the folder to the module `python_function.loader_module` names, and that module of
-the *installed* MLflow (judged: the newest, 3.x; checked in mlflow 3.17.2) opens the model inside:
+the *installed* MLflow (judged: the current lines, >= 2.11; checked in mlflow 2.22.5 and 3.17.2,
+which load alike) opens the model inside:
 
-- `mlflow.keras` (the Keras 3 flavor since MLflow 2.11): `keras.saving.load_model` on
-  `data/model.keras`, or `tf.saved_model.load(data/model)` with `save_exported_model`; a folder
-  of the older `keras` flavor (data/model.h5, a SavedModel data/model/) has no `model.keras`;
+- `mlflow.keras`, where the `keras` package is Keras 3 (TF >= 2.16): the Keras 3 flavor,
+  `keras.saving.load_model` on `<data>/model.keras`, or `tf.saved_model.load(<data>/model)` with
+  `save_exported_model`; a folder of the older `keras` flavor is looked for as `data/data.keras`;
+- `mlflow.keras` under Keras 2 (TF <= 2.15) is `mlflow.tensorflow`'s loader, which still reads
+  the 1.x `keras` flavor and looks for a Keras 3 flavor's model as `model.h5`;
 - `mlflow.tensorflow`: `model_type: keras` -> `<keras_module.txt>.models.load_model` on
   `data/model[.h5|.keras]` (`tensorflow.keras` is Keras 3 from TF 2.16, tf_keras with
   `TF_USE_LEGACY_KERAS=1`); `tf2-module` / `tf1-estimator` -> `tf.saved_model.load`.
+
+Where each loader looks is computed by the reader as MLflow computes it (`loader_paths`); a
+loader that looks elsewhere than where the model is fails with a missing file.
 
 So the verdict is the inner model's own verdict for the call MLflow makes, which the existing
 verdicts already predict; this module only says which call that is. Folders of other flavors
@@ -44,8 +50,11 @@ class NotJudged(ValueError):
 @verdict(
     CALL,
     "mlflow-model",
-    evidence="knowledge.mlflow.TF_LOADER_MODULES (mlflow 3.17.2 mlflow/keras/load.py, "
-    "mlflow/tensorflow/__init__.py); measured on corpus/mlflow in tf221 (tests/test_mlflow_tf.py)",
+    evidence="knowledge.mlflow.TF_LOADER_MODULES, KERAS_FLAVOR_NEEDS_KERAS, "
+    "TF_PYFUNC_DEFAULT_SAVE_FORMAT (mlflow 2.22.5 and 3.17.2 mlflow/keras/, "
+    "mlflow/tensorflow/__init__.py); measured on corpus/mlflow with MLflow 2.22.5 and 3.17.2 in "
+    "TF 2.12, 2.15, 2.16 and 2.21 (corpus/mlflow/measured.json, tests/test_mlflow_measured.py; "
+    "tf221 again live in tests/test_mlflow_tf.py)",
 )
 def pyfunc_load_model(ev: Evidence, profile: LoaderProfile) -> Prediction:
     """The verdict of the call MLflow's loader_module makes on the model inside the folder."""
@@ -86,7 +95,10 @@ def pyfunc_load_model(ev: Evidence, profile: LoaderProfile) -> Prediction:
     if missing:
         return fails(missing)
     keras_module = details.get("keras_module") or "tensorflow.keras"
-    cell = _inner(ev, inner, "load_model", profile, f"mlflow.tensorflow ({keras_module})")
+    via = f"mlflow.tensorflow ({keras_module})"
+    if module == "mlflow.keras":
+        via = f"mlflow.keras (Keras 2: {via})"
+    cell = _inner(ev, inner, "load_model", profile, via)
     tf_keras = tf_keras_of_tf(profile.tf_version)
     if cell.verdict != "fails" or keras_module != "tensorflow.keras" or tf_keras is None:
         return cell
