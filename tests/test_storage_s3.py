@@ -86,6 +86,35 @@ def test_audit_of_the_bucket_equals_the_audit_of_the_disk(s3: Any, prefix: str, 
     assert "testing" not in remote.stdout + remote.stderr  # the secret key is never printed
 
 
+def test_archives_in_the_bucket_are_audited_as_on_disk(s3: Any, tmp_path: Path) -> None:
+    """Models, code rules, --exclude and member hashes inside archives read from a store: the
+    JSON report and the CycloneDX hashes equal those of the same archives on disk."""
+    from tests.test_archive_members import build_zip, source_tarball
+
+    tree = tmp_path / "packed"
+    source_tarball(tree / "source.tar.gz", [("code/vendor/old.py", b"import os\n")])
+    build_zip(tree / "models.zip")
+    _seed(s3, "packed", tree)
+    args = ("--exclude", "vendor", "--exit-zero")
+    local = _migrator("audit", str(tree), "--format", "json", *args)
+    remote = _migrator("audit", "s3://models/packed", "--format", "json", *args)
+    assert remote.returncode == local.returncode == 0, remote.stderr
+    left, right = json.loads(local.stdout), json.loads(remote.stdout)
+    left.pop("root"), right.pop("root")
+    assert right == left
+    assert [s["path"] for s in left["sources"]] == ["source.tar.gz!/code/train.py"]
+    assert left["skipped"] == ["source.tar.gz!/code/vendor: excluded by the pattern 'vendor'"]
+
+    def hashes(where: str) -> dict[str, object]:
+        run = _migrator("audit", where, "--format", "cyclonedx", *args)
+        bom = json.loads(run.stdout)
+        return {c["name"]: c.get("hashes") for c in bom["components"]}
+
+    on_disk, in_store = hashes(str(tree)), hashes("s3://models/packed")
+    assert in_store == on_disk
+    assert on_disk["models.zip!/sm"] and on_disk["models.zip!/model.h5"]
+
+
 @pytest.fixture(scope="module")
 def big_objects(s3: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
     """A >= 512 MiB .h5, .keras and SavedModel in the bucket: name -> bytes stored."""

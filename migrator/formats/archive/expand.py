@@ -34,6 +34,7 @@ from migrator.formats.archive.limits import human
 from migrator.formats.archive.members import ArchiveProblem, Entry, describe, entries, sniff
 from migrator.formats.archive.stage import Stage, hash_member, staging, unsafe_reason
 from migrator.model import Artifact, Candidate, Reading, SourceFile
+from migrator.storage import location as to_location
 
 if TYPE_CHECKING:
     from migrator.audit import Scope
@@ -328,7 +329,7 @@ def _placed(artifact: Artifact, location: Path, top: str) -> Artifact:
     """Back at the archive on disk (the private folder is gone): the artifact, and the code
     files found with it, shown as `<archive>!/<member>` wherever a renderer places them."""
     sources = tuple(
-        replace(s, location=Path(f"{location}{s.path[len(top) :]}"))
+        replace(s, location=to_location(f"{location}{s.path[len(top) :]}"))  # a URL stays one
         if s.path.startswith(top)
         else s
         for s in artifact.sources
