@@ -295,6 +295,23 @@ def test_an_oversize_python_member_is_one_line_and_the_rest_is_audited(
     assert "Traceback" not in err
 
 
+def test_code_past_the_per_archive_budget_is_one_skipped_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A source tarball that vendors its dependencies: the code rules judge the first files in
+    path order up to the budget, and one line says how many were not judged."""
+    monkeypatch.setattr(limits, "MAX_CODE_TOTAL_BYTES", 2 * len(TRAIN) + 10)
+    vendored = [(f"code/vendor/lib{n}.py", TRAIN) for n in range(5)]
+    archive = source_tarball(tmp_path / "source.tar.gz", vendored)
+    code, report, _ = run([str(archive)], capsys)
+    assert code != 2  # not an error: a bound, said once
+    judged = [s["path"] for s in report["sources"]]
+    assert judged == ["source.tar.gz!/code/train.py", "source.tar.gz!/code/vendor/lib0.py"]
+    (line,) = report["skipped"]
+    assert line.startswith("source.tar.gz!/: 4 code file(s) (")
+    assert "extract the archive and audit the folder" in line
+
+
 def test_a_truncated_archive_cuts_the_python_member_with_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

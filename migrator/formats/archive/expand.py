@@ -71,10 +71,9 @@ def expand(
         judged = judge(candidate, row)
         top = judged.path  # the archive's name in the report: what its members are named after
         inner = _inner(candidate, stage, found, judge, depth, scope, shown)
+        sources, unjudged = _code(found, stage, scope, top)
         judged = replace(
-            judged,
-            sources=_code(found, stage, scope, top),
-            skipped=tuple(_renamed(top, found.skipped)),
+            judged, sources=sources, skipped=(*_renamed(top, found.skipped), *unjudged)
         )
     return [_placed(a, candidate.location, top) for a in (judged, *inner)]
 
@@ -266,11 +265,15 @@ def _hash_held(found: Any, stage: Stage, held: dict[str, tuple[int, Any]]) -> No
             stage.digests[member] = digest
 
 
-def _code(found: Any, stage: Stage, scope: Scope | None, top: str) -> tuple[SourceFile, ...]:
-    """The code rules over the `.py` files and notebooks in the archive, named as reported."""
+def _code(
+    found: Any, stage: Stage, scope: Scope | None, top: str
+) -> tuple[tuple[SourceFile, ...], tuple[str, ...]]:
+    """The code rules over the `.py` files and notebooks in the archive, named as reported, in
+    path order up to `MAX_CODE_TOTAL_BYTES`; a `skipped` line for what is past it."""
     if scope is None or scope.code_rules is None:
-        return ()
+        return (), ()
     out = []
+    judged, past, past_bytes = 0, 0, 0
     for rel, staged in found.sources:
         name = inner_rel(top, rel)
         if rel in stage.over_cap:
@@ -286,10 +289,22 @@ def _code(found: Any, stage: Stage, scope: Scope | None, top: str) -> tuple[Sour
                 "not read it; download the archive again"
             )
         else:
+            size = staged.stat().st_size
+            if past or judged + size > limits.MAX_CODE_TOTAL_BYTES:
+                past, past_bytes = past + 1, past_bytes + size
+                continue
+            judged += size
             out.append(scope.code_rules(name, staged))
             continue
         out.append(SourceFile(name, staged, errors=(problem,)))
-    return tuple(out)
+    if not past:
+        return tuple(out), ()
+    line = (
+        f"{inner_rel(top, '.')}: {past} code file(s) ({human(past_bytes)}) past the "
+        f"{human(limits.MAX_CODE_TOTAL_BYTES)} of code judged inside one archive were not "
+        "judged (the first in path order were); extract the archive and audit the folder"
+    )
+    return tuple(out), (line,)
 
 
 def _renamed(top: str, lines: list[str]) -> list[str]:

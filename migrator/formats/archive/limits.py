@@ -41,6 +41,10 @@ MAX_KEPT_BYTES = 2 * 2**30  # bytes kept from one archive for the readers, all m
 # modules are kilobytes (the largest generated ones TensorFlow ships, `gen_*_ops.py`, about 1 MB);
 # notebooks carry their outputs (plots as base64) and get more room.
 MAX_CODE_BYTES: dict[str, int] = {".py": 8 * 2**20, ".ipynb": 64 * 2**20}
+# Code judged per archive, all files together: the code rules run inside the worker reading the
+# archive, under its deadline, at ~0.3-1 MiB of Python a second (a busy 2-core machine), so a
+# source tarball that vendors its dependencies must not cost the whole archive its row.
+MAX_CODE_TOTAL_BYTES = 16 * 2**20
 # Bytes of weight data hashed for the CycloneDX report beyond what readers keep, per archive:
 # the tails of a tar's weight shards (which stream past anyway, but hashing them costs CPU:
 # ~150-400 MB/s on a busy 2-core machine, benchmarks/archive_hash_bench.py) and a zip's shards
