@@ -15,6 +15,7 @@ Where Ray cannot start the tests skip with the reason, except with CI set, where
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -28,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,6 +51,11 @@ CONVERT_SOURCES = (
 
 
 _NOT_STARTED: list[str] = []  # why the cluster could not start, so it is tried once a session
+# Each node's TMPDIR, neither of them this process's: a task that used a folder of the driver's
+# would write where its node's tasks never look. And the S3 server the nodes were started with
+# (its endpoint and credentials in their environment, as a user's nodes have their store's).
+NODE_TMP: list[Path] = []
+S3: list[Any] = []
 
 
 def _unavailable(reason: str) -> None:
@@ -95,6 +102,12 @@ def _stop(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+def _own_tmp(env: dict[str, str], folder: Path) -> dict[str, str]:
+    folder.mkdir()
+    NODE_TMP.append(folder)
+    return {**env, "TMPDIR": str(folder)}
+
+
 @pytest.fixture(scope="session")
 def ray_cluster() -> Iterator[str]:
     """A head node and one worker node (one CPU each), and this process connected as driver."""
@@ -114,6 +127,11 @@ def ray_cluster() -> Iterator[str]:
     os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
     import ray  # after the token is set: Ray reads its auth settings once, on first use
 
+    stack = contextlib.ExitStack()
+    if importlib.util.find_spec("moto") and importlib.util.find_spec("s3fs"):
+        from tests.s3_server import running_s3
+
+        S3.append(stack.enter_context(running_s3()))
     env = dict(os.environ)
     env["RAY_USAGE_STATS_ENABLED"] = "0"
     env["RAY_memory_monitor_refresh_ms"] = "0"  # a shared CI machine must not trigger its killer
@@ -132,7 +150,7 @@ def ray_cluster() -> Iterator[str]:
                 f"--dashboard-agent-listen-port={_free_port()}",
                 *small,
             ],
-            env,
+            _own_tmp(env, temp / "head-tmp"),
             temp / "head.log",
         )
     ]
@@ -149,7 +167,7 @@ def ray_cluster() -> Iterator[str]:
             _start(
                 ray_cli,
                 [f"--address={address}", f"--dashboard-agent-listen-port={_free_port()}", *small],
-                env,
+                _own_tmp(env, temp / "node-tmp"),
                 temp / "worker.log",
             )
         )
@@ -166,6 +184,9 @@ def ray_cluster() -> Iterator[str]:
         for proc in reversed(procs):
             _stop(proc)
         shutil.rmtree(temp, ignore_errors=True)
+        stack.close()
+        S3.clear()
+        NODE_TMP.clear()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -366,6 +387,79 @@ def test_a_ray_worker_killed_mid_conversion_costs_its_artifact_and_the_rerun_con
     }  # fmt: skip
     versions = sorted(p.parent.name for p in out.rglob("metadata.json"))
     assert versions == ["v1"] * len(CONVERT_SOURCES)  # each source converted exactly once
+
+
+def test_a_store_to_store_conversion_runs_whole_on_the_nodes(ray_cluster, tmp_path):
+    """Each task fetches its source into its own node's temp folder, converts, validates and
+    publishes to the bucket from there: the driver's temp folder and store cache stay empty,
+    nothing in the report or the ledger names a local folder, the sources are unchanged."""
+    from migrator.convert import ledger as ld
+    from migrator.storage.staging import work_dir
+    from migrator.storage.store import StorePath
+
+    _runtimes_or_skip()
+    if not S3:
+        _unavailable("moto[server] and s3fs are not installed (tox -e ray installs them)")
+    client = S3[0].client()
+    client.create_bucket(Bucket="raystores")
+    names = {}
+    for rel in CONVERT_SOURCES:
+        names[rel] = rel.replace("/", "_")
+        client.upload_file(str(GENERATED / rel), "raystores", f"legacy/{names[rel]}")
+
+    def etags() -> dict[str, str]:
+        listed = client.list_objects_v2(Bucket="raystores", Prefix="legacy/")
+        return {o["Key"]: o["ETag"] for o in listed["Contents"]}
+
+    before = etags()
+    driver_tmp, cache = tmp_path / "driver-tmp", tmp_path / "cache"
+    driver_tmp.mkdir()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    env.update(TMPDIR=str(driver_tmp), MIGRATOR_STORE_CACHE=str(cache))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "migrator", "convert", "s3://raystores/legacy"]
+        + ["-o", "s3://raystores/current", "--json", "--backend", "ray"]
+        + ["--ray-address", ray_cluster],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    seen: set[str] = set()
+    while proc.poll() is None:  # anything a task (or the driver) puts in the driver's temp
+        seen.update(str(p) for p in driver_tmp.rglob("*"))
+        seen.update(str(p) for p in (cache / "src").rglob("*") if p.is_file())  # no fetch here
+        time.sleep(0.2)
+    stdout, stderr = proc.communicate(timeout=900)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert seen == set(), seen
+    assert [p for p in cache.rglob("*") if p.is_file() and "src" in p.parts] == []
+    report = json.loads(stdout)
+    assert report["summary"]["converted"] == len(CONVERT_SOURCES), report
+    ledger = work_dir("out", StorePath("s3", "raystores/current"))
+    ledger = cache / ledger.relative_to(ledger.parents[1])  # the driver's cache, not ours
+    status = ld.summary(ledger)
+    assert status.pop("ledger").startswith(str(cache))  # where it is; then what it records
+    records = json.dumps(status)
+    for text in (stdout, records):
+        for local in (str(driver_tmp), str(cache / "src"), *map(str, NODE_TMP), "/tmp/"):
+            assert local not in text, (local, text[:2000])
+    for outcome in report["converted"]:
+        (output,) = outcome["outputs"]
+        assert output["path"].startswith("s3://raystores/current/"), output
+        key = output["path"].removeprefix("s3://raystores/") + "/metadata.json"
+        meta = json.loads(client.get_object(Bucket="raystores", Key=key)["Body"].read())
+        assert meta["source"]["path"] == f"s3://raystores/legacy/{outcome['path']}", meta
+        assert meta["version"] == "v1" and meta["validation"], meta
+    assert sorted(o["path"] for o in report["converted"]) == sorted(names.values())
+    # The tasks worked in their nodes' temp folders (their runtime servers' logs are there),
+    # and removed what they fetched and built.
+    assert any(list(folder.glob("migrator-*")) for folder in NODE_TMP), NODE_TMP
+    for folder in NODE_TMP:
+        for kept in ("migrator-src-*/**/*", "migrator-out-*/**/*"):
+            assert [p for p in folder.glob(kept) if p.is_file()] == []
+    assert etags() == before
 
 
 def test_sigterm_during_a_ray_audit_exits_143_and_writes_no_report(ray_cluster, tmp_path):
