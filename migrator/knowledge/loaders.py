@@ -162,6 +162,36 @@ WEIGHTLESS_LAYER_CLASSES: frozenset[str] = fact(
     checked="keras/layers/ of tf.keras 2.12 and 2.15 (none of these calls add_weight)",
 )  # fmt: skip
 
+# tf.keras moved its implementation under `keras/src/` in 2.13, and `.keras` configs record the
+# module a class lives in: a 2.13-2.15 Functional model is `keras.src.engine.functional`. tf.keras
+# 2.12 has no `keras.src` package, so it cannot import that module ("Could not deserialize class
+# 'Functional' because its parent module keras.src.engine.functional cannot be imported").
+KERAS2_SRC_PACKAGE_SINCE: Version = fact(
+    "keras2_src_package_since",
+    (2, 13),
+    since="tf.keras 2.13",
+    checked="site-packages/keras of tf.keras 2.12.0 (keras/engine/functional.py, no keras/src) "
+    "and 2.13.1, 2.14.0 (keras/src/engine/functional.py); keras/saving/serialization_lib.py "
+    "_retrieve_class_or_fn of 2.12.0 (importlib of `module`); measured: tf213/keras/functional/"
+    "save-keras x tf212/keras.load_model",
+)
+
+# From tf.keras 2.13 a registered class's `.keras` config keeps the bare `class_name` and puts
+# the registration key in `registered_name` ("package>Name"); tf.keras 2.12 wrote the key as the
+# `class_name` and deserializes the layers of a Sequential/Functional config with its legacy
+# deserializer, which looks the class up by `class_name` alone: a 2.13+ archive's registered
+# custom layer is unknown to 2.12 even when registered, unless custom_objects names it bare.
+KERAS2_CONFIG_REGISTERED_NAME_SINCE: Version = fact(
+    "keras2_config_registered_name_since",
+    (2, 13),
+    since="tf.keras 2.13",
+    checked="config.json of tf.keras 2.12.0 save_format='keras_v3' (class_name "
+    "'migrator_corpus>ScaleShift') and of 2.13.1 (class_name 'ScaleShift', registered_name "
+    "'migrator_corpus>ScaleShift'); keras/layers/serialization.py deserialize of 2.12.0 (legacy "
+    "deserialize_keras_object); measured: tf213/keras/custom/save-keras x tf212/keras.load_model "
+    "(\"Unknown layer: 'ScaleShift'\" with the class registered)",
+)
+
 # Compiling a `.keras` archive's compile_config, tf.keras 2.12-2.14 call optimizer.build() on
 # whatever optimizer it names; legacy optimizers (`keras.optimizers.legacy.*`, OptimizerV2) have
 # no build, so loading stops ("'Adam' object has no attribute 'build'") unless compile=False.

@@ -36,6 +36,11 @@ class ConfigEvidence:
     custom: tuple[str, ...]
     keras2_modules: tuple[str, ...]  # entries naming Keras 2 internal modules
     tf_keras_modules: tuple[str, ...]  # entries naming tf_keras modules
+    # entries naming `keras.src.*` modules (tf.keras 2.13-2.15; knowledge.loaders.
+    # KERAS2_SRC_PACKAGE_SINCE) and registered classes kept under a `registered_name` other
+    # than their `class_name` (tf.keras 2.13+, KERAS2_CONFIG_REGISTERED_NAME_SINCE)
+    keras_src_modules: tuple[str, ...]
+    registered_apart: tuple[str, ...]
     list_config: bool  # Sequential config as a bare list of layers (Keras 1 to 2.2.0)
     conv_first: str | None  # Sequential with no InputLayer, starting with a convolution
     time_major: tuple[str, ...]  # recurrent layers recording Keras 2's `time_major`
@@ -52,6 +57,8 @@ class ConfigEvidence:
         keras2_lambdas: list[str] = []
         keras2_modules: list[str] = []
         tf_keras_modules: list[str] = []
+        keras_src_modules: list[str] = []
+        registered_apart: list[str] = []
         time_major: list[str] = []
         for path, entry in entries:
             inner = entry.get("config")
@@ -61,6 +68,11 @@ class ConfigEvidence:
                     keras2_modules.append(path)
                 if module.split(".", 1)[0] == "tf_keras":
                     tf_keras_modules.append(path)
+                if module.startswith("keras.src."):
+                    keras_src_modules.append(path)
+            registered = entry.get("registered_name")
+            if isinstance(registered, str) and registered != entry.get("class_name"):
+                registered_apart.append(registered)
             if not isinstance(inner, Mapping):
                 continue
             if entry.get("class_name") == "InputLayer":
@@ -83,6 +95,8 @@ class ConfigEvidence:
             custom=tuple(dict.fromkeys(name for _, name in custom_classes(config))),
             keras2_modules=tuple(keras2_modules),
             tf_keras_modules=tuple(tf_keras_modules),
+            keras_src_modules=tuple(keras_src_modules),
+            registered_apart=tuple(dict.fromkeys(registered_apart)),
             list_config=isinstance(config.get("config"), list),
             conv_first=_conv_first(config),
             time_major=tuple(time_major),

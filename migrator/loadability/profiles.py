@@ -60,6 +60,16 @@ class LoaderProfile:
         return self.keras3 and self.version >= loaders.KERAS3_MAPS_TF212_LAYOUT_SINCE
 
     @property
+    def imports_keras_src(self) -> bool:
+        """Has the `keras.src.*` modules tf.keras 2.13+ configs name (tf.keras 2.12 has not)."""
+        return self.package != "tf.keras" or self.version >= loaders.KERAS2_SRC_PACKAGE_SINCE
+
+    @property
+    def reads_registered_name(self) -> bool:
+        """Finds a registered class by a config's `registered_name` (tf.keras 2.12 does not)."""
+        return self.keras3 or self.version >= loaders.KERAS2_CONFIG_REGISTERED_NAME_SINCE
+
+    @property
     def h5_takes_compile_false(self) -> bool:
         """load_model passes compile=False on to its legacy HDF5 loader (Keras 3.0-3.2 do not)."""
         return not self.keras3 or self.version >= loaders.KERAS3_H5_TAKES_LOAD_ARGUMENTS_SINCE

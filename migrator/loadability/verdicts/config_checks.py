@@ -100,6 +100,50 @@ def tf_keras_modules_in_tf_keras(
     )
 
 
+@check(
+    "config",
+    evidence="corpus/matrix_extended.json: tf213/keras/functional/save-keras x "
+    "tf212/keras.load_model (\"Could not deserialize class 'Functional' because its parent module "
+    'keras.src.engine.functional cannot be imported"); knowledge.loaders.KERAS2_SRC_PACKAGE_SINCE',
+)
+def keras_src_modules_in_tf212(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
+    """A `.keras` config naming `keras.src.*` modules (tf.keras 2.13+), which 2.12 lacks."""
+    config = ev.config
+    if profile.imports_keras_src or config is None or container != "keras":
+        return None
+    if not config.keras_src_modules:
+        return None
+    return (
+        f"config entries {quote(config.keras_src_modules)} name `keras.src.*` modules (written "
+        f"by {ev.producer}), which {profile.name} does not have: load it with tf.keras 2.13+"
+    )
+
+
+@check(
+    "config",
+    evidence="corpus/matrix_extended.json: tf213/keras/custom/save-keras x "
+    "tf212/keras.load_model (\"Unknown layer: 'ScaleShift'\" with the class registered); "
+    "knowledge.loaders.KERAS2_CONFIG_REGISTERED_NAME_SINCE",
+)
+def registered_name_in_tf212(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
+    """A `.keras` config keeping registered classes under `registered_name`, which 2.12's layer
+    deserializer never reads: registering the class does not help."""
+    config = ev.config
+    if profile.reads_registered_name or config is None or container != "keras":
+        return None
+    if not config.registered_apart:
+        return None
+    bare = sorted({name.rpartition(">")[2] for name in config.registered_apart})
+    objects = ", ".join(f"'{name}': {name}" for name in bare)
+    return (
+        f"its config names registered class(es) {quote(list(config.registered_apart))} by "
+        f"`registered_name` (written by {ev.producer}), and {profile.name} looks layers up by "
+        f"`class_name` alone, so registering them does not help: pass "
+        f"custom_objects={{{objects}}} or load it with tf.keras 2.13+"
+    )
+
+
+# --- Keras 3
 # --- Keras 3
 
 
