@@ -200,3 +200,22 @@ def test_hub_step_picks_the_variant_and_signature_hub_load_uses() -> None:
     assert choose_module_signature(metas, [], None) == "default"
     assert choose_module_signature(metas, ["train"], None) is None  # the TF1 step's own choice
     assert choose_module_signature(metas, [], "tokens") == "tokens"
+
+
+def test_text_modules_are_validated_on_sentences_of_their_vocabulary(tmp_path: Path) -> None:
+    """A hub text embedding takes a batch of sentences: two made of the vocabulary's words
+    (after the first, usually <unk>); no vocabulary or another input: None (--inputs needed)."""
+    from migrator.convert.steps.tfhub_module_to_sm import vocabulary_sentences
+
+    sentences = [{"name": "default", "shape": [None], "dtype": "string"}]
+    (tmp_path / "assets").mkdir()
+    assert vocabulary_sentences(tmp_path, sentences) is None  # no asset at all
+    (tmp_path / "assets" / "a.bin").write_bytes(b"\xff\xfe\x00binary")
+    assert vocabulary_sentences(tmp_path, sentences) is None
+    (tmp_path / "assets" / "tokens.txt").write_text("<unk>\tcount\nthe\t9\ncat\t4\nsat\t2\non\t1\n")
+    found = vocabulary_sentences(tmp_path, sentences)
+    assert found is not None and found.tolist() == [b"the cat", b"sat on"]
+    images = [{"name": "images", "shape": [None, 2], "dtype": "string"}]
+    assert vocabulary_sentences(tmp_path, images) is None
+    two = [*sentences, {"name": "lengths", "shape": [None], "dtype": "int32"}]
+    assert vocabulary_sentences(tmp_path, two) is None

@@ -103,15 +103,46 @@ def test_one_variant_loads_and_tfsm_layer_calls_default(tf, tmp_path: Path) -> N
 # --- conversion: a module exported as tensorflow_hub writes it, converted by migrator -----------
 
 W = np.array([[1.0], [2.0]], dtype=np.float32)
+VOCABULARY = ["<unk>", "hello", "world", "foo"]
+EMBEDDINGS = np.arange(8, dtype=np.float32).reshape(4, 2)
 
 
-def export_like_hub(tf, folder: Path, variants: list[list[str]]) -> Path:  # type: ignore[no-untyped-def]
+def linear_module(tf):  # type: ignore[no-untyped-def]
+    """A hub module_fn: y = x @ w + 1 as `default`, and a second signature `doubled`."""
+    v1 = tf.compat.v1
+    x = v1.placeholder(tf.float32, [None, 2], name="x")
+    w = v1.get_variable("w", initializer=tf.constant(W), use_resource=False)
+    y = tf.identity(tf.matmul(x, w) + 1.0, name="y")
+    doubled = tf.identity(y * 2.0, name="doubled")
+    return {"default": ({"default": x}, {"default": y}), "doubled": ({"x": x}, {"y": doubled})}
+
+
+def text_module(tf, vocabulary: Path):  # type: ignore[no-untyped-def]
+    """A hub text embedding's module_fn: sentences -> words -> ids (a table over a vocabulary
+    asset) -> mean of the words' embeddings, as nnlm-style TF1 modules are built."""
+    v1 = tf.compat.v1
+    sentences = v1.placeholder(tf.string, [None], name="sentences")
+    path = tf.constant(str(vocabulary), name="vocabulary")  # TextFileInitializer lists it
+    whole, number = tf.lookup.TextFileIndex.WHOLE_LINE, tf.lookup.TextFileIndex.LINE_NUMBER
+    init = tf.lookup.TextFileInitializer(path, tf.string, whole, tf.int64, number)
+    ids = tf.lookup.StaticHashTable(init, 0).lookup(tf.strings.split(sentences))
+    table = v1.get_variable("embeddings", initializer=tf.constant(EMBEDDINGS), use_resource=False)
+    mean = tf.math.segment_mean(tf.nn.embedding_lookup(table, ids.values), ids.value_rowids())
+    return {"default": ({"default": sentences}, {"default": mean})}
+
+
+def export_like_hub(tf, folder: Path, variants: list[list[str]], module_fn) -> Path:  # type: ignore[no-untyped-def]
     """A module laid out as tensorflow_hub's SavedModelHandler.export writes it (saved_model_lib):
-    one `tf.compat.v1.train.export_meta_graph(strip_default_attrs=True)` per graph variant, its
-    tags and `hub.add_signature` signatures (`build_signature_def` without a method name) added,
-    no saver_def; the variables saved by a Saver of the module's variable map into
-    `variables/variables`; reference variables (VariableV2), as TF 1.x made them."""
-    from tensorflow.core.protobuf import saved_model_pb2
+    `module_fn` built once per graph variant, each graph written by
+    `tf.compat.v1.train.export_meta_graph(strip_default_attrs=True)` with its tags and
+    `hub.add_signature` signatures (`build_signature_def` without a method name) added and no
+    saver_def; the ASSET_FILEPATHS constants replaced by an AssetFileDef collection and the files
+    copied to `assets/` (_make_assets_key_collection); the variables saved by a Saver of the
+    module's variable map into `variables/variables`; reference variables (VariableV2), as TF
+    1.x made them."""
+    import shutil
+
+    from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
 
     v1 = tf.compat.v1
     proto = saved_model_pb2.SavedModel()
@@ -119,23 +150,32 @@ def export_like_hub(tf, folder: Path, variants: list[list[str]]) -> Path:  # typ
     for index, tags in enumerate(variants):
         graph = tf.Graph()
         with graph.as_default():
-            x = v1.placeholder(tf.float32, [None, 2], name="x")
-            w = v1.get_variable("w", initializer=tf.constant(W), use_resource=False)
-            y = tf.identity(tf.matmul(x, w) + 1.0, name="y")
-            doubled = tf.identity(y * 2.0, name="doubled")
+            signatures = module_fn(tf)
             info = v1.saved_model.utils.build_tensor_info
             build = v1.saved_model.signature_def_utils.build_signature_def
             meta = v1.train.export_meta_graph(strip_default_attrs=True)
             meta.meta_info_def.tags.extend(tags)
-            meta.signature_def["default"].CopyFrom(
-                build({"default": info(x)}, {"default": info(y)})
-            )
-            meta.signature_def["doubled"].CopyFrom(build({"x": info(x)}, {"y": info(doubled)}))
+            for key, (inputs, outputs) in signatures.items():
+                meta.signature_def[key].CopyFrom(
+                    build(
+                        {k: info(t) for k, t in inputs.items()},
+                        {k: info(t) for k, t in outputs.items()},
+                    )
+                )
+            for tensor in dict.fromkeys(v1.get_collection(v1.GraphKeys.ASSET_FILEPATHS)):
+                node = next(n for n in meta.graph_def.node if n.name == tensor.op.name)
+                source = Path(node.attr["value"].tensor.string_val[0].decode())
+                node.attr["value"].tensor.string_val[0] = b"SAVEDMODEL-ASSET"
+                asset = meta_graph_pb2.AssetFileDef(filename=source.name)
+                asset.tensor_info.name = tensor.name
+                meta.collection_def["saved_model_assets"].any_list.value.add().Pack(asset)
+                (folder / "assets").mkdir(exist_ok=True)
+                shutil.copyfile(source, folder / "assets" / source.name)
             proto.meta_graphs.append(meta)
             if index == 0:
                 with v1.Session(graph=graph) as session:
                     session.run(v1.global_variables_initializer())
-                    v1.train.Saver({"w": w}).save(
+                    v1.train.Saver({v.op.name: v for v in v1.global_variables()}).save(
                         session,
                         str(folder / "variables" / "variables"),
                         write_meta_graph=False,
@@ -170,7 +210,7 @@ def _latest_env_only() -> None:
 @pytest.mark.latest
 def test_tf1_hub_module_converts_to_a_tf2_savedmodel_serving_default(tf, tmp_path: Path) -> None:
     _latest_env_only()
-    module = export_like_hub(tf, tmp_path / "module", [[], ["train"]])
+    module = export_like_hub(tf, tmp_path / "module", [[], ["train"]], linear_module)
     before = sorted((p.relative_to(module).as_posix(), p.read_bytes()) for p in module.rglob("*.*"))
     code, report = _convert(module, tmp_path / "out")
     assert code == 0, report
@@ -193,6 +233,32 @@ def test_tf1_hub_module_converts_to_a_tf2_savedmodel_serving_default(tf, tmp_pat
     np.testing.assert_allclose(doubled["y"].numpy(), (x @ W + 1.0) * 2.0, rtol=1e-6)
     after = sorted((p.relative_to(module).as_posix(), p.read_bytes()) for p in module.rglob("*.*"))
     assert after == before  # the source is only read
+
+
+@pytest.mark.latest
+def test_tf1_hub_text_module_converts_validated_on_sentences_of_its_vocabulary(
+    tf, tmp_path: Path
+) -> None:
+    _latest_env_only()
+    vocabulary = tmp_path / "tokens.txt"
+    vocabulary.write_text("\n".join(VOCABULARY) + "\n")
+    module = export_like_hub(
+        tf, tmp_path / "nnlm", [[], ["train"]], lambda tf: text_module(tf, vocabulary)
+    )
+    vocabulary.unlink()  # the module's own copy under assets/ is what must be used
+    code, report = _convert(module, tmp_path / "out")
+    assert code == 0, report
+    (output,) = report["converted"][0]["outputs"]
+    assert output["max_abs_diff"] == 0.0
+    meta = json.loads((Path(output["path"]) / "metadata.json").read_text())
+    # the words after the first (<unk>), in two sentences
+    notes = " ".join(meta["conversion"]["notes"])
+    assert "sentences of the module's vocabulary ([b'hello', b'world foo'])" in notes
+    assert meta["validation"]["inputs"]["arrays"][0]["shape"] == [2]
+    loaded = tf.saved_model.load(output["path"])
+    served = loaded.signatures["serving_default"](default=tf.constant(["hello world", "foo"]))
+    expected = [EMBEDDINGS[[1, 2]].mean(axis=0), EMBEDDINGS[3]]
+    np.testing.assert_allclose(served["default"].numpy(), expected)
 
 
 @pytest.mark.latest

@@ -148,7 +148,8 @@ def _attempts(
         check.inputs = {"source": str(options.inputs)}
         return [("user", load_user_inputs(options.inputs, signature))]
     if derived_inputs is not None:
-        check.inputs = {"derived_from": "the model's own input parsers (tf.Example)"}
+        # tf.Example protos from the graph's parse ops, a hub text module's vocabulary sentences
+        check.inputs = {"derived_from": "the model itself by its conversion step (see its notes)"}
         return [("user", load_user_inputs(Path(derived_inputs), signature))]
     modes = ["batch", "scalar"] if any(s.get("shape") is None for s in signature) else ["batch"]
     check.inputs = {

@@ -19,6 +19,7 @@ Validation runs the same variant and signature in a TF1 Session beside the outpu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from migrator.convert.registry import conversion_step
@@ -91,4 +92,50 @@ def run(
         "part of a signature and is not kept; the output serves inference"
         + (f"; variants not converted: {others} (convert one with --tags)" if others else "")
     )
+    if "validation_inputs" not in result:
+        sentences = vocabulary_sentences(Path(src), result.get("signature") or [])
+        if sentences is not None:
+            from migrator.convert.tf1_examples import save_examples
+
+            (name,) = result["input_names"]
+            result["validation_inputs"] = save_examples(
+                Path(out_dir) / "example_inputs.npz", [name], {name: sentences}
+            )
+            result["notes"].append(
+                f"validation inputs: sentences of the module's vocabulary ({sentences.tolist()})"
+            )
     return result
+
+
+def vocabulary_sentences(module: Path, signature: Sequence[Mapping[str, Any]]) -> Any:
+    """Two sentences made of the words of the module's vocabulary asset, for a text module
+    whose only input is a batch of strings (`[None]`: what hub text embeddings take), else
+    None. Words the module knows make inputs whose outputs mean something; without a vocabulary
+    a string input may be anything (encoded images...), and --inputs must say what it is."""
+    import numpy as np
+
+    if len(signature) != 1 or signature[0].get("dtype") != "string":
+        return None
+    if list(signature[0].get("shape") or [0, 0]) != [None]:
+        return None
+    assets = module / "assets"
+    files = sorted(p for p in assets.iterdir() if p.is_file()) if assets.is_dir() else []
+    for file in files:
+        with open(file, "rb") as fh:
+            head = fh.read(_VOCABULARY_HEAD)
+        try:
+            lines = head.decode("utf-8").splitlines()
+        except UnicodeDecodeError:
+            continue  # not a text vocabulary (a SentencePiece model, a binary asset)
+        if len(head) == _VOCABULARY_HEAD:
+            lines = lines[:-1]  # cut short by the read
+        words = [w for line in lines if (w := (line.split() or [""])[0]) and w.isprintable()]
+        if len(words) >= 2:
+            picked = words[1:7] if len(words) > 2 else words  # the first is often <unk>/<pad>
+            half = max(1, len(picked) // 2)
+            return np.array([" ".join(picked[:half]).encode(), " ".join(picked[half:]).encode()])
+    return None
+
+
+# How much of a vocabulary asset is read for validation sentences (vocabularies reach 100s of MB).
+_VOCABULARY_HEAD = 1 << 16
