@@ -12,15 +12,16 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.test_storage_s3 import CORPUS, ROOT, _etags, _migrator, _need, _runtimes, _seed
+from tests import test_storage_s3
+from tests.test_storage_s3 import CORPUS, ROOT, _etags, _migrator, _runtimes, _seed
 
 pytestmark = pytest.mark.stores
+s3 = test_storage_s3.s3  # the same S3 server fixture (a server of this module's own)
 
 SEQUENTIAL = CORPUS / "tf215" / "keras" / "sequential"
 LAZY = {  # prefix under the source -> (corpus folder, what the conversion must do with it)
@@ -29,17 +30,6 @@ LAZY = {  # prefix under the source -> (corpus folder, what the conversion must 
     "custom": (CORPUS / "tf215" / "keras" / "custom" / "save-keras", "skipped"),
     "legacy": (SEQUENTIAL / "save-h5", "converted"),
 }
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[Any]:
-    _need("s3fs")
-    _need("moto.server")
-    from tests.s3_server import running_s3
-
-    with running_s3() as server:
-        server.client().create_bucket(Bucket="models")
-        yield server
 
 
 def _keys(s3: Any, prefix: str) -> list[str]:
