@@ -82,7 +82,7 @@ def bom(report: Report, *, all_hashes: bool = False) -> dict[str, Any]:
             "properties": _properties(
                 [
                     ("root", report.root),
-                    ("hashes", "all files" if all_hashes else f"files <= {SMALL_FILE_BYTES} bytes"),
+                    ("hashes", _hash_policy(all_hashes)),
                     *(("error", e) for e in report.errors),
                 ]
             ),
@@ -96,6 +96,14 @@ def bom(report: Report, *, all_hashes: bool = False) -> dict[str, Any]:
     digest = hashlib.sha256(json.dumps(out, sort_keys=True).encode("utf-8", "surrogatepass"))
     out["serialNumber"] = f"urn:uuid:{uuid.UUID(bytes=digest.digest()[:16], version=5)}"
     return out
+
+
+def _hash_policy(all_hashes: bool) -> str:
+    on_disk = "all files" if all_hashes else f"files <= {SMALL_FILE_BYTES} bytes"
+    return (
+        f"{on_disk}; members of archives as the audit read them, weight data beyond what "
+        f"readers keep up to {human(MAX_HASHED_BYTES)} per archive"
+    )
 
 
 def _ref(kind: str, path: str) -> str:
