@@ -47,7 +47,7 @@ MAX_CODE_BYTES: dict[str, int] = {".py": 8 * 2**20, ".ipynb": 64 * 2**20}
 MAX_CODE_TOTAL_BYTES = 16 * 2**20
 # Bytes of weight data hashed for the CycloneDX report beyond what readers keep, per archive:
 # the tails of a tar's weight shards (which stream past anyway, but hashing them costs CPU:
-# ~150-400 MB/s on a busy 2-core machine, benchmarks/archive_hash_bench.py) and a zip's shards
+# 300-850 MiB/s on a busy 2-core machine, benchmarks/archive_hash_bench.py) and a zip's shards
 # (a second read). Past it, a member has no hash and the report says why.
 MAX_HASHED_BYTES = 4 * 2**30
 HEAD_BYTES = 4096  # kept of a member whose content readers never read (weight data shards)
