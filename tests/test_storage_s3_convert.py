@@ -70,6 +70,8 @@ def test_only_the_converted_source_is_downloaded_and_no_copy_stays(s3: Any, tmp_
             )
     assert not [p for p in cache.rglob("*") if p.is_file() and "src" in p.parts]
     assert not list((cache / "src").iterdir())  # the run's staging folder is gone
+    kept = [p.name for p in (cache / "out").rglob("*") if p.is_file()]
+    assert kept and all(n.startswith(".migrator-ledger.sqlite") for n in kept)  # no versions
     assert _etags(s3, "lazy/") == sources
 
 

@@ -56,11 +56,13 @@ class Batch:
         converter: Converter | None = None,
         make_converter: Callable[[], Converter] | None = None,
         stager: Stager | None = None,
+        wrap_converter: Callable[[Converter], Converter] | None = None,
     ) -> None:
         self.out_root = out_root
         # Sources in a store: keyed by the store's record, fetched right before each conversion
         # and deleted right after (storage/staging.py); None for sources on disk.
         self.stager = stager
+        self._wrap = wrap_converter  # around each converter made (publishing to a store)
         self.options = options
         self.ledger = ledger
         self.single = single
@@ -122,7 +124,8 @@ class Batch:
                 if self._given is not None and not self._converters:
                     self._converters[ident] = self._given
                 else:
-                    self._converters[ident] = self._make()
+                    made = self._make()
+                    self._converters[ident] = self._wrap(made) if self._wrap else made
             return self._converters[ident]
 
     def _close(self) -> None:

@@ -89,6 +89,7 @@ def convert_path(
     jobs: int | None = 1,
     retry_failed: bool = False,
     backend: Backend | None = None,
+    wrap_converter: Callable[[Converter], Converter] | None = None,
 ) -> ConvertReport:
     """Convert one artifact or every artifact under `root` (a path, or a `StorePath` read in
     place and fetched one source at a time for its conversion) into `out_root`.
@@ -97,6 +98,8 @@ def convert_path(
     redone (failures are retried only with `retry_failed`). `jobs` conversions run at once
     (None: the backend's default). `backend` runs the reads and conversions elsewhere (a Ray
     cluster, which must see `root` and `out_root` at the same paths); the ledger stays here.
+    `wrap_converter` wraps each converter the batch makes (storage/convert.py publishes each
+    conversion into a store with it).
     """
     from migrator.discover import discover
 
@@ -149,6 +152,7 @@ def convert_path(
                 converter=converter,
                 make_converter=engine.converters(Path(out_root), options) if todo else None,
                 stager=stager,
+                wrap_converter=wrap_converter,
             )
             report.outcomes.extend(
                 batch.run(

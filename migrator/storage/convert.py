@@ -18,6 +18,7 @@ output's `path` is its version's URL, and `metadata.json` records the source's U
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,65 @@ def convert_with_stores(src: Any, out: Any, options: Any, **kwargs: Any) -> Any:
     backend = kwargs.get("backend")
     if backend is not None and is_remote(out):
         backend.publishes_to(local_out, out)  # a cluster's nodes publish what they convert
+    if is_remote(out) and not options.repack:  # --repack packs the versions built here
+        kwargs["wrap_converter"] = lambda inner: PublishEach(inner, local_out, out, options)
     report = convert_path(src, local_out, options, **kwargs)
     report.root, report.out = str(src), str(out)
     if is_remote(out):
         _publish(report, src, local_out, out)
     return report
+
+
+class PublishEach:
+    """A converter into a store's local work folder that publishes each conversion's versions
+    as soon as they are built and then deletes the local copies, so the work folder holds the
+    versions in flight, never the store's (local disk stays bounded, as `staging.py` keeps it
+    for sources). The ledger row is finished after the upload: a run killed in between converts
+    that artifact again. A local copy a killed run left is deleted first (the converter would
+    take it for a published version), and `publish_version` finds a version the killed run had
+    finished uploading, so nothing is published twice. A store that refuses the upload is a
+    `StoreTransferFailed`: the row stays unfinished and the next run redoes it."""
+
+    def __init__(self, inner: Any, local_out: Path, out: StorePath, options: Any) -> None:
+        self._inner, self.local_out, self.out, self.options = inner, local_out, out, options
+
+    def __getattr__(self, name: str) -> Any:  # what the batch asks a converter (stages_itself)
+        return getattr(self._inner, name)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def convert(self, source: Any, *, single: bool, sha256: str | None = None, **kw: Any) -> Any:
+        from migrator.convert.converter import source_path
+        from migrator.errors import StoreTransferFailed
+
+        self._drop_local(source, single, sha256)
+        outcome = self._inner.convert(source, single=single, sha256=sha256, **kw)
+        built = [Path(o["path"]) for o in outcome.outputs if not is_remote_text(o["path"])]
+        publish_outcome(outcome, source_path(source), self.local_out, self.out)
+        for path in built:
+            if self.local_out in path.parents:
+                shutil.rmtree(path, ignore_errors=True)
+        if any(not is_remote_text(o["path"]) for o in outcome.outputs):
+            raise StoreTransferFailed(source.rel, outcome.reason)
+        return outcome
+
+    def _drop_local(self, source: Any, single: bool, sha256: str | None) -> None:
+        from migrator.convert import TARGET_FOLDERS, default_targets
+        from migrator.convert import publish as pub
+        from migrator.convert.converter import model_dir, source_path
+
+        if sha256 is None:
+            return
+        for target in self.options.targets or default_targets(source):
+            base = self.local_out / model_dir(source, single) / TARGET_FOLDERS[target]
+            while (left := pub.find_published(base, sha256, source_path(source))) is not None:
+                shutil.rmtree(left)
+
+
+def is_remote_text(path: str) -> bool:
+    """True for the text of a URL (what a published output's path is)."""
+    return "://" in str(path)
 
 
 def _publish(report: Any, src: Any, local_out: Path, out: StorePath) -> None:
