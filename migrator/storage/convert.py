@@ -9,8 +9,9 @@ the runtimes, validate, publish with a ledger); this module only moves bytes aro
 - an output in a store is built in a local work folder first, `<cache>/stores/out/<hash of the
   URL>/`, which also holds the ledger (`.migrator-ledger.sqlite`) of that output: conversion is
   resumable there exactly as on disk, and `migrator convert --status s3://...` reads it. Each
-  version converted is then published to the store (`publish.py`): temporary keys, a claimed
-  version number, `metadata.json` last, never over an existing version.
+  version converted is published to the store as soon as it is built (`PublishEach`), then
+  deleted locally (`publish.py`: temporary keys, a claimed version number, `metadata.json`
+  last, never over an existing version).
 
 The report names the URLs, not the local folders: `root` and `out` are the URLs given, each
 output's `path` is its version's URL, and `metadata.json` records the source's URL.
