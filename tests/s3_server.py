@@ -60,6 +60,15 @@ class Counts:
             self.calls.clear()
             self.whole.clear()
 
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.bytes.values())
+
+    def under(self, prefix: str) -> int:
+        """Bytes sent for keys starting with `prefix` (an artifact's file or folder)."""
+        with self._lock:
+            return sum(n for k, n in self.bytes.items() if k.startswith(prefix))
+
 
 class Hold:
     """Requests the proxy keeps waiting, never answered, once `matches(method, "bucket/key")`
@@ -70,15 +79,6 @@ class Hold:
         self.matches = matches
         self.held = threading.Event()
         self.released = threading.Event()
-
-    def total(self) -> int:
-        with self._lock:
-            return sum(self.bytes.values())
-
-    def under(self, prefix: str) -> int:
-        """Bytes sent for keys starting with `prefix` (an artifact's file or folder)."""
-        with self._lock:
-            return sum(n for k, n in self.bytes.items() if k.startswith(prefix))
 
 
 _ACCESS_DENIED = (
