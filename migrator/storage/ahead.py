@@ -29,6 +29,7 @@ from __future__ import annotations
 import heapq
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -142,8 +143,9 @@ class Lookahead:
             self._ready.clear()
             self._waiting.clear()
             self._cond.notify_all()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        deadline = time.monotonic() + 5  # one listing in flight may still be answered;
+        for thread in self._threads:  # a store that hangs does not hold the walk's end up
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _key(folder: StorePath) -> str:
