@@ -130,3 +130,20 @@ def test_a_source_the_store_refuses_is_one_line_and_redone_next_run(
     FetchCounting.fetched.clear()
     convert_path(location(store), tmp_path / "out", Options(read_jobs=0))
     assert sum(FetchCounting.fetched.values()) == 1  # left unfinished: redone without asking
+
+
+def test_an_mlflow_folder_is_fetched_whole_for_its_conversion(store: str, tmp_path: Path) -> None:
+    folder = CORPUS.parent / "mlflow" / "mlflow130_keras_h5"
+    if not folder.is_dir():
+        pytest.skip("MLflow corpus not present")
+    fs = fsspec.filesystem("fetchmem")
+    bucket = store.split("://")[1]
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    for name in names:
+        fs.pipe_file(f"/{bucket}/run/{name}", (folder / name).read_bytes())
+    report = convert_path(location(f"{store}/run"), tmp_path / "out", Options(read_jobs=0))
+    assert {o.path: o.status for o in report.outcomes}["."] == "failed"  # reached the runtimes
+    # The folder's every object (MLmodel, environment files, the model), each once: the step
+    # that puts the converted model back copies the folder.
+    assert FetchCounting.fetched == Counter({f"/{bucket}/run/{name}": 1 for name in names})
+    assert _staged_files(tmp_path) == []

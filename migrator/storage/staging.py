@@ -103,14 +103,16 @@ class Stager:
         arch = source.architecture
         if is_remote(arch):
             files.append(arch)
-        self._files[source.rel] = [(f, self._local(f)) for f in dict.fromkeys(files)]
         prefix = str(self.base)
-        facts = {
-            name: str(self._local(StorePath(self.base.protocol, value.split("://", 1)[1])))
-            if isinstance(value, str) and (value == prefix or value.startswith(prefix + "/"))
-            else value
+        recorded = {  # paths the classification recorded (an MLflow folder's): fetched whole
+            name: StorePath(self.base.protocol, value.split("://", 1)[1], self.base.options)
             for name, value in source.facts.items()
-        }  # paths the classification recorded (an MLflow folder's): their local places
+            if isinstance(value, str) and (value == prefix or value.startswith(prefix + "/"))
+        }
+        for path in recorded.values():
+            files += _objects_under(path)
+        self._files[source.rel] = [(f, self._local(f)) for f in dict.fromkeys(files)]
+        facts = {**source.facts, **{k: str(self._local(p)) for k, p in recorded.items()}}
         return replace(
             source,
             location=self._local(source.location),
@@ -201,6 +203,17 @@ class Stager:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _objects_under(path: StorePath) -> list[StorePath]:
+    """The object `path`, or every object under the prefix `path` (one recursive listing)."""
+    if not path.is_dir():
+        return [path] if path.is_file() else []
+    fs = path.fs
+    return [
+        StorePath(path.protocol, fs._strip_protocol(key).strip("/"), path.options)
+        for key in sorted(fs.find(path.path))
+    ]
 
 
 def _loads(source: Any, options: Any) -> bool:
