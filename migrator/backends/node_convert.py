@@ -208,10 +208,13 @@ def convert_one(work: NodeJob, options: Options) -> tuple[str, Outcome | Lost]:
         return __version__, Lost(exc.problem, exc.remedy)
     if work.out is not None:
         built = [Path(o["path"]) for o in outcome.outputs]
+        status = outcome.status
         publish_outcome(outcome, work.source_url, folder, work.out)
         for version in built:  # published (or refused): the node keeps nothing
             if folder in version.parents:
                 shutil.rmtree(version, ignore_errors=True)
+        if outcome.status != status:  # the store refused it: the next run converts it again
+            return __version__, Lost(outcome.reason, "run the same command again")
     if work.files:  # the node's copy of the source is gone: name it by its URL
         outcome.reason = outcome.reason.replace(base, work.source_url)
         outcome.warnings = [w.replace(base, work.source_url) for w in outcome.warnings]
