@@ -214,7 +214,7 @@ def convert_one(work: NodeJob, options: Options) -> tuple[str, Outcome | Lost]:
             if folder in version.parents:
                 shutil.rmtree(version, ignore_errors=True)
         if outcome.status != status:  # the store refused it: the next run converts it again
-            return __version__, Lost(outcome.reason, "run the same command again")
+            return __version__, Lost(outcome.reason, "")  # its reason says to rerun
     if work.files:  # the node's copy of the source is gone: name it by its URL
         outcome.reason = outcome.reason.replace(base, work.source_url)
         outcome.warnings = [w.replace(base, work.source_url) for w in outcome.warnings]
