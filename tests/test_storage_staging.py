@@ -147,3 +147,24 @@ def test_an_mlflow_folder_is_fetched_whole_for_its_conversion(store: str, tmp_pa
     # that puts the converted model back copies the folder.
     assert FetchCounting.fetched == Counter({f"/{bucket}/run/{name}": 1 for name in names})
     assert _staged_files(tmp_path) == []
+
+
+def test_an_architecture_two_weights_files_share_is_fetched_for_each_and_then_deleted(
+    store: str, tmp_path: Path
+) -> None:
+    legacy = CORPUS.parent / "legacy"
+    if not (legacy / "k122_theano_merge.json").is_file():
+        pytest.skip("legacy corpus not present")
+    fs = fsspec.filesystem("fetchmem")
+    bucket = store.split("://")[1]
+    fs.pipe_file(f"/{bucket}/pair/merge.json", (legacy / "k122_theano_merge.json").read_bytes())
+    weights = (legacy / "k122_theano_merge_weights.h5").read_bytes()
+    for name in ("a_weights.h5", "b_weights.h5"):
+        fs.pipe_file(f"/{bucket}/pair/{name}", weights)
+    report = convert_path(location(f"{store}/pair"), tmp_path / "out", Options(read_jobs=0), jobs=2)
+    status = {o.path: o.status for o in report.outcomes}
+    assert status == {"a_weights.h5": "failed", "b_weights.h5": "failed", "merge.json": "skipped"}
+    fetched = FetchCounting.fetched
+    assert fetched[f"/{bucket}/pair/a_weights.h5"] == fetched[f"/{bucket}/pair/b_weights.h5"] == 1
+    assert 1 <= fetched[f"/{bucket}/pair/merge.json"] <= 2  # shared while both convert
+    assert _staged_files(tmp_path) == []
