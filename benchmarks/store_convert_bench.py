@@ -30,18 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.s3_bench import build_tree, upload  # noqa: E402
+from migrator.convert.managed import disk_size  # noqa: E402
 from tests.s3_server import running_s3  # noqa: E402
-
-
-def _size(folder: Path) -> int:
-    total = 0
-    for dirpath, _dirs, files in os.walk(folder):
-        for name in files:
-            try:
-                total += os.stat(os.path.join(dirpath, name)).st_size
-            except OSError:
-                continue
-    return total
 
 
 def _convert(server: object, work: Path, tree: Path, jobs: int) -> dict[str, float]:
@@ -53,7 +43,7 @@ def _convert(server: object, work: Path, tree: Path, jobs: int) -> dict[str, flo
 
     def watch() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], _size(cache / "src"))
+            peak[0] = max(peak[0], disk_size(cache / "src"))
             time.sleep(0.01)
 
     server.counts.reset()  # type: ignore[attr-defined]
@@ -84,7 +74,7 @@ def _convert(server: object, work: Path, tree: Path, jobs: int) -> dict[str, flo
         "fetched": sum((tree / k.removeprefix("bench/tree/")).stat().st_size for k in fetched),
         "sent": counts.total(),
         "peak": peak[0],
-        "left": _size(cache / "src"),
+        "left": disk_size(cache / "src"),
     }
 
 
