@@ -2,10 +2,12 @@
 
 `corpus/mlflow/measured.json` holds what the real `mlflow.pyfunc.load_model` did with every folder
 of `corpus/mlflow/` in each runtime measured (`corpus/mlflow_measure.py`: MLflow 2.22.5 and 3.17.2
-beside TF 2.12, 2.15 and 2.16, MLflow 3.17.2 in tox's tf221; TF >= 2.16 also with
-`TF_USE_LEGACY_KERAS=1`). A `loads` cell must have loaded as is; a `loads-with-changes` cell naming
-TF_USE_LEGACY_KERAS must have failed without it and loaded with it; a `fails` cell must have
-failed both ways. TF-free: the measurements are committed, the predictions read bytes.
+beside TF 2.12, 2.15 and 2.16, MLflow 3.17.2 in tox's tf221 and beside the matrix envs of TF 2.13,
+2.14 and 2.17-2.20; TF >= 2.16 also with `TF_USE_LEGACY_KERAS=1`). Each is predicted for the
+runtime of `loadability.runtimes.EXTENDED` with the same TensorFlow and Keras. A `loads` cell
+must have loaded as is; a `loads-with-changes` cell naming TF_USE_LEGACY_KERAS must have failed
+without it and loaded with it; a `fails` cell must have failed both ways. TF-free: the
+measurements are committed, the predictions read bytes.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import pytest
 
 from migrator.audit import audit
 from migrator.knowledge.mlflow import KERAS3_FLAVOR_SINCE
-from migrator.knowledge.versions import parse
-from migrator.loadability import judge
+from migrator.knowledge.versions import parse, render
+from migrator.loadability import predict_cells
+from migrator.loadability.runtimes import EXTENDED, Runtime
 from migrator.model import Artifact
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "mlflow"
@@ -30,7 +33,8 @@ CALL = "mlflow.pyfunc.load_model"
 
 @pytest.fixture(scope="module")
 def folders() -> dict[str, Artifact]:
-    return {a.path: a for a in audit([CORPUS], judges=[judge]).artifacts if "/" not in a.path}
+    """The folders as read (not judged: a reading keeps the model inside for the verdicts)."""
+    return {a.path: a for a in audit([CORPUS]).artifacts if "/" not in a.path}
 
 
 def line_of(runtime: str) -> str:
@@ -39,15 +43,33 @@ def line_of(runtime: str) -> str:
     return f"{tf[0]}.{tf[1]}"
 
 
+def runtime_of(name: str) -> Runtime:
+    """The known runtime with the TensorFlow, Keras and tf_keras the measuring process imported."""
+    versions = MEASURED["runtimes"][name]
+    for runtime in EXTENDED:
+        if (
+            render(runtime.tensorflow) == versions["tensorflow"]
+            and render(runtime.keras) == versions["keras"]
+            and (render(runtime.tf_keras) if runtime.tf_keras else None) == versions["tf_keras"]
+        ):
+            return runtime
+    raise AssertionError(f"{name}: no runtime of loadability.runtimes has {versions}")
+
+
 def disagreements(folders: dict[str, Artifact]) -> Iterator[str]:
     """One line per measured cell the prediction contradicts."""
+    predictions: dict[tuple[str, str], dict] = {}
     for cell in MEASURED["cells"]:
         name, runtime = cell["folder"], cell["runtime"]
-        predicted = folders[name].loadability.get(f"{line_of(runtime)}/{CALL}")
+        if (name, runtime) not in predictions:
+            known = runtime_of(runtime)
+            cells = predict_cells(folders[name], [known])
+            predictions[name, runtime] = cells.get(f"{known.label}/{CALL}")
+        predicted = predictions[name, runtime]
         if predicted is None:
-            yield f"{name} in {runtime}: no prediction for TF {line_of(runtime)}"
+            yield f"{name} in {runtime}: no prediction"
             continue
-        verdict, reason = predicted["verdict"], predicted["reason"]
+        verdict, reason = predicted.verdict, predicted.reason
         legacy, loaded = cell["legacy_keras"], cell["loaded"]
         if verdict == "loads":
             wrong = not legacy and not loaded
@@ -74,7 +96,9 @@ def test_every_folder_is_measured_in_every_runtime_both_ways_from_tf216() -> Non
         for name in FOLDERS:
             for legacy in settings:
                 assert (name, runtime, legacy) in seen, (name, runtime, legacy)
-    assert {line_of(r) for r in MEASURED["runtimes"]} == {"2.12", "2.15", "2.16", "2.21"}
+    # every TF line of the tox envs, and the lines between them, have been measured
+    lines = {f"2.{minor}" for minor in range(12, 22)}
+    assert {line_of(r) for r in MEASURED["runtimes"]} == lines
 
 
 def test_the_measured_mlflows_are_those_the_verdict_describes() -> None:

@@ -81,6 +81,21 @@ PICKLED_FILES = fact(
     "mlflow/pyfunc/model.py (python_model.pkl)",
 )
 
+# Unpickling the custom objects MLflow pickled (`mlflow.tensorflow` pickles Keras' whole global
+# registry, `keras.src.*` classes among them) imports each class by its module path. tf.keras
+# 2.13-2.15 share one `keras/src/` tree (`knowledge.loaders.KERAS2_SRC_PACKAGE_SINCE`): 2.15 only
+# adds the modules below, so a 2.13-2.15 pickle imports in any 2.13-2.15 runtime holding its
+# modules (measured: the 2.15 registry of corpus/mlflow loads in TF 2.13, 2.14 and 2.15), not in
+# 2.12 (no `keras.src`) nor in Keras 3, whose `keras/src/` is another tree (no
+# `keras.src.models.sharpness_aware_minimization`: measured in TF 2.16-2.21).
+KERAS2_SRC_MODULES_ADDED = fact(
+    "keras2_src_modules_added",
+    {"keras.src.utils.steps_per_execution_tuning": (2, 15)},
+    checked="the *.py files under site-packages/keras/src of tf.keras 2.13.1, 2.14.0 and 2.15.0 "
+    "(tests excluded): equal but for utils/steps_per_execution_tuning.py, new in 2.15; "
+    "corpus/mlflow/measured.json",
+)
+
 # The newest CPython each TensorFlow minor published wheels for, for the minors migrator does not
 # run (the lines it runs carry theirs in `tf_lines.TF_LINES.python_max`).
 _TF_PYTHON_MAX = fact(

@@ -26,7 +26,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from migrator.knowledge.loaders import KERAS2_SRC_PACKAGE_SINCE
 from migrator.knowledge.mlflow import (
+    KERAS2_SRC_MODULES_ADDED,
     KERAS_FLAVOR_NEEDS_KERAS,
     TF_LOADER_MODULES,
     TF_PYFUNC_DEFAULT_SAVE_FORMAT,
@@ -136,10 +138,14 @@ def _opens_elsewhere(ev: Evidence, loader: str, who: str) -> str | None:
 
 
 def _pickled_keras_internals(ev: Evidence, profile: LoaderProfile) -> str | None:
-    """Pickled custom objects naming `keras.src.*` modules of another Keras line than the
-    runtime's: unpickling imports them by path before the model is built (mlflow 2.10.2 pickles
-    Keras' whole registry, `keras.src.models.sharpness_aware_minimization` among it, which
-    Keras 3.15.1 lacks: measured in tf221, with and without TF_USE_LEGACY_KERAS)."""
+    """Pickled custom objects naming `keras.src.*` modules the runtime's `keras` lacks:
+    unpickling imports them by path before the model is built. The same Keras line has them; so
+    does any tf.keras 2.13-2.15 for a 2.13-2.15 writer (one `keras/src/` tree:
+    `knowledge.mlflow.KERAS2_SRC_MODULES_ADDED`); elsewhere the tree differs (tf.keras 2.12 has
+    no `keras.src`, Keras 3 another layout: MLflow 2.10-2.22 pickle Keras 2.15's whole registry,
+    `keras.src.models.sharpness_aware_minimization` among it, which no Keras 3 has; measured
+    in TF 2.12-2.21, corpus/mlflow/measured.json). Keras 3 writers are held to their own line:
+    their internal modules move between minors and no MLflow measured pickles them."""
     names = [
         str(name)
         for entry in ev.details.get("pickled_files") or []
@@ -148,13 +154,35 @@ def _pickled_keras_internals(ev: Evidence, profile: LoaderProfile) -> str | None
         if str(name).startswith("keras.src.")
     ]
     writer = _writer_keras(ev)
-    if not names or writer is None or writer == profile.version[:2]:
+    runtime = keras_of_tf(profile.tf_version) or profile.version[:2]
+    if not names or writer is None or writer == runtime[:2]:
         return None
+    if _keras2_src_tree(writer) and _keras2_src_tree(runtime):
+        late = [n for n in names if _module_added(n) > runtime[:2]]
+        if not late:
+            return None
+        return (
+            f"the pickled custom objects import {quote(late, 2)}, a module Keras "
+            f"{render(runtime[:2])} does not have yet: unpickling them in {profile.name} fails"
+        )
     return (
         f"the pickled custom objects import {quote(names, 2)} from Keras {render(writer)}'s "
-        f"internal modules, which move between Keras lines: unpickling them in {profile.name} "
-        "fails at the first path it lacks"
+        f"internal modules, which Keras {render(runtime[:2])} does not lay out alike: "
+        f"unpickling them in {profile.name} fails at the first path it lacks"
     )
+
+
+def _keras2_src_tree(version: Version) -> bool:
+    """A tf.keras 2.x with the `keras/src/` tree of 2.13-2.15."""
+    return version[0] == 2 and version[:2] >= KERAS2_SRC_PACKAGE_SINCE
+
+
+def _module_added(name: str) -> Version:
+    """The tf.keras release that added the module `name` (a class path) belongs to, or 2.13."""
+    for module, since in KERAS2_SRC_MODULES_ADDED.items():
+        if name == module or name.startswith(module + "."):
+            return since
+    return KERAS2_SRC_PACKAGE_SINCE
 
 
 def _writer_keras(ev: Evidence) -> Version | None:
