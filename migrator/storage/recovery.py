@@ -49,7 +49,9 @@ _STAGING_ID = re.compile(r"^(\d+)-(?:([0-9a-f]{12})-(\d+)-)?[0-9a-f]{32}$")
 
 def host_id() -> str:
     """This machine's boot, as 12 hex digits: the hostname and the kernel's boot id, hashed (two
-    containers that share a hostname but not a kernel, or a rebooted host, differ)."""
+    containers that share a hostname but not a kernel, or a rebooted host, differ). Two
+    containers on one kernel with the same hostname but separate pid namespaces would look like
+    one host: give such publishers distinct hostnames (container runtimes do by default)."""
     try:
         boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
     except OSError:
