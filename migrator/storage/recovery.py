@@ -163,6 +163,7 @@ def recover_version(version: StorePath, keys: Iterable[str]) -> dict[str, Any] |
 
 def recover_base(base: StorePath) -> list[dict[str, Any]]:
     """Recover every unfinished version under `OUT/<model>/<format>/` (one listing)."""
+    base.fs.invalidate_cache(base.path)  # the driver's listings may predate our own writes
     try:
         found = base.fs.find(base.path)
     except FileNotFoundError:
@@ -183,6 +184,7 @@ def recover_out(out: StorePath) -> list[dict[str, Any]]:
     version each one had claimed (its `.migrator-target`). Returns what was removed."""
     root = out / STAGING
     fs = out.fs
+    fs.invalidate_cache(root.path)
     try:
         entries = list(root.iterdir())
     except FileNotFoundError:
