@@ -174,3 +174,41 @@ def test_converting_again_never_overwrites(converted, tmp_path: Path) -> None:
     assert again["mlflow130_keras_h5"].status == "skipped"
     assert "already converted" in again["mlflow130_keras_h5"].reason
     assert sorted(p.name for p in (out / "mlflow130_keras_h5" / "mlflow").iterdir()) == ["v1"]
+
+
+# --- the committed folders are what this env's real MLflow writes --------------------------------
+
+# What a folder's reading says about MLflow's layout; ids, times and sizes vary between writes.
+LAYOUT_FIELDS = (
+    "flavors", "model_flavor", "loader_module", "mlflow_version", "keras_version", "keras_backend",
+    "keras_module", "save_format", "save_exported_model", "model_type", "saved_model_dir",
+    "model_path", "model_format", "layout", "loader_paths", "environment_files", "signature",
+)  # fmt: skip
+
+
+def test_this_mlflow_writes_what_the_corpus_holds(tmp_path: Path) -> None:
+    """`corpus/mlflow_models.py` run with tox's real MLflow writes, call by call, folders that
+    read exactly as the committed ones of that MLflow line (else the corpus is stale)."""
+    _need_mlflow()
+    import mlflow
+
+    done = subprocess.run(
+        [sys.executable, str(CORPUS.parent / "mlflow_models.py"), str(tmp_path)],
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, capture_output=True, text=True,
+        timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    written = json.loads((tmp_path / "manifest.json").read_text())
+    tag = "mlflow" + "".join(mlflow.__version__.split(".")[:2])
+    assert written and all(name.startswith(tag) for name in written)
+    committed = json.loads((CORPUS / "manifest.json").read_text())
+    for name in written:
+        if name not in committed:
+            pytest.fail(f"{name}: this MLflow writes a folder the corpus lacks; regenerate it")
+        fresh, kept = (
+            next(a for a in audit([root / name]).artifacts if a.path == ".")
+            for root in (tmp_path, CORPUS)
+        )
+        assert not fresh.errors, (name, fresh.errors)
+        for field in LAYOUT_FIELDS:
+            assert fresh.details.get(field) == kept.details.get(field), (name, field)
