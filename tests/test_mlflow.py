@@ -490,3 +490,32 @@ def test_the_model_of_a_folder_in_the_tree_is_not_converted_twice(
     # given on its own (or from a tree inside the folder), the model converts as asked
     (alone,) = audit([CORPUS / "mlflow130_keras_h5" / "data" / "model.h5"]).artifacts
     assert classify(alone, Options()).kinds == ("keras-h5",)
+
+
+def test_pickled_keras2_modules_follow_the_keras2_src_tree(tmp_path: Path) -> None:
+    """tf.keras 2.13-2.15 share one keras/src tree: a 2.15 pickle naming a module 2.15 added
+    fails in 2.13, one naming an older module does not (knowledge.mlflow.KERAS2_SRC_MODULES_ADDED)."""
+    from migrator.loadability import predict_cells
+    from migrator.loadability.runtimes import EXTENDED
+
+    runtimes = [r for r in EXTENDED if r.label in ("tf212", "tf213", "tf215")]
+
+    def cells(module: str) -> dict[str, str]:
+        folder = tmp_path / module.rsplit(".", 1)[-1]
+        shutil.copytree(CORPUS / "mlflow210_tensorflow_keras_h5", folder)
+        pickle = b"\x80\x02c" + module.encode() + b"\nThing\nq\x00."  # GLOBAL, as cloudpickle
+        (folder / "data" / "global_custom_objects.cloudpickle").write_bytes(pickle)
+        (artifact,) = [a for a in audit([folder]).artifacts if a.path == "."]
+        assert artifact.details["pickled_files"][0]["imports"] == [f"{module}.Thing"]
+        return {k.split("/")[0]: c.verdict for k, c in predict_cells(artifact, runtimes).items()}
+
+    assert cells("keras.src.utils.steps_per_execution_tuning") == {
+        "tf212": "fails",
+        "tf213": "fails",
+        "tf215": "loads",
+    }
+    assert cells("keras.src.optimizers.adam") == {
+        "tf212": "fails",
+        "tf213": "loads",
+        "tf215": "loads",
+    }
