@@ -74,6 +74,11 @@ def test_only_the_converted_source_is_downloaded_and_no_copy_stays(s3: Any, tmp_
     assert kept and all(n.startswith(".migrator-ledger.sqlite") for n in kept)  # no versions
     assert _etags(s3, "lazy/") == sources
 
+    s3.counts.reset()  # a rerun: the ledger knows every source from the store's listing
+    again = _migrator("convert", "s3://models/lazy", "-o", "s3://models/lazy-out", env=env)
+    assert again.returncode == 2, again.stderr  # the Lambda refusal again, nothing else
+    assert not s3.counts.whole
+
 
 def test_a_publish_killed_midway_is_cleaned_and_completed_once_by_the_rerun(
     s3: Any, tmp_path: Path
