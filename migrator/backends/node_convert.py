@@ -170,7 +170,8 @@ def _outside(work: NodeJob) -> str | None:
 @dataclass(frozen=True)
 class Lost:
     """A conversion the node could not do for a reason outside the model (its source could not
-    be fetched): the driver raises `TaskLost` from it, so the ledger redoes it next run."""
+    be fetched, OUT is not there, the store refused the version): the driver raises `TaskLost`
+    from it, so the ledger redoes it next run."""
 
     problem: str
     remedy: str
@@ -193,8 +194,8 @@ def convert_one(work: NodeJob, options: Options) -> tuple[str, Outcome | Lost]:
         return __version__, Outcome(source.rel, source.format, "failed", kind, reason=reason)
 
     why = _outside(work)
-    if why is not None:
-        return failed(why)
+    if why is not None:  # this node's doing, not the model's: redone next run, once it sees OUT
+        return __version__, Lost(why, "")
     try:
         ensure_runtimes(needed_runtimes(source, options))
     except MigratorError as exc:
