@@ -79,3 +79,14 @@ def test_a_local_output_folder_the_node_does_not_see_is_one_line(tmp_path: Path)
     elsewhere.mkdir(parents=True)
     (elsewhere / FILENAME).write_bytes(b"")  # the driver's ledger: the same folder here
     assert node_convert._outside(_job(tmp_path, out_root=elsewhere)) is None
+
+
+def test_a_task_whose_node_does_not_see_out_is_lost_not_failed(tmp_path: Path) -> None:
+    """Not the model's doing: the driver raises TaskLost from it, so the ledger leaves the
+    source unfinished and the next run (on nodes that see OUT) converts it."""
+    version, result = node_convert.convert_one(
+        _job(tmp_path, out_root=tmp_path / "nowhere"), Options()
+    )
+    assert isinstance(result, node_convert.Lost), result
+    assert "not on this Ray node" in result.problem
+    assert not (tmp_path / "nowhere").exists()  # nothing converted into a folder of its own
