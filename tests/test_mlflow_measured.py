@@ -3,7 +3,8 @@
 `corpus/mlflow/measured.json` holds what the real `mlflow.pyfunc.load_model` did with every folder
 of `corpus/mlflow/` in each runtime measured (`corpus/mlflow_measure.py`: MLflow 2.22.5 and 3.17.2
 beside TF 2.12, 2.15 and 2.16, MLflow 3.17.2 in tox's tf221 and beside the matrix envs of TF 2.13,
-2.14 and 2.17-2.20; TF >= 2.16 also with `TF_USE_LEGACY_KERAS=1`). Each is predicted for the
+2.14 and 2.17-2.20, and with the Keras 3.0, 3.5 and 3.12 overlays of the extended matrix; TF >=
+2.16 also with `TF_USE_LEGACY_KERAS=1`). Each is predicted for the
 runtime of `loadability.runtimes.EXTENDED` with the same TensorFlow and Keras. A `loads` cell
 must have loaded as is; a `loads-with-changes` cell naming TF_USE_LEGACY_KERAS must have failed
 without it and loaded with it; a `fails` cell must have failed both ways. TF-free: the
