@@ -163,6 +163,11 @@ def test_rules_fire_on_what_each_mlflow_line_wrote(corpus_report: dict[str, Arti
     assert fired["mlflow210_tensorflow_keras_tf"] == ["MIG150", "MIG350"]
     assert fired["mlflow210_tensorflow_keras_h5"] == ["MIG350"]
     assert fired["mlflow09_keras_h5"] == ["MIG151"]
+    # where the Keras 3 loader looks; the 0.x layout is missed under Keras 2 as well
+    (old,) = check_artifact(corpus_report["mlflow09_keras_h5"]).findings
+    assert "`model.h5.h5` under Keras 2" in old.message and "every current MLflow" in old.message
+    (v1,) = check_artifact(corpus_report["mlflow130_keras_h5"]).findings
+    assert "`data/data.keras` wherever Keras 3 is installed" in v1.message
     # MLflow 2.22 under tf.keras 2.15 writes what 2.10 wrote, pickled registry included
     assert fired["mlflow222_tensorflow_keras_tf"] == ["MIG150", "MIG350"]
     assert fired["mlflow222_keras_via_tensorflow_tf"] == ["MIG150", "MIG350"]

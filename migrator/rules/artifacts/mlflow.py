@@ -113,13 +113,23 @@ def keras2_flavor(artifact: Artifact) -> Hit | None:
         return None  # MIG150 says it, with the Keras 3 refusal
     where = detail(artifact, "model_path")
     module = detail(artifact, "keras_module") or "keras"
-    opens = (detail(artifact, "loader_paths") or {}).get("mlflow.keras", "data/model.keras")
+    paths = detail(artifact, "loader_paths") or {}
+    opens = paths.get("mlflow.keras", "data/model.keras")
     made = detail(artifact, "mlflow_version") or "(version not recorded)"
+    keras2 = paths.get("mlflow.tensorflow", where)
+    if keras2 == where:
+        scope = (
+            "wherever Keras 3 is installed (TF >= 2.16), so `mlflow.pyfunc.load_model` fails there"
+        )
+    else:  # the 0.x layout: mlflow.tensorflow's loader (mlflow.keras under Keras 2) misses it too
+        scope = (
+            f"under Keras 3, and `{keras2}` under Keras 2 (where it is `mlflow.tensorflow`'s "
+            "loader), so `mlflow.pyfunc.load_model` fails with every current MLflow"
+        )
     return Hit(
         f"`keras` flavor written by MLflow {made} "
         f"(keras_module {module!r}, model in `{where}`): MLflow >= {KERAS3_FLAVOR_SINCE}'s "
-        f"`mlflow.keras` loader opens `{opens}` wherever Keras 3 is installed (TF >= 2.16), so "
-        "`mlflow.pyfunc.load_model` fails there",
+        f"`mlflow.keras` loader opens `{opens}` {scope}",
         CONVERT_MLFLOW,
     )
 
