@@ -55,8 +55,8 @@ class NotJudged(ValueError):
     evidence="knowledge.mlflow.TF_LOADER_MODULES, KERAS_FLAVOR_NEEDS_KERAS, "
     "TF_PYFUNC_DEFAULT_SAVE_FORMAT (mlflow 2.22.5 and 3.17.2 mlflow/keras/, "
     "mlflow/tensorflow/__init__.py); measured on corpus/mlflow with MLflow 2.22.5 and 3.17.2 in "
-    "TF 2.12, 2.15, 2.16 and 2.21 (corpus/mlflow/measured.json, tests/test_mlflow_measured.py; "
-    "tf221 again live in tests/test_mlflow_tf.py)",
+    "every TF line 2.12-2.21 and three Keras 3 overlays (corpus/mlflow/measured.json, "
+    "tests/test_mlflow_measured.py; tf221 again live in tests/test_mlflow_tf.py)",
 )
 def pyfunc_load_model(ev: Evidence, profile: LoaderProfile) -> Prediction:
     """The verdict of the call MLflow's loader_module makes on the model inside the folder."""
