@@ -232,7 +232,5 @@ def test_forked_workers_run_with_the_pools_thread_setting(monkeypatch: pytest.Mo
         worker.call("release", {"out": "x"}, timeout=60, subject="t")
         assert worker.pid is not None
         with open(f"/proc/{worker.pid}/environ", "rb") as fh:
-            environ = dict(
-                item.split(b"=", 1) for item in fh.read().split(b"\0") if b"=" in item
-            )
+            environ = dict(item.split(b"=", 1) for item in fh.read().split(b"\0") if b"=" in item)
     assert {environ[name.encode()] for name in THREAD_SETTINGS} == {b"2"}
