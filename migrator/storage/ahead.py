@@ -9,13 +9,16 @@ reports are unchanged (the same listings, only fetched earlier), and the request
 ones, one per folder, sent `THREADS` at a time.
 
 Why per-folder listings and not one flat listing (S3 `ListObjectsV2` without a delimiter, 1,000
-keys a page, what s3fs `find()` does): a flat listing's pages come one after another (each needs
-the previous page's continuation token), so it is not faster than concurrent listings of the
-folders; a folder's listing is complete only once its whole subtree has been paged through, so
-the walk could not start on the root before the last key arrived, and holding or spooling every
-key of the subtree until then is what keeps memory flat here; it cannot leave out what the walk
-leaves out (`--exclude`, tool folders); and gcsfs and adlfs page differently, while `ls` is the
-one call every fsspec store has.
+keys a page, what s3fs `find()` does): a flat listing would need far fewer requests (a page per
+1,000 keys instead of one per folder) and on a store of millions of keys it would likely finish
+sooner, but its pages come one after another (each needs the previous page's continuation
+token); a folder's listing is complete only once its whole subtree has been paged through, so
+the walk could not start on the root before the last key arrived, and every key of the prefix
+would have to be held or spooled to disk until then; it cannot leave out what the walk leaves
+out (`--exclude`, tool folders); and gcsfs and adlfs page differently, while `ls` is the one
+call every fsspec store has. Per-folder listings sent ahead keep the walk, its memory and its
+requests exactly as they were and take the latency off; a flat listing spooled to disk is the
+step after this one, for stores where request counts matter more than that.
 
 Order: the walk visits folders in the order of their paths with a "/" appended (a folder sorts
 as `name/` among its siblings), so that string is each folder's key, the threads always take the
