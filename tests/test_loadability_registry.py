@@ -176,7 +176,7 @@ def test_keras3_capabilities_start_where_the_sources_say():
     assert keras(3, 13, 2).rejects_arguments(("quantization_config", "input_axes")) == (
         "input_axes",
     )
-    assert not keras(3, 0, 5).maps_tf212_layout and keras(3, 1, 1).maps_tf212_layout
+    assert not keras(3, 0, 1).maps_tf212_layout and keras(3, 0, 2).maps_tf212_layout
     assert LoaderProfile("tf_keras", (2, 21, 0), "2.21.0").rejects_arguments(("input_axes",)) == ()
 
 

@@ -1,8 +1,8 @@
 """tf.keras 2.12 `save_format="keras_v3"` archives in later loaders, from the cause.
 
-tf.keras 2.13+ and tf_keras look for `.keras` weights under `layers/` only; Keras 3.0 too; Keras
-3.1+ falls back to 2.12's `_layer_checkpoint_dependencies/` by name, which works unless 2.12
-numbered a layer otherwise (it counted every layer with weights twice). Measured with the tox
+tf.keras 2.15+ and tf_keras look for `.keras` weights under `layers/` only; Keras 3.0.0-3.0.1
+too; Keras 3.0.2+ falls back to 2.12's `_layer_checkpoint_dependencies/` by name, which works
+unless 2.12 numbered a layer otherwise (it counted every layer with weights twice). Measured with the tox
 runtimes: a one-Dense and a Dense/Dropout/BatchNormalization Sequential load in Keras 3.3.3 and
 3.15.1, a two-Dense one does not; tf_keras fails all three.
 """
@@ -54,13 +54,16 @@ def test_a_second_layer_with_weights_of_a_class_is_not_found(tmp_path):
     assert cell.verdict == "fails" and "`l2`" in cell.reason and "`l0`" not in cell.reason
 
 
-def test_keras_3_0_has_no_fallback(tmp_path):
-    keras30 = labelled(Runtime((2, 21), (3, 0)))
-    cells = predict_cells(_archive(tmp_path, ["Dense"]), [keras30])
-    assert cells[f"{keras30.label}/keras.load_model"].verdict == "fails"
-    keras31 = labelled(Runtime((2, 21), (3, 1)))
-    cells = predict_cells(_archive(tmp_path, ["Dense"]), [keras31])
-    assert cells[f"{keras31.label}/keras.load_model"].verdict == "loads"
+def test_keras_3_0_2_added_the_fallback(tmp_path):
+    # saving_lib.py of the 3.0.1 wheel has no `_layer_checkpoint_dependencies`, 3.0.2's has;
+    # measured: tf214 archives load in Keras 3.0.5 (the tf216-keras30 overlay)
+    keras301 = labelled(Runtime((2, 16), (3, 0, 1)))
+    cells = predict_cells(_archive(tmp_path, ["Dense"]), [keras301])
+    assert cells[f"{keras301.label}/keras.load_model"].verdict == "fails"
+    for version in ((3, 0, 2), (3, 0, 5), (3, 1)):
+        runtime = labelled(Runtime((2, 16), version))
+        cells = predict_cells(_archive(tmp_path, ["Dense"]), [runtime])
+        assert cells[f"{runtime.label}/keras.load_model"].verdict == "loads", version
 
 
 # --- measured: archives tf.keras 2.12 writes, loaded by this env's Keras (tox TF envs)

@@ -122,16 +122,17 @@ KERAS3_IN_TF_SINCE: Version = fact(
 )
 
 # Keras 3 looks a `.keras`/`.weights.h5` layer up under `layers/<name>`, and on a miss under
-# `_layer_checkpoint_dependencies/<name>` (tf.keras 2.12's experimental keras_v3 layout), from
-# 3.1 on. Names only match where both walks number a layer alike: tf.keras 2.12 listed every
-# layer with weights twice (`layer_with_weights-i`, `layer-i`) and numbered both, so the second
-# layer with weights of a class is `dense_2` there and `dense_1` in Keras 3.
+# `_layer_checkpoint_dependencies/<name>` (tf.keras 2.12-2.14's layout), from 3.0.2 on. Names
+# only match where both walks number a layer alike: tf.keras 2.12-2.13 listed every layer with
+# weights twice (`layer_with_weights-i`, `layer-i`) and numbered both, so the second layer with
+# weights of a class is `dense_2` there and `dense_1` in Keras 3 (and tf.keras 2.14).
 KERAS3_MAPS_TF212_LAYOUT_SINCE: Version = fact(
     "keras3_maps_tf212_layout_since",
-    (3, 1),
-    since="keras 3.1",
-    checked="keras/src/saving/saving_lib.py of Keras 3.0.0 (no fallback), 3.1.0, 3.2.0, 3.3.3, "
-    "3.15.1 (H5Entry: 'Fix for 2.13 compatibility'); tf.keras 2.12 Functional."
+    (3, 0, 2),
+    since="keras 3.0.2",
+    checked="keras/src/saving/saving_lib.py of Keras 3.0.0, 3.0.1 (no fallback), 3.0.2-3.0.5, "
+    "3.1.0, 3.2.0, 3.3.3, 3.15.1 (H5Entry: 'Fix for 2.13 compatibility'; the 3.0.x wheels from "
+    "PyPI); measured: tf214 `.keras`/`.weights.h5` load in Keras 3.0.5; tf.keras 2.12 Functional."
     "_layer_checkpoint_dependencies; measured: 2.12 save_format='keras_v3' Sequential of one "
     "Dense and of Dense/Dropout/BatchNormalization load in Keras 3.3.3 and 3.15.1, of two Dense "
     '"A total of 1 objects could not be loaded"',

@@ -3,10 +3,10 @@
 Stage "keras-archive" (load_model and load_weights of `keras-v3` artifacts). tf.keras 2.12 (its
 experimental `save_format="keras_v3"`), 2.13 and 2.14 stored a `.keras` archive's weights under
 `_layer_checkpoint_dependencies/`; tf.keras 2.15 moved them to `layers/`
-(`knowledge.loaders.V3_WEIGHTS_LAYERS_LAYOUT_SINCE`), and tf.keras 2.15, tf_keras and Keras 3.0
-never look in the old place, so every layer gets no weights and loading stops; Keras 3.1+ looks
-there by name, which works unless the old walk numbered a layer differently. `migrator convert` reads that layout itself
-(`convert/steps/tf212_keras_v3_to_keras.py`).
+(`knowledge.loaders.V3_WEIGHTS_LAYERS_LAYOUT_SINCE`), and tf.keras 2.15, tf_keras and Keras
+3.0.0-3.0.1 never look in the old place, so every layer gets no weights and loading stops; Keras
+3.0.2+ looks there by name, which works unless the old walk numbered a layer differently.
+`migrator convert` reads 2.12-2.13's layout itself (`convert/steps/tf212_keras_v3_to_keras.py`).
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ def tf212_layout_after_tf212(ev: Evidence, profile: LoaderProfile, container: st
     """A tf.keras 2.12-2.14 archive, whose weights later loaders look for elsewhere, or under
     other numbers.
 
-    Keras 2 lines from 2.15 and Keras 3.0 look only under `layers/`; Keras 3.1+ falls back to
-    the old place by name. Where the directory is found, a layer's weights are found only if the
-    loader's walk numbers it as the writer's did (2.12-2.13 left gaps, 2.14+ do not).
+    Keras 2 lines from 2.15 and Keras 3.0.0-3.0.1 look only under `layers/`; Keras 3.0.2+ falls
+    back to the old place by name. Where the directory is found, a layer's weights are found only
+    if the loader's walk numbers it as the writer's did (2.12-2.13 left gaps, 2.14+ do not).
     """
     if ev.fmt != "keras-v3" or weights_layout(ev) != "legacy":
         return None
@@ -75,8 +75,8 @@ def _remedy(numbering: str | None) -> str:
     """Where the archive does load: the lines whose walk finds every layer's weights (`numbering`
     matters only when a class has a second layer with weights)."""
     convert = "or convert it with `migrator convert --to keras` (which reads that layout)"
-    if numbering == "compact":  # Keras 3.1+ maps the old place with the same numbers
-        return "load it with tf.keras 2.14 or Keras 3.1+ and save it again as `.keras`"
+    if numbering == "compact":  # Keras 3.0.2+ maps the old place with the same numbers
+        return "load it with tf.keras 2.14 or Keras 3.0.2+ and save it again as `.keras`"
     if numbering == "gapped":
         return f"load it with tf.keras 2.12-2.13, {convert}"
-    return f"load it with tf.keras 2.12-2.14 or Keras 3.1+, {convert}"
+    return f"load it with tf.keras 2.12-2.14 or Keras 3.0.2+, {convert}"

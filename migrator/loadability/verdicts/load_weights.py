@@ -251,9 +251,9 @@ def tf212_layout_in_keras2(ev: Evidence, profile: LoaderProfile, container: str)
 )
 def tf212_numbering_gaps(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
     """tf.keras 2.12-2.14's layout where the loader numbers layers otherwise than the writer:
-    tf.keras 2.14 and Keras 3.1+ number compactly and miss the numbers 2.12-2.13 left gaps in,
-    2.12-2.13 look a 2.14 file's second layer of a class up as `<class>_2`, and Keras 3.0
-    never looks there (knowledge.loaders.KERAS3_MAPS_TF212_LAYOUT_SINCE,
+    tf.keras 2.14 and Keras 3.0.2+ number compactly and miss the numbers 2.12-2.13 left gaps
+    in, 2.12-2.13 look a 2.14 file's second layer of a class up as `<class>_2`, and Keras
+    3.0.0-3.0.1 never looks there (knowledge.loaders.KERAS3_MAPS_TF212_LAYOUT_SINCE,
     V3_WEIGHTS_COMPACT_NUMBERING_SINCE)."""
     if weights_layout(ev) != "legacy":
         return None
@@ -270,14 +270,14 @@ def tf212_numbering_gaps(ev: Evidence, profile: LoaderProfile, container: str) -
         return (  # a 2.14 file in tf.keras 2.12-2.13
             f"tf.keras 2.14 numbered these layers {quote(numbered_layer_names(ev.details))} "
             f"without gaps, and {profile.name} looks a second layer of a class up as "
-            "`<class>_2`: their weights are never found; load it with tf.keras 2.14 or Keras 3.1+"
+            "`<class>_2`: their weights are never found; load it with tf.keras 2.14 or Keras 3.0.2+"
         )
     if not profile.keras3:
         return None
-    if not profile.maps_tf212_layout:  # Keras 3.0: no fallback to the 2.12 layout at all
+    if not profile.maps_tf212_layout:  # Keras 3.0.0-3.0.1: no fallback to the old layout
         return (
             f"this `.weights.h5` uses tf.keras 2.12's `_layer_checkpoint_dependencies/` layout, "
-            f"which {profile.name} does not read (Keras 3.1+ does); load it with a newer Keras 3"
+            f"which {profile.name} does not read (Keras 3.0.2+ does); load it with a newer Keras 3"
         )
     skipped = skipped_layer_names(ev.details)
     if not skipped:
