@@ -218,12 +218,13 @@ def sharded_weights_shard_lists(ev: Evidence, profile: LoaderProfile, container:
     "knowledge.loaders.V3_WEIGHTS_LAYERS_LAYOUT_SINCE",
 )
 def layers_layout_for_tf212(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
-    """`.weights.h5` under `layers/`, which tf.keras 2.12 does not look in."""
+    """`.weights.h5` under `layers/`, which tf.keras 2.12-2.14 do not look in."""
     if weights_layout(ev) != "layers" or profile.v3_layout != "legacy":
         return None
     return (
         f"{profile.name} expects `.weights.h5` layers under `_layer_checkpoint_dependencies/`; "
-        "this file keeps them under `layers/` (tf.keras 2.15+ layout)"
+        "this file keeps them under `layers/` (tf.keras 2.15+, tf_keras and Keras 3 layout): "
+        "load it with one of those"
     )
 
 
@@ -233,12 +234,16 @@ def layers_layout_for_tf212(ev: Evidence, profile: LoaderProfile, container: str
     " and 2.16/tf_keras.load_weights (\"Layer 'hidden' expected 2 variables, but received 0\")",
 )
 def tf212_layout_in_keras2(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
-    """tf.keras 2.12's `_layer_checkpoint_dependencies/` layout in a later Keras 2 line."""
+    """tf.keras 2.12-2.14's `_layer_checkpoint_dependencies/` layout in a later Keras 2 line."""
     if weights_layout(ev) != "legacy" or profile.v3_layout == "legacy" or profile.keras3:
         return None
+    readers = {  # the lines whose walk numbers the layers as this file does
+        "gapped": "tf.keras 2.12-2.13",
+        "compact": "tf.keras 2.14 or Keras 3.0.2+",
+    }.get(written_numbering(ev) or "", "tf.keras 2.12-2.14 or Keras 3.0.2+")
     return (
-        f"this `.weights.h5` uses tf.keras 2.12's `_layer_checkpoint_dependencies/` "
-        f"layout, which {profile.name} does not read; load it with TF 2.12 or Keras 3"
+        f"this `.weights.h5` uses tf.keras 2.12-2.14's `_layer_checkpoint_dependencies/` "
+        f"layout, which {profile.name} does not read; load it with {readers}"
     )
 
 
