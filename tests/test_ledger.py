@@ -195,3 +195,30 @@ def test_single_artifacts_with_the_same_bytes_are_two_conversions(tmp_path, no_r
     assert not outcome.reason.startswith("failed in an earlier run")  # not taken for the first
     (again,) = convert_path(first, out, Options()).outcomes
     assert again.reason.startswith("failed in an earlier run")
+
+
+def test_staging_folders_survive_threads_creating_and_cleaning_at_once(tmp_path):
+    """Found converting the generated corpus with --jobs 2: one thread's cleanup_staging removed
+    the empty staging root between another's mkdir and its exist_ok check (FileExistsError)."""
+    import shutil
+    import threading
+
+    from migrator.convert import publish as pub
+
+    errors: list[BaseException] = []
+
+    def churn() -> None:
+        try:
+            for _ in range(300):
+                folder = pub.staging_dir(tmp_path)
+                shutil.rmtree(folder)
+                pub.cleanup_staging(tmp_path)
+        except BaseException as exc:  # noqa: BLE001 - the test reports any failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=churn) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors

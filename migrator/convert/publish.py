@@ -83,10 +83,12 @@ def staging_dir(out_root: Path) -> Path:
     """A fresh folder inside OUT (same filesystem as the final place, so rename is atomic)."""
     root = Path(out_root) / STAGING
     for _ in range(100):
-        root.mkdir(parents=True, exist_ok=True)
         try:
+            root.mkdir(parents=True, exist_ok=True)
             return Path(tempfile.mkdtemp(prefix=f"work-{os.getpid()}-", dir=root))
-        except FileNotFoundError:  # another thread's cleanup_staging removed the empty root
+        except (FileNotFoundError, FileExistsError):
+            # Another thread's cleanup_staging removed the empty root: after it, mkdir or
+            # mkdtemp finds no folder (or mkdir's exist_ok check finds it gone), so try again.
             continue
     raise OSError(f"cannot create a staging folder in {root}")
 
