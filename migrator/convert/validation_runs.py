@@ -19,6 +19,8 @@ from migrator.convert.registry import Step
 from migrator.convert.runtimes import Runtime
 from migrator.convert.step_result import StepResult
 from migrator.convert.validate import Run
+from migrator.knowledge.loaders import KERAS3_MAPS_TF212_LAYOUT_SINCE
+from migrator.knowledge.versions import parse as parse_version
 
 # Kinds whose source runs as a TF1 SavedModel in a compat.v1 session (graph-def: see below).
 _GRAPH_KINDS = ("tf1-saved-model", "tf1-keras-export", "tfhub-module")
@@ -96,9 +98,18 @@ def _keras_runs(
             add(keras2, "own", "tf.keras.models.load_model", path=path, loader="keras")
             add(tfk, "tf_keras", "tf_keras.models.load_model", path=path, loader="keras")
     elif kind == "tf212-keras-v3":
-        # Only tf.keras 2.12 reads its experimental keras_v3 weights layout.
-        era = [r for r in keras2 if r.tf_line == (2, 12)]
-        add(era, "own", "tf.keras 2.12 load_model", path=path, loader="keras")
+        # The _layer_checkpoint_dependencies layout of tf.keras 2.12-2.14: the releases that
+        # number layers as the file does read it (2.12-2.13 gapped, 2.14 compact), and Keras
+        # 3.0.2+ falls back to it, reading the compact numbering (knowledge.loaders).
+        compact = source.details.get("weights_numbering") == "compact"
+        lines = ((2, 14),) if compact else ((2, 12), (2, 13))
+        for line in lines:
+            era = [r for r in keras2 if r.tf_line == line]
+            add(era, "own", f"tf.keras {line[0]}.{line[1]} load_model", path=path, loader="keras")
+        if compact:
+            since = KERAS3_MAPS_TF212_LAYOUT_SINCE
+            falls_back = [r for r in keras3 if (parse_version(r.keras) or (0,)) >= since]
+            add(falls_back, "own", "keras.models.load_model", path=path, loader="keras")
     elif kind in ("keras-savedmodel", "tf-keras-v3"):
         add(keras2, "own", "tf.keras.models.load_model", path=path, loader="keras")
         add(tfk, "tf_keras", "tf_keras.models.load_model", path=path, loader="keras")

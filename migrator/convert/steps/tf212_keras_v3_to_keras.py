@@ -54,8 +54,13 @@ def snake_case(name: str) -> str:
     return insecure if insecure[0] != "_" else "private" + insecure
 
 
-def tf212_paths(model: Any, layer_type: type) -> Iterator[tuple[Any, str]]:
-    """(variable, HDF5 dataset path) for every variable, in the order tf.keras 2.12 saved them."""
+def tf212_paths(
+    model: Any, layer_type: type, *, compact: bool = False
+) -> Iterator[tuple[Any, str]]:
+    """(variable, HDF5 dataset path) for every variable, in the order tf.keras 2.12-2.14 saved
+    them. The property lists each layer with weights twice; 2.12 and 2.13 count the second
+    listing too (`dense`, `dense_2`), 2.14 (`compact`) skips a layer already visited before
+    numbering it (`dense`, `dense_1`)."""
     visited: set[int] = set()
 
     def join(head: str, tail: str) -> str:
@@ -85,7 +90,7 @@ def tf212_paths(model: Any, layer_type: type) -> Iterator[tuple[Any, str]]:
         used: dict[str, int] = {}
         values = list(items.values()) if isinstance(items, dict) else list(items)
         for item in values:
-            if not isinstance(item, layer_type):
+            if not isinstance(item, layer_type) or (compact and id(item) in visited):
                 continue
             name = snake_case(type(item).__name__)
             if name in used:
@@ -136,23 +141,31 @@ def run(
         model = tf_keras.models.model_from_json(architecture, custom_objects=objects)
     except Exception as exc:  # an unknown custom class: the user's classes are needed
         raise explain_build_error(exc, src, bool(custom_objects)) from exc
-    pairs = list(tf212_paths(model, tf_keras.layers.Layer))
-    missing: list[str] = []
     with h5py.File(weights, "r") as h5:
-        for var, path in pairs:
-            dataset = h5.get(path)
-            if not isinstance(dataset, h5py.Dataset) or tuple(dataset.shape) != tuple(var.shape):
-                missing.append(f"{var.name} at {path}")
-                continue
-            var.assign(dataset[()])
+        # The file does not say which release wrote it: the numbering whose every path holds a
+        # tensor of the variable's shape is the one it used (knowledge.loaders numbering facts).
+        for compact in (False, True):
+            pairs = list(tf212_paths(model, tf_keras.layers.Layer, compact=compact))
+            missing: list[str] = []
+            for var, path in pairs:
+                dataset = h5.get(path)
+                if not isinstance(dataset, h5py.Dataset) or tuple(dataset.shape) != tuple(
+                    var.shape
+                ):
+                    missing.append(f"{var.name} at {path}")
+            if not missing:
+                break
+        if not missing:
+            for var, path in pairs:
+                var.assign(h5[path][()])
     weights.unlink()
     if missing or not pairs:
         raise NoFaithfulMapping(
             src,
-            "the tf.keras 2.12 keras_v3 weights do not match the model built from config.json ("
+            "the tf.keras 2.12-2.14 weights do not match the model built from config.json ("
             + (", ".join(missing[:4]) if missing else "no variables")
             + ")",
-            "load it with tf.keras 2.12 and save it as .h5, then convert that file",
+            "load it with the tf.keras that wrote it and save it as .h5, then convert that file",
         )
     result = from_tf_keras_model(
         model, Path(out_dir), subject=src, modules=custom_objects, unsafe=unsafe
