@@ -20,7 +20,6 @@ from migrator.convert.runtimes import Runtime
 from migrator.convert.step_result import StepResult
 from migrator.convert.validate import Run
 from migrator.knowledge.loaders import KERAS3_MAPS_TF212_LAYOUT_SINCE
-from migrator.knowledge.versions import minor_line
 from migrator.knowledge.versions import parse as parse_version
 
 # Kinds whose source runs as a TF1 SavedModel in a compat.v1 session (graph-def: see below).
@@ -96,10 +95,8 @@ def _keras_runs(
                     weights=path,
                 )
         else:
-            newer, rest = _newer_tf_keras_first(source, keras2, tfk)
-            add(newer, "tf_keras", "tf_keras.models.load_model", path=path, loader="keras")
             add(keras2, "own", "tf.keras.models.load_model", path=path, loader="keras")
-            add(rest, "tf_keras", "tf_keras.models.load_model", path=path, loader="keras")
+            add(tfk, "tf_keras", "tf_keras.models.load_model", path=path, loader="keras")
     elif kind == "tf212-keras-v3":
         # The _layer_checkpoint_dependencies layout of tf.keras 2.12-2.14: the releases that
         # number layers as the file does read it (2.12-2.13 gapped, 2.14 compact), and Keras
@@ -171,26 +168,6 @@ def _keras_runs(
                 weights=weights,
             )
     return runs
-
-
-def _newer_tf_keras_first(
-    source: Convertible, keras2: Sequence[Runtime], tfk: Sequence[Runtime]
-) -> tuple[list[Runtime], list[Runtime]]:
-    """(tf_keras runtimes to try before every tf.keras, the other tf_keras runtimes).
-
-    A file written by a Keras 2 newer than every installed tf.keras (tf_keras 2.16+) is tried
-    first in a tf_keras at least as new: older Keras 2 releases may not read what newer ones
-    write (tf_keras 2.21 adds `optional` to InputLayer, which tf.keras 2.12-2.15 refuse), and
-    each refusal is a whole load spent before the run that works. Otherwise the era's tf.keras
-    comes first, as before."""
-    written = minor_line(source.producer.get("keras_version"))
-    if written is None or written[0] != 2:
-        return [], list(tfk)
-    newest_tf_keras = max((minor_line(r.keras) or (0, 0) for r in keras2), default=(0, 0))
-    newer = [r for r in tfk if (minor_line(r.tf_keras) or (0, 0)) >= written]
-    if written <= newest_tf_keras or not newer:
-        return [], list(tfk)
-    return newer, [r for r in tfk if r not in newer]
 
 
 def _arch_config(path: Path | None) -> dict[str, Any]:
