@@ -17,20 +17,10 @@ from typing import Any
 
 from corpus import ENVS, GENERATED
 from migrator.knowledge.runtimes import RUNTIMES, MeasuredRuntime
-from migrator.loadability import LOADERS, LOADERS_BY_FORMAT
+from migrator.loadability import LOADERS, LOADERS_BY_FORMAT, NEEDS
 
 TOLERANCE = 1e-5
 SCHEMA_VERSION = 1
-
-# The names the probe records in `needs`, and what each means for a user.
-NEEDS: dict[str, str] = {
-    "safe_mode=False": "load_model(..., safe_mode=False) (the artifact carries Python bytecode)",
-    "compile=False": "load_model(..., compile=False) (the training configuration does not load)",
-    "custom_objects": "the custom class importable and registered",
-    "optimizer_reset": "the optimizer state is not restored",
-    "tags": "tf.saved_model.load(..., tags=['serve']) (several MetaGraphs)",
-    "call_endpoint": "TFSMLayer(..., call_endpoint='serving_default') (no `serve` endpoint)",
-}
 
 
 # The loaders `_Probe.run` knows how to call (LOADERS also has loaders of formats the generated
