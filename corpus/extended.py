@@ -2,7 +2,7 @@
 its artifacts, then every runtime measures every artifact (what `tox -e matrix` runs).
 
     python -m corpus.extended regenerate --toxworkdir .tox [--runtimes tf217,tf219-keras35]
-        [--skip-generate] [--skip-measure] [--jobs 2]
+        [--skip-generate] [--skip-measure] [--resume] [--jobs 2]
     python -m corpus.extended merge COLUMN.json...   # measured columns -> the two files
 
 The cells split into two files by who re-measures them:
@@ -199,7 +199,8 @@ def regenerate(args: argparse.Namespace) -> int:
                 toxworkdir,
                 ["-m", "corpus.probe", "measure", "--extended", "--corpus", str(args.corpus),
                  "--out", str(out), "--jobs", str(args.jobs)]
-                + (["--skip-ci-cells"] if args.keep_ci else []),
+                + (["--skip-ci-cells"] if args.keep_ci else [])
+                + (["--skip-measured", str(args.extended)] if args.resume else []),
             )  # fmt: skip
             print(f"measure {name}: {time.monotonic() - started:.0f}s", flush=True)
     if not args.skip_measure:
@@ -223,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
         "--keep-ci",
         action="store_true",
         help="leave the CI lines' committed artifacts and matrix.json cells as they are",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="measure only the cells matrix_extended.json does not hold yet (after --skip-generate)",
     )
     m = sub.add_parser("merge", help="merge measured column files (probe measure --extended)")
     m.add_argument("columns", nargs="+", type=Path)

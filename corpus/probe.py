@@ -361,6 +361,7 @@ def measure(
     verbose: bool = False,
     extended: bool = False,
     skip_ci_cells: bool = False,
+    skip_measured: Path | None = None,
 ) -> dict[str, Any]:
     """Measure every applicable cell for this env; return its column of the matrix (`extended`:
     this runtime's cells on every runtime's artifacts, keyed by the runtime's name)."""
@@ -380,6 +381,9 @@ def measure(
     if runtime is not None and runtime.ci and skip_ci_cells:
         committed = {a["id"] for a in artifacts(corpus)}  # matrix.json's, measured by CI
         todo = [cell for cell in todo if cell.artifact not in committed]
+    if skip_measured is not None:  # resume a partial regeneration: only the cells still missing
+        done = json.loads(skip_measured.read_text(encoding="utf-8"))["artifacts"]
+        todo = [c for c in todo if c.key not in done.get(c.artifact, {}).get("cells", {})]
     started = time.monotonic()
 
     def progress(index: int, result: dict[str, Any]) -> None:
@@ -430,6 +434,12 @@ def main(argv: list[str] | None = None) -> int:
         help="with --extended: leave out the cells of matrix.json (a CI line on a CI artifact)",
     )
     m.add_argument(
+        "--skip-measured",
+        type=Path,
+        metavar="MATRIX_EXTENDED",
+        help="with --extended: leave out the cells this matrix file already holds (a resumed run)",
+    )
+    m.add_argument(
         "--extended",
         action="store_true",
         help="this runtime's cells on every runtime's artifacts (corpus/matrix_extended.json)",
@@ -446,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
             verbose=args.verbose,
             extended=args.extended,
             skip_ci_cells=args.skip_ci_cells,
+            skip_measured=args.skip_measured,
         )
         if args.out:
             write_json(args.out, column)

@@ -74,3 +74,24 @@ def test_a_registered_name_is_not_read_by_2_12(tmp_path):
 def test_modules_and_null_registered_names_of_built_ins_load_in_2_12(tmp_path):
     artifact = _archive(tmp_path / "m.keras", _plain)
     assert _cell(artifact, TF212).verdict == "loads"
+
+
+def _engine_functional(config: dict) -> None:
+    """What tf.keras 2.12 writes for a Functional model (keras/engine/functional.py)."""
+    config.update(module="keras.engine.functional", class_name="Functional")
+
+
+def test_a_keras_engine_module_of_2_12_is_not_importable_in_2_13_or_tf_keras(tmp_path):
+    # measured: tf212/keras/functional/save-format-keras-v3 fails in tf.keras 2.13-2.15 and
+    # tf_keras ("parent module keras.engine.functional cannot be imported"), loads in 2.12
+    artifact = _archive(tmp_path / "m.keras", _engine_functional)
+    assert _cell(artifact, TF212).verdict == "loads"
+    cell = _cell(artifact, TF213)
+    assert cell.verdict == "fails" and "keras.engine" in cell.reason
+    # 2.15 also fails, first for the weights layout it does not read
+    assert _cell(artifact, labelled(Runtime((2, 15), (2, 15)))).verdict == "fails"
+    tf_keras = labelled(Runtime((2, 21), (3, 15), (2, 21)))
+    cells = predict_cells(artifact, [tf_keras])
+    assert cells[f"{tf_keras.label}/tf_keras.load_model"].verdict == "fails"
+    # the `keras.src` layout of 2.13 is not this check's: it still loads in 2.13
+    assert _cell(_archive(tmp_path / "src.keras", _functional), TF213).verdict == "loads"

@@ -40,6 +40,9 @@ class ConfigEvidence:
     # KERAS2_SRC_PACKAGE_SINCE) and registered classes kept under a `registered_name` other
     # than their `class_name` (tf.keras 2.13+, KERAS2_CONFIG_REGISTERED_NAME_SINCE)
     keras_src_modules: tuple[str, ...]
+    # entries naming `keras.engine.*`: tf.keras 2.12's private modules, which 2.13 moved under
+    # `keras.src` (knowledge.loaders.KERAS2_SRC_PACKAGE_SINCE)
+    keras_engine_modules: tuple[str, ...]
     registered_apart: tuple[str, ...]
     list_config: bool  # Sequential config as a bare list of layers (Keras 1 to 2.2.0)
     conv_first: str | None  # Sequential with no InputLayer, starting with a convolution
@@ -58,6 +61,7 @@ class ConfigEvidence:
         keras2_modules: list[str] = []
         tf_keras_modules: list[str] = []
         keras_src_modules: list[str] = []
+        keras_engine_modules: list[str] = []
         registered_apart: list[str] = []
         time_major: list[str] = []
         for path, entry in entries:
@@ -70,6 +74,8 @@ class ConfigEvidence:
                     tf_keras_modules.append(path)
                 if module.startswith("keras.src."):
                     keras_src_modules.append(path)
+                if module.startswith("keras.engine."):
+                    keras_engine_modules.append(path)
             registered = entry.get("registered_name")
             if isinstance(registered, str) and registered != entry.get("class_name"):
                 registered_apart.append(registered)
@@ -96,6 +102,7 @@ class ConfigEvidence:
             keras2_modules=tuple(keras2_modules),
             tf_keras_modules=tuple(tf_keras_modules),
             keras_src_modules=tuple(keras_src_modules),
+            keras_engine_modules=tuple(keras_engine_modules),
             registered_apart=tuple(dict.fromkeys(registered_apart)),
             list_config=isinstance(config.get("config"), list),
             conv_first=_conv_first(config),

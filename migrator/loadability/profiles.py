@@ -65,6 +65,15 @@ class LoaderProfile:
         return self.package != "tf.keras" or self.version >= loaders.KERAS2_SRC_PACKAGE_SINCE
 
     @property
+    def lacks_keras_engine(self) -> bool:
+        """A Keras 2 without the `keras.engine.*` modules tf.keras 2.12 configs name: tf.keras
+        2.13+ moved them under `keras.src`, and tf_keras (which reads `keras.*` as `tf_keras.*`)
+        has only `tf_keras.src.engine`."""
+        if self.package == "tf_keras":
+            return True
+        return self.package == "tf.keras" and self.version >= loaders.KERAS2_SRC_PACKAGE_SINCE
+
+    @property
     def reads_registered_name(self) -> bool:
         """Finds a registered class by a config's `registered_name` (tf.keras 2.12 does not)."""
         return self.keras3 or self.version >= loaders.KERAS2_CONFIG_REGISTERED_NAME_SINCE

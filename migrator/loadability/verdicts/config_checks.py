@@ -121,6 +121,31 @@ def keras_src_modules_in_tf212(ev: Evidence, profile: LoaderProfile, container: 
 
 @check(
     "config",
+    evidence="corpus/matrix_extended.json: tf212/keras/functional/save-format-keras-v3 x "
+    "tf213/keras.load_model (\"Could not deserialize class 'Functional' because its parent module "
+    'keras.engine.functional cannot be imported"); site-packages/keras of tf.keras 2.12.0 '
+    "(keras/engine/) and 2.13.1-2.15.0 (keras/src/engine/, no keras/engine/); tf216/tf_keras: "
+    '"...parent module tf_keras.engine.functional cannot be imported"',
+)
+def keras_engine_modules_after_tf212(
+    ev: Evidence, profile: LoaderProfile, container: str
+) -> str | None:
+    """A `.keras` config naming tf.keras 2.12's `keras.engine.*` modules (its Functional
+    models), which tf.keras 2.13+ moved under `keras.src` and tf_keras never had."""
+    config = ev.config
+    if not profile.lacks_keras_engine or config is None or container != "keras":
+        return None
+    if not config.keras_engine_modules:
+        return None
+    return (
+        f"config entries {quote(config.keras_engine_modules)} name tf.keras 2.12's "
+        f"`keras.engine.*` modules (written by {ev.producer}), which {profile.name} does not "
+        "have: load it with tf.keras 2.12, or convert it (migrator convert)"
+    )
+
+
+@check(
+    "config",
     evidence="corpus/matrix_extended.json: tf213/keras/custom/save-keras x "
     "tf212/keras.load_model (\"Unknown layer: 'ScaleShift'\" with the class registered); "
     "knowledge.loaders.KERAS2_CONFIG_REGISTERED_NAME_SINCE",
