@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrator.convert import registry
 from migrator.convert.registry import Step
@@ -34,6 +34,9 @@ from migrator.errors import (
     ValidationFailed,
     WorkerCrashed,
 )
+
+if TYPE_CHECKING:
+    from migrator.model import Artifact
 
 __all__ = [
     "KINDS",
@@ -136,6 +139,9 @@ class Convertible:
     # The reader's parsed metadata (`Reading.raw`: the HDF5 reader's joined model_config...),
     # handed to steps so they never re-parse what the audit already read.
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # The audit's whole reading, for the loadability verdicts that order validation's source
+    # runs (`run_order`); None for sources built without one.
+    artifact: Artifact | None = field(default=None, compare=False, repr=False)
 
     @property
     def kind(self) -> str:

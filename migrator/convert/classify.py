@@ -346,6 +346,7 @@ def classify(
         architecture=arch,
         facts=facts,
         raw=dict(artifact.reading.raw),
+        artifact=artifact,
     )
 
 

@@ -28,6 +28,7 @@ from migrator.convert import (
 from migrator.convert import plan_chain as plan  # `plan` may already name the submodule
 from migrator.convert import publish as pub
 from migrator.convert.registry import Step
+from migrator.convert.run_order import by_prediction
 from migrator.convert.runtime_pool import Pool
 from migrator.convert.runtimes import Runtime
 from migrator.convert.step_result import StepResult
@@ -239,8 +240,9 @@ class Converter:
             output_run=replace(output_run(self.latest, target, final, self.options), onednn=onednn),
             source_runs=[
                 replace(run, onednn=onednn)
-                for run in source_runs(
-                    self.available, self.latest, source, steps[0], first, self.options
+                for run in by_prediction(
+                    source_runs(self.available, self.latest, source, steps[0], first, self.options),
+                    source.artifact,
                 )
             ],
             transforms=transforms,
