@@ -17,6 +17,7 @@ with the real command line, once per --jobs value, into a fresh output folder, a
   source's era runtime and the newest runtime at once, so it does not leave cores idle.
 
     python benchmarks/convert_tree_bench.py [--workdir DIR] [--models 210] [--jobs 1 2]
+        [--repeat N] [--trace PREFIX]
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import argparse
 import json
 import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -140,6 +143,16 @@ def _runtime_process(pid: int, pythons: dict[str, str]) -> tuple[str, str, int] 
     return pythons.get(argv[0].decode(), argv[0].decode()), role, parent
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _children_cpu() -> float:
     """CPU seconds (user + system) of every reaped descendant: the command, its fork servers
     and their workers are each reaped by their parent, so this counts the whole batch."""
@@ -147,7 +160,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_batch(tree: Path, out: Path, jobs: int) -> dict[str, object]:
+def run_batch(tree: Path, out: Path, jobs: int, trace: Path | None = None) -> dict[str, object]:
     cpu_before = _children_cpu()
     pythons = {str(rt.python): rt.name for rt in runtimes.available()}
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
@@ -162,8 +175,14 @@ def run_batch(tree: Path, out: Path, jobs: int) -> dict[str, object]:
     )  # fmt: skip
     peak_rss = peak_pss = 0
     roles: dict[int, tuple[str, str, int]] = {}
+    last_cpu: dict[int, float] = {}  # each process's CPU when last sampled
+    samples: list[tuple[float, dict[int, float]]] = []
     while proc.poll() is None:
         pids = _tree_of(proc.pid)
+        for pid in pids:
+            last_cpu[pid] = max(last_cpu.get(pid, 0.0), _cpu_seconds(pid))
+        if trace is not None:
+            samples.append((time.perf_counter() - start, {p: last_cpu[p] for p in pids}))
         memory = [_memory_kb(p) for p in pids]
         peak_rss = max(peak_rss, sum(m[0] for m in memory))
         peak_pss = max(peak_pss, sum(m[1] for m in memory))
@@ -184,7 +203,18 @@ def run_batch(tree: Path, out: Path, jobs: int) -> dict[str, object]:
             forked[name] = forked.get(name, 0) + 1
         else:
             starts[name] = starts.get(name, 0) + 1
+    # where the CPU went, by role (as last sampled, so a little under the total): the command
+    # itself (audit, planning, publishing), each runtime's fork server (its TensorFlow import:
+    # the start-up) and each runtime's workers (conversion steps and validation runs)
+    by_role: dict[str, float] = {"migrator convert": last_cpu.get(proc.pid, 0.0)}
+    for pid, (name, role, parent) in roles.items():
+        server = role == "server" and parent not in servers
+        key = f"{name} {'start-up' if server else 'workers'}"
+        by_role[key] = by_role.get(key, 0.0) + last_cpu.get(pid, 0.0)
+    if trace is not None:
+        _write_trace(trace, samples, roles, servers, proc.pid)
     return {
+        "cpu_by_role": dict(sorted(by_role.items())),
         "seconds": seconds,
         "cpu_seconds": cpu,
         "summary": report.get("summary"),
@@ -195,11 +225,54 @@ def run_batch(tree: Path, out: Path, jobs: int) -> dict[str, object]:
     }
 
 
+def _write_trace(
+    trace: Path,
+    samples: list[tuple[float, dict[int, float]]],
+    roles: dict[int, tuple[str, str, int]],
+    servers: set[int],
+    command: int,
+) -> None:
+    """Cores busy per second, by role, as text: where a batch leaves a core idle."""
+
+    def role(pid: int) -> str:
+        if pid == command:
+            return "convert"
+        if pid not in roles:
+            return "other"
+        name, kind, parent = roles[pid]
+        return f"{name}:{'start' if kind == 'server' and parent not in servers else 'work'}"
+
+    names = sorted({role(p) for _, cpu in samples for p in cpu})
+    lines = ["second  " + "  ".join(f"{n:>11}" for n in names) + "  total"]
+    previous: dict[int, float] = {}
+    for second in range(int(samples[-1][0]) + 1 if samples else 0):
+        window = [s for s in samples if second <= s[0] < second + 1]
+        if not window:
+            continue
+        latest = window[-1][1]
+        busy = dict.fromkeys(names, 0.0)
+        for pid, cpu in latest.items():
+            busy[role(pid)] += cpu - previous.get(pid, 0.0)
+        previous.update(latest)
+        cells = "  ".join(f"{busy[n]:>11.2f}" for n in names)
+        lines.append(f"{second:>6}  {cells}  {sum(busy.values()):.2f}")
+    trace.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--models", type=int, default=210)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of the --jobs values, alternated; prints medians (this VM's speed drifts)",
+    )
+    parser.add_argument(
+        "--trace", type=Path, help="write cores busy per second by role to TRACE-j<N>.txt"
+    )
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="convert-tree-bench-"))
     tree = work / "tree"
@@ -207,22 +280,52 @@ def main() -> int:
     total = len(list(tree.rglob("*.h5")))
     cpus = len(os.sched_getaffinity(0))
     print(f"tree: {total} models; writers: {', '.join(writers)}; {cpus} CPUs")
-    results = {}
-    for jobs in args.jobs:
-        out = Path(tempfile.mkdtemp(prefix=f"out-j{jobs}-", dir=work))
-        result = run_batch(tree, out, jobs)
-        results[jobs] = result
-        per_min = total / result["seconds"] * 60
-        print(
-            f"--jobs {jobs}: {result['seconds']:.1f} s, {per_min:.1f} models/min, "
-            f"{result['summary']}, peak memory of the batch (process tree): RSS "
-            f"{result['peak_rss_mb']:.0f} MB, PSS {result['peak_pss_mb']:.0f} MB; runtime "
-            f"start-ups (TensorFlow imported) {result['runtime_starts']}, workers forked "
-            f"{result['workers_forked']}; CPU {result['cpu_seconds']:.1f} s, "
-            f"{result['cpu_seconds'] / result['seconds']:.2f} of {cpus} cores busy on average"
-        )
+    results: dict[int, dict[str, object]] = {}
+    runs: dict[int, list[float]] = {jobs: [] for jobs in args.jobs}
+    for round_ in range(args.repeat):
+        for jobs in args.jobs:  # alternated, so a slow spell of the machine hits both
+            out = Path(tempfile.mkdtemp(prefix=f"out-j{jobs}-", dir=work))
+            trace = (
+                args.trace.with_name(f"{args.trace.name}-j{jobs}-r{round_ + 1}.txt")
+                if args.trace
+                else None
+            )
+            result = run_batch(tree, out, jobs, trace)
+            runs[jobs].append(result["seconds"])
+            shutil.rmtree(out, ignore_errors=True)
+            per_min = total / result["seconds"] * 60
+            print(
+                f"--jobs {jobs}: {result['seconds']:.1f} s, {per_min:.1f} models/min, "
+                f"{result['summary']}, peak memory of the batch (process tree): RSS "
+                f"{result['peak_rss_mb']:.0f} MB, PSS {result['peak_pss_mb']:.0f} MB; runtime "
+                f"start-ups (TensorFlow imported) {result['runtime_starts']}, workers forked "
+                f"{result['workers_forked']}; CPU {result['cpu_seconds']:.1f} s, "
+                f"{result['cpu_seconds'] / result['seconds']:.2f} of {cpus} cores busy on average"
+            )
+            roles = ", ".join(f"{k} {v:.1f} s" for k, v in result["cpu_by_role"].items())
+            print(f"  CPU by process (as last sampled): {roles}", flush=True)
+            # the run of median wall time stands for this --jobs
+            if len(runs[jobs]) == 1 or result["seconds"] == statistics.median_low(runs[jobs]):
+                results[jobs] = result
+    if args.repeat > 1:
+        for jobs, seconds in runs.items():
+            median = statistics.median(seconds)
+            print(
+                f"--jobs {jobs} over {args.repeat} runs: median {median:.1f} s "
+                f"({total / median * 60:.1f} models/min), runs "
+                + ", ".join(f"{s:.1f}" for s in seconds)
+            )
+        if 1 in runs and 2 in runs:
+            ratios = [a / b for a, b in zip(runs[1], runs[2], strict=True)]
+            print(
+                "speed-up --jobs 2 / --jobs 1 by median: "
+                f"{statistics.median(runs[1]) / statistics.median(runs[2]):.2f}x; "
+                "per round: " + ", ".join(f"{r:.2f}x" for r in ratios)
+            )
     if 1 in results and 2 in results:
-        print(f"speed-up --jobs 2 / --jobs 1: {results[1]['seconds'] / results[2]['seconds']:.2f}x")
+        if args.repeat == 1:
+            ratio = results[1]["seconds"] / results[2]["seconds"]
+            print(f"speed-up --jobs 2 / --jobs 1: {ratio:.2f}x")
         # --jobs 1 already overlaps the source's run in its era's runtime with the conversion
         # and the output's run in the newest: it keeps `busy` cores going, so on this machine
         # no --jobs can be faster than cpus / busy times --jobs 1.
