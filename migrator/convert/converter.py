@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from migrator.convert import (
 )
 from migrator.convert import plan_chain as plan  # `plan` may already name the submodule
 from migrator.convert import publish as pub
+from migrator.convert.preload import Preload, first_run
+from migrator.convert.preload import start as start_preload
 from migrator.convert.registry import Step
 from migrator.convert.run_order import by_prediction
 from migrator.convert.runtime_pool import Pool
@@ -185,7 +188,6 @@ class Converter:
         sha: str,
     ) -> dict[str, Any]:
         steps = plan(source, target)
-        goal = TARGETS[target]
         model_name = model_dir(source, single)
         folder = TARGET_FOLDERS[target]
         existing = pub.find_published(self.out_root / model_name / folder, sha, source_path(source))
@@ -195,6 +197,61 @@ class Converter:
                 f"already converted to {target}: {existing} holds the same source bytes",
                 "delete that version folder to convert again",
             )
+        with ExitStack() as stack:
+            ahead = self._preload(stack, source, steps, products, work)
+            final, history, first, check = self._steps_and_check(
+                source, target, steps, products, work, ahead
+            )
+        metadata = self._metadata(source, target, steps, history, final, check, sha)
+        payload = Path(final.path)
+        version_dir = pub.publish(
+            self.out_root,
+            model_name,
+            folder,
+            payload,
+            metadata,
+            payload_name="model.keras"
+            if target == "keras"
+            else ("model.weights.h5" if target == "weights" else None),
+        )
+        return {
+            "target": target,
+            "path": str(version_dir),
+            "version": version_dir.name,
+            "max_abs_diff": check.max_abs_diff,
+            "weights_compared": check.weights.get("compared"),
+            "source_run": check.source_run,
+        }
+
+    def _preload(
+        self,
+        stack: ExitStack,
+        source: Convertible,
+        steps: Sequence[Step],
+        products: dict[str, StepResult],
+        work: Path,
+    ) -> Preload | None:
+        """Start loading the source in its era's runtime now, so that its load overlaps the
+        conversion step (`preload`); None when the first step's product exists already or the
+        first source run depends on what the step reports."""
+        if not steps or steps[0].target in products:
+            return None
+        run = first_run(self.available, self.latest, source, steps[0], self.options)
+        if run is None:
+            return None
+        return start_preload(stack, self.pool, run, work, self.options, source.rel)
+
+    def _steps_and_check(
+        self,
+        source: Convertible,
+        target: str,
+        steps: Sequence[Step],
+        products: dict[str, StepResult],
+        work: Path,
+        preload: Preload | None,
+    ) -> tuple[StepResult, list[StepResult], StepResult, Check]:
+        """Run the steps not done yet, then validate: (final product, every step's product,
+        the first step's, the validation record)."""
         current = str(source.location)
         for step in steps:
             if step.target in products:
@@ -224,7 +281,7 @@ class Converter:
             info = StepResult.from_json(reply, step=step.name)
             products[step.target] = info
             current = info.path
-        final = products[goal]
+        final = products[TARGETS[target]]
         history = [products[s.target] for s in steps]
         first = history[0]
         transforms: dict[str, Any] = {}
@@ -249,27 +306,9 @@ class Converter:
             int_high=first.int_high,
             allow_missing_weights=target == "saved-model",
             derived_inputs=first.validation_inputs,
+            preload=preload,
         )
-        metadata = self._metadata(source, target, steps, history, final, check, sha)
-        payload = Path(final.path)
-        version_dir = pub.publish(
-            self.out_root,
-            model_name,
-            folder,
-            payload,
-            metadata,
-            payload_name="model.keras"
-            if target == "keras"
-            else ("model.weights.h5" if target == "weights" else None),
-        )
-        return {
-            "target": target,
-            "path": str(version_dir),
-            "version": version_dir.name,
-            "max_abs_diff": check.max_abs_diff,
-            "weights_compared": check.weights.get("compared"),
-            "source_run": check.source_run,
-        }
+        return final, history, first, check
 
     def _metadata(
         self,

@@ -24,6 +24,22 @@ from typing import Any
 # holds are dropped beyond this many, so a main process that died mid-validation leaks nothing.
 _MAX_HELD = 4
 _HELD: OrderedDict[str, dict[str, Any]] = OrderedDict()
+# Models loaded ahead of their run (`runner.preload_keras`), by key: (what loaded it, model).
+# One at a time: a preload replaces any model an abandoned conversion left behind.
+_KEPT: dict[str, tuple[str, Any]] = {}
+
+
+def keep_model(key: str, loaded_by: str, model: Any) -> None:
+    """Hold `model` for the run that names `key` and was asked to load it the same way."""
+    _KEPT.clear()
+    _KEPT[key] = (loaded_by, model)
+
+
+def take_model(key: str, loaded_by: str) -> Any | None:
+    """The model kept under `key` if it was loaded the way this run would load it, else None
+    (the run then loads it itself); either way the hold ends."""
+    kept = _KEPT.pop(key, None)
+    return kept[1] if kept is not None and kept[0] == loaded_by else None
 
 
 def versions() -> dict[str, Any]:
@@ -154,5 +170,7 @@ def held_weights(out: str, names: Sequence[str], dest: str) -> dict[str, Any]:
 
 
 def release(out: str) -> dict[str, Any]:
-    """Drop the weights held for run `out` (no error when already dropped)."""
-    return {"released": _HELD.pop(out, None) is not None}
+    """Drop the weights held for run `out`, or the model kept under that key (no error when
+    already dropped)."""
+    kept = _KEPT.pop(out, None) is not None
+    return {"released": _HELD.pop(out, None) is not None or kept}

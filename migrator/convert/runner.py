@@ -7,17 +7,55 @@ non-Keras runs are in `graph_runs`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from migrator.convert.keras_loading import describe_model, load_keras, weighted_layers
 from migrator.convert.run_results import (
     as_list,
+    keep_model,
     load_inputs,
     record_outputs,
     record_weights,
+    take_model,
     versions,
 )
+
+
+def _loaded_by(load: Mapping[str, Any]) -> str:
+    """What identifies a load: a kept model serves only a run that would load it the same way."""
+    return json.dumps(load, sort_keys=True, default=list)
+
+
+# `load_keras`'s options and their defaults: a load is these plus the path and the loader.
+_LOAD_DEFAULTS: dict[str, Any] = {
+    "flavour": "keras",
+    "custom_objects": [],
+    "unsafe": False,
+    "config_json": None,
+    "weights": None,
+    "factory": None,
+    "theano_flip": False,
+}
+
+
+def _load_args(path: str | None, loader: str, **options: Any) -> dict[str, Any]:
+    """`load_keras`'s arguments as one record (an unknown option is an error)."""
+    unknown = set(options) - set(_LOAD_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown load options {sorted(unknown)}")
+    load = {"path": path, "loader": loader, **_LOAD_DEFAULTS, **options}
+    load["custom_objects"] = list(load["custom_objects"])
+    return load
+
+
+def preload_keras(key: str, path: str | None, loader: str, **options: Any) -> dict[str, Any]:
+    """Load the model now and keep it for the `run_keras` call that names `key`: the source's
+    load in its era's runtime then overlaps the conversion step in the newest one."""
+    load = _load_args(path, loader, **options)
+    keep_model(key, _loaded_by(load), load_keras(**load))
+    return {"kept": key}
 
 
 def run_keras(
@@ -34,11 +72,13 @@ def run_keras(
     factory: str | None = None,
     theano_flip: bool = False,
     transforms: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    preloaded: str | None = None,
 ) -> dict[str, Any]:
-    """Load, then (when `inputs` is given) predict; outputs to `<out>.outputs.npz`, weights
+    """Load (or take the model `preload_keras` kept under `preloaded`, when it was loaded the
+    same way), then (when `inputs` is given) predict; outputs to `<out>.outputs.npz`, weights
     described by digest and held under `out` (`transforms`: the source side's declared weight
     transforms, applied before hashing)."""
-    model = load_keras(
+    load = _load_args(
         path,
         loader,
         flavour=flavour,
@@ -49,6 +89,10 @@ def run_keras(
         factory=factory,
         theano_flip=theano_flip,
     )
+    model = take_model(preloaded, _loaded_by(load)) if preloaded is not None else None
+    was_preloaded = model is not None
+    if model is None:
+        model = load_keras(**load)
     info = describe_model(model)
     layers = weighted_layers(model)
     names: list[str] = []
@@ -64,4 +108,5 @@ def run_keras(
         x = load_inputs(inputs)
         record_outputs(info, out, as_list(model(x[0] if len(x) == 1 else x, training=False)))
     info["runtime"] = versions()
+    info["preloaded"] = was_preloaded
     return info

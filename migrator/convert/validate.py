@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from migrator.convert.runtimes import Runtime
 from migrator.convert.validation_inputs import load_user_inputs, make_inputs, save_inputs
 from migrator.convert.worker_client import Worker
 from migrator.errors import ConversionError, RuntimeUnavailable, ValidationFailed
+
+if TYPE_CHECKING:
+    from migrator.convert.preload import Preload
 
 Transforms = Mapping[str, Sequence[Mapping[str, Any]]]
 
@@ -187,8 +190,12 @@ def validate(
     int_high: int | None = None,
     allow_missing_weights: bool = False,
     derived_inputs: str | None = None,
+    preload: Preload | None = None,
 ) -> Check:
-    """Run both sides and compare; raise `ValidationFailed` (with the record) when they differ."""
+    """Run both sides and compare; raise `ValidationFailed` (with the record) when they differ.
+
+    `preload`: the source model a worker loaded during the conversion step (`preload`), used
+    when the first source run is the one it was loaded for."""
     check = Check(tolerance=options.tolerance)
     work.mkdir(parents=True, exist_ok=True)
     attempts = _attempts(options, signature, int_high, derived_inputs, subject, check)
@@ -210,12 +217,18 @@ def validate(
             if len(attempts) == 1:
                 save_inputs(inputs, attempts[0][1])
                 first = source_runs[0]
-                worker = stack.enter_context(pool.lease(first.runtime, onednn=first.onednn))
+                loaded: Future[Any] | None = None
+                if preload is not None and preload.serves(first):
+                    worker, loaded = preload.worker, preload.loaded
+                    first = replace(first, args={**first.args, "preloaded": preload.key})
+                else:
+                    worker = stack.enter_context(pool.lease(first.runtime, onednn=first.onednn))
                 executor = stack.enter_context(
                     ThreadPoolExecutor(1, thread_name_prefix="migrator-source-run")
                 )
                 early = executor.submit(
-                    run_model,
+                    _after,
+                    loaded,
                     worker,
                     first,
                     work=work,
@@ -244,6 +257,14 @@ def validate(
             for side in sides:  # before the leases end: the workers are still this thread's
                 side.release()
     return check
+
+
+def _after(loaded: Future[Any] | None, worker: Worker, run: Run, **kwargs: Any) -> Side:
+    """`run_model`, once the preload it uses is done; a failed preload is this run's failure
+    (the same load, in the same runtime)."""
+    if loaded is not None:
+        loaded.result()
+    return run_model(worker, run, **kwargs)
 
 
 def _run_output(

@@ -21,6 +21,7 @@ REPLY_PREFIX = "@@migrator-reply@@ "
 # op name -> (module, function). Steps are called as "step:<name>" (see `registry`).
 OPS: dict[str, tuple[str, str]] = {
     "run_keras": ("migrator.convert.runner", "run_keras"),
+    "preload_keras": ("migrator.convert.runner", "preload_keras"),
     "run_mlflow": ("migrator.convert.mlflow_runs", "run_mlflow"),
     "run_saved_model": ("migrator.convert.graph_runs", "run_saved_model"),
     "run_tf1_saved_model": ("migrator.convert.graph_runs", "run_tf1_saved_model"),
