@@ -17,6 +17,7 @@ For each model, measured in one run on this machine:
   importing TensorFlow in each runtime, is printed separately).
 
     python benchmarks/convert_bench.py [--workdir DIR] [--big-mb 200] [--no-realworld]
+        [--repeat N]
 
 Models: the generated corpus' small tf.keras 2.15 Sequential HDF5, a generated large Dense HDF5
 (`--big-mb` of float32 weights, written by tf.keras 2.15), and the real-world files
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +41,7 @@ sys.path.insert(0, str(REPO))
 
 from migrator.convert import Options, runtimes  # noqa: E402
 from migrator.convert.pipeline import Converter, classify  # noqa: E402
+from migrator.convert.runtime_pool import Pool  # noqa: E402
 
 REALWORLD = Path(os.environ.get("MIGRATOR_REALWORLD", REPO.parent / "shared" / "realworld"))
 REAL_MODELS = (
@@ -217,6 +220,9 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--big-mb", type=int, default=200)
     parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of careful + migrator; medians are shown"
+    )
+    parser.add_argument(
         "--no-realworld", action="store_true", help="only the small and the large model"
     )
     args = parser.parse_args()
@@ -267,21 +273,36 @@ def main() -> int:
     )
     bare_process = time.perf_counter() - started
     bare = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("@@"))[2:])
-    by_hand = careful(sources, keras2[-1], latest, work) if keras2 else {}
-
-    converter = Converter(Path(tempfile.mkdtemp(prefix="out-", dir=work)), options)
+    # Rounds alternate the careful recipe and migrator, so a slow spell of this VM hits both;
+    # each figure below is the median of its rounds.
+    careful_runs: dict[str, list[float]] = {}
+    migrator_runs: dict[str, list[float]] = {}
+    outcomes = {}
+    pool = Pool()
     try:
         warm = time.perf_counter()
-        converter.pool.start({latest, *keras2})  # each runtime's fork server imports TF once
+        pool.start({latest, *keras2})  # each runtime's fork server imports TF once
         startup = time.perf_counter() - warm
-        rows = []
-        for source in sources:
-            start = time.perf_counter()
-            outcome = converter.convert(source, single=False)
-            seconds = time.perf_counter() - start
-            rows.append((source, outcome, seconds))
+        for _round in range(args.repeat):
+            by_hand = careful(sources, keras2[-1], latest, work) if keras2 else {}
+            for key, value in by_hand.items():
+                careful_runs.setdefault(key, []).append(value["seconds"])
+            converter = Converter(
+                Path(tempfile.mkdtemp(prefix="out-", dir=work)), options, pool=pool
+            )
+            for source in sources:
+                start = time.perf_counter()
+                outcome = converter.convert(source, single=False)
+                seconds = time.perf_counter() - start
+                migrator_runs.setdefault(str(source.location), []).append(seconds)
+                outcomes[str(source.location)] = outcome
     finally:
-        converter.close()
+        pool.close()
+    rows = [
+        (s, outcomes[str(s.location)], statistics.median(migrator_runs[str(s.location)]))
+        for s in sources
+    ]
+    by_hand = {k: {"seconds": statistics.median(v)} for k, v in careful_runs.items()}
 
     print(
         f"latest runtime: {latest.describe()}; source runtimes: "
@@ -315,6 +336,12 @@ def main() -> int:
             f"{name:<50} {source.kind:<17} {_size(source.location) / 1e6:>7.1f} {bare_s:>7} "
             f"{careful_s:>9} {seconds:>10.2f} {ratio:>7} {vs_careful:>10}  {result}"
         )
+    if args.repeat > 1:
+        for source in sources:
+            key = str(source.location)
+            mine = ", ".join(f"{x:.2f}" for x in migrator_runs[key])
+            theirs = ", ".join(f"{x:.2f}" for x in careful_runs.get(key, []))
+            print(f"rounds of {source.location.name}: migrator {mine}; careful {theirs or '-'}")
     for source in sources:
         b = bare[str(source.location)]
         if "error" in b:
