@@ -70,6 +70,20 @@ KERAS3_READS_ORTHOGONAL_SINCE: Version = fact(
     "identifier: {'class_name': 'Orthogonal'\")",
 )
 
+# Keras 3.3.3 made `Bidirectional` a plain Layer; up to 3.3.2 it was a `Wrapper`, which also
+# tracks the wrapped RNN's own weights beside the forward and backward copies (9 weights for a
+# GRU, not 6). A whole model saved on one side of the change does not load on the other
+# ("Weight count mismatch for layer #1 (named bigru...). Layer expects 9 weight(s). Received 6").
+KERAS3_BIDIRECTIONAL_LAYER_SINCE: Version = fact(
+    "keras3_bidirectional_layer_since",
+    (3, 3, 3),
+    since="keras 3.3.3",
+    checked="keras/src/layers/rnn/bidirectional.py of the Keras 3.0.0, 3.2.0, 3.3.0-3.3.2 wheels "
+    "(class Bidirectional(Wrapper)) and 3.3.3 (class Bidirectional(Layer)); measured: "
+    "tf216/keras/recurrent/save-h5 and save-keras x tf216-keras30, tf216-keras31, "
+    "tf217-keras32/keras.load_model",
+)
+
 # `load_model` of an unzipped `.keras` folder (config.json + model.weights.h5 in a directory).
 KERAS3_READS_KERAS_FOLDER_SINCE: Version = fact(
     "keras3_reads_keras_folder_since",

@@ -51,6 +51,9 @@ class ConfigEvidence:
     # layers with weights the tf.keras 2.12-2.13 saving walk numbers otherwise than later ones
     # (knowledge.loaders.V3_WEIGHTS_COMPACT_NUMBERING_SINCE)
     tf212_renumbered: tuple[str, ...] = ()
+    # Bidirectional layers, whose weights Keras 3 counts otherwise from 3.3.3 on
+    # (knowledge.loaders.KERAS3_BIDIRECTIONAL_LAYER_SINCE)
+    bidirectional: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> ConfigEvidence:
@@ -109,6 +112,9 @@ class ConfigEvidence:
             time_major=tuple(time_major),
             orthogonal=any(v.get("class_name") == "Orthogonal" for v in nested_mappings(config)),
             tf212_renumbered=tuple(_tf212_renumbered(config)),
+            bidirectional=tuple(
+                path for path, entry in entries if entry.get("class_name") == "Bidirectional"
+            ),
         )
 
 

@@ -102,6 +102,15 @@ class LoaderProfile:
         return not self.rejects_arguments(tuple(loaders.KERAS3_CONFIG_ARGUMENTS_SINCE))
 
     @property
+    def bidirectional_as_layer(self) -> bool | None:
+        """How this Keras 3 counts a Bidirectional layer's weights: True from 3.3.3 on (forward
+        and backward copies), False before (a Wrapper: the wrapped RNN's too); None outside
+        Keras 3."""
+        if not self.keras3:
+            return None
+        return self.version >= loaders.KERAS3_BIDIRECTIONAL_LAYER_SINCE
+
+    @property
     def reads_orthogonal(self) -> bool:
         """Resolves Keras 2's `Orthogonal` initializer name."""
         return not self.keras3 or self.version >= loaders.KERAS3_READS_ORTHOGONAL_SINCE

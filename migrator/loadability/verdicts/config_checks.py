@@ -7,6 +7,7 @@ The Keras 2 checks apply to tf.keras/tf_keras profiles, the Keras 3 ones to Kera
 
 from __future__ import annotations
 
+from migrator.knowledge import loaders
 from migrator.loadability.evidence import Evidence
 from migrator.loadability.prediction import quote
 from migrator.loadability.profiles import LoaderProfile
@@ -222,6 +223,28 @@ def recurrent_time_major(ev: Evidence, profile: LoaderProfile, container: str) -
         f"recurrent layer(s) {quote(config.time_major)} record Keras 2's `time_major`, which "
         f"{profile.name} rejects (Unrecognized keyword arguments); load it with tf_keras or "
         "convert it"
+    )
+
+
+@check("config", evidence="knowledge.loaders.KERAS3_BIDIRECTIONAL_LAYER_SINCE")
+def bidirectional_weight_count(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
+    """A whole Keras 3 model with Bidirectional layers, saved on the other side of 3.3.3 than
+    the loader: the two count the layer's weights differently."""
+    config = ev.config
+    if config is None or not config.bidirectional or container == "sm":
+        return None
+    reader = profile.bidirectional_as_layer
+    if reader is None or ev.producer_keras is None or ev.producer_keras[0] != 3:
+        return None
+    writer = ev.producer_keras >= loaders.KERAS3_BIDIRECTIONAL_LAYER_SINCE
+    if writer == reader:
+        return None
+    return (
+        f"its Bidirectional layers {quote(config.bidirectional)} were saved by {ev.producer}, "
+        f"which counts their weights otherwise than {profile.name} (Keras 3.3.3 stopped "
+        "keeping the wrapped RNN's own weights); load it with a Keras 3 "
+        + ("3.3.3 or newer" if writer else "older than 3.3.3")
+        + ", or load_weights into a model built there"
     )
 
 

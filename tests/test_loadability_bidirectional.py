@@ -1,0 +1,52 @@
+"""Keras 3.3.3 counts a Bidirectional layer's weights otherwise than 3.0-3.3.2 (knowledge.loaders.
+KERAS3_BIDIRECTIONAL_LAYER_SINCE): a whole model saved on one side does not load on the other.
+
+Measured (corpus/matrix_extended.json): the Keras 3.3.3 recurrent model (an LSTM and a
+Bidirectional GRU), as `.h5` and `.keras`, fails `load_model` in Keras 3.0.5, 3.1.1 and 3.2.1
+("Layer expects 9 weight(s). Received 6") and loads in 3.4.1; `load_weights` loads everywhere.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import h5py
+
+from migrator.audit import audit
+from migrator.loadability import predict_cells
+from migrator.loadability.runtimes import Runtime, labelled
+from tests.conftest import CORPUS
+
+RECURRENT = CORPUS / "generated" / "tf216" / "keras" / "recurrent"
+
+
+def _keras3(minor: int, patch: int = 0) -> Runtime:
+    tf = {0: 16, 1: 16, 2: 17, 3: 16, 4: 17, 15: 21}[minor]
+    return labelled(Runtime((2, tf), (3, minor, patch)))
+
+
+def _cells(path, runtime: Runtime) -> dict:
+    (artifact,) = audit([path]).artifacts
+    cells = predict_cells(artifact, [runtime])
+    return {k.split("/", 1)[1]: v for k, v in cells.items()}
+
+
+def test_a_3_3_3_model_does_not_load_whole_before_3_3_3() -> None:
+    for path in (RECURRENT / "save-h5" / "model.h5", RECURRENT / "save-keras" / "model.keras"):
+        for runtime in (_keras3(0, 5), _keras3(2, 1)):
+            cells = _cells(path, runtime)
+            assert cells["keras.load_model"].verdict == "fails", (path, runtime)
+            assert "Bidirectional" in cells["keras.load_model"].reason
+            assert cells["keras.load_weights"].verdict != "fails"
+        assert _cells(path, _keras3(4, 1))["keras.load_model"].verdict != "fails"
+
+
+def test_a_model_saved_before_3_3_3_is_refused_by_3_3_3_and_later(tmp_path) -> None:
+    # the same file as if Keras 3.2.1 had written it: the count differs the other way round
+    path = tmp_path / "model.h5"
+    shutil.copy(RECURRENT / "save-h5" / "model.h5", path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["keras_version"] = "3.2.1"
+    assert _cells(path, _keras3(15, 1))["keras.load_model"].verdict == "fails"
+    assert "older than 3.3.3" in _cells(path, _keras3(15, 1))["keras.load_model"].reason
+    assert "Bidirectional" not in (_cells(path, _keras3(2, 1))["keras.load_model"].reason or "")
