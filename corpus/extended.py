@@ -2,7 +2,7 @@
 its artifacts, then every runtime measures every artifact (what `tox -e matrix` runs).
 
     python -m corpus.extended regenerate --toxworkdir .tox [--runtimes tf217,tf219-keras35]
-        [--skip-generate] [--skip-measure] [--resume] [--jobs 2]
+        [--skip-generate] [--skip-measure] [--missing-only] [--restart] [--jobs 2]
     python -m corpus.extended merge COLUMN.json...   # measured columns -> the two files
 
 The cells split into two files by who re-measures them:
@@ -15,6 +15,10 @@ The cells split into two files by who re-measures them:
 
 Together they hold every (artifact, runtime, applicable loader) cell once. Imports neither NumPy
 nor TensorFlow: each step runs in the runtime's own interpreter (`corpus.envs`).
+
+A run longer than a sitting continues where it stopped: each finished part is recorded in
+`<toxworkdir>/matrix-run.sqlite` (`run_state`), the same command run again skips those parts,
+and the run ends by stating its time, summed over its sittings.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +44,7 @@ from corpus.records import (
     runtime_loaders,
     write_json,
 )
+from corpus.run_state import RunState
 from migrator.knowledge.runtimes import RUNTIMES, by_name
 from migrator.loadability import LOADERS
 
@@ -167,46 +173,73 @@ def write(paths: list[Path], corpus: Path, matrix_path: Path, extended_path: Pat
     print(f"wrote {extended_path}: {extended['size']}", flush=True)
 
 
+def _part(state: RunState, part: str, work: Callable[[], object]) -> None:
+    """Do one part of the run unless an earlier sitting of the same run finished it."""
+    if state.done(part):
+        print(f"{part}: done in an earlier sitting", flush=True)
+        return
+    started = time.monotonic()
+    work()
+    seconds = time.monotonic() - started
+    state.record(part, seconds)
+    print(f"{part}: {seconds:.0f}s", flush=True)
+
+
 def regenerate(args: argparse.Namespace) -> int:
     names = args.runtimes.split(",") if args.runtimes else [r.name for r in RUNTIMES]
     toxworkdir: Path = args.toxworkdir
-    for name in [] if args.skip_envs else names:
-        started = time.monotonic()
-        done = envs.build(by_name(name), toxworkdir, args.python)
-        print(f"env {name}: {done} ({time.monotonic() - started:.0f}s)", flush=True)
-    if not args.skip_generate:
-        for name in names:
-            started = time.monotonic()
-            generate = [
-                "-m",
-                "corpus.generate",
-                "--out",
-                str(args.corpus),
-                "--jobs",
-                str(args.jobs),
-            ]
-            if by_name(name).ci and not args.keep_ci:
-                _run(name, toxworkdir, generate)  # the committed set, which CI checks
-            _run(name, toxworkdir, [*generate, "--extended"])
-            print(f"generate {name}: {time.monotonic() - started:.0f}s", flush=True)
-    if not args.skip_measure:
-        for name in names:
-            started = time.monotonic()
-            out = _column_path(toxworkdir, name)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            _run(
-                name,
-                toxworkdir,
-                ["-m", "corpus.probe", "measure", "--extended", "--corpus", str(args.corpus),
-                 "--out", str(out), "--jobs", str(args.jobs)]
-                + (["--skip-ci-cells"] if args.keep_ci else [])
-                + (["--skip-measured", str(args.extended)] if args.resume else []),
-            )  # fmt: skip
-            print(f"measure {name}: {time.monotonic() - started:.0f}s", flush=True)
-    if not args.skip_measure:
-        paths = [_column_path(toxworkdir, name) for name in names]
-        write(paths, args.corpus, args.matrix, args.extended)
+    asked = {
+        "runtimes": names,
+        "corpus": str(args.corpus),
+        **{k: getattr(args, k) for k in ("skip_envs", "skip_generate", "skip_measure",
+                                          "keep_ci", "missing_only")},
+    }  # fmt: skip
+    state = RunState(toxworkdir / "matrix-run.sqlite", asked, restart=args.restart)
+    if state.resumed:
+        print("continuing the unfinished run of the same command (--restart starts over)")
+    try:
+        _parts(args, names, toxworkdir, state)
+        summary = state.finish()
+    finally:
+        state.close()
+    hours, rest = divmod(int(summary.seconds), 3600)
+    print(
+        f"the run took {hours} h {rest // 60:02d} min of work in {summary.sittings} "
+        f"sitting(s) ({len(summary.parts)} parts: envs, generation, measurement)",
+        flush=True,
+    )
     return 0
+
+
+def _parts(args: argparse.Namespace, names: list[str], toxworkdir: Path, state: RunState) -> None:
+    """Every part of the run, in order: envs, generation, measurement, then the merge."""
+    for name in [] if args.skip_envs else names:
+        _part(state, f"env {name}", lambda n=name: envs.build(by_name(n), toxworkdir, args.python))
+    generate = ["-m", "corpus.generate", "--out", str(args.corpus), "--jobs", str(args.jobs)]
+    for name in [] if args.skip_generate else names:
+
+        def generate_artifacts(n: str = name) -> None:
+            if by_name(n).ci and not args.keep_ci:
+                _run(n, toxworkdir, generate)  # the committed set, which CI checks
+            _run(n, toxworkdir, [*generate, "--extended"])
+
+        _part(state, f"generate {name}", generate_artifacts)
+    if args.skip_measure:
+        return
+    for name in names:
+        out = _column_path(toxworkdir, name)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        measure = (
+            ["-m", "corpus.probe", "measure", "--extended", "--corpus", str(args.corpus),
+             "--out", str(out), "--jobs", str(args.jobs)]
+            + (["--skip-ci-cells"] if args.keep_ci else [])
+            + (["--skip-measured", str(args.extended)] if args.missing_only else [])
+        )  # fmt: skip
+        if not out.is_file():
+            state.forget(f"measure {name}")  # its column file is gone: measure it again
+        _part(state, f"measure {name}", lambda n=name, m=measure: _run(n, toxworkdir, m))
+    paths = [_column_path(toxworkdir, name) for name in names]
+    write(paths, args.corpus, args.matrix, args.extended)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,9 +259,14 @@ def main(argv: list[str] | None = None) -> int:
         help="leave the CI lines' committed artifacts and matrix.json cells as they are",
     )
     p.add_argument(
-        "--resume",
+        "--missing-only",
         action="store_true",
         help="measure only the cells matrix_extended.json does not hold yet (after --skip-generate)",
+    )
+    p.add_argument(
+        "--restart",
+        action="store_true",
+        help="start over instead of continuing an unfinished run of the same command",
     )
     m = sub.add_parser("merge", help="merge measured column files (probe measure --extended)")
     m.add_argument("columns", nargs="+", type=Path)
