@@ -200,3 +200,44 @@ def test_sharded_weights_written_with_shard_lists_need_keras_3_11():
     assert verdict[11].verdict == "loads"
     older = predict_cells(names, [keras[10]])[f"{keras[10].label}/keras.load_weights"]
     assert older.verdict == "loads"
+
+
+def test_threads_asking_at_once_never_see_a_half_filled_registry(monkeypatch) -> None:
+    # `convert --jobs 2` orders each source's runs by the verdicts from two threads at once;
+    # the second thread used to find the registry marked loaded while the first was still
+    # importing its modules (KeyError: ('load_model', 'keras-h5'), a failed conversion)
+    import importlib
+    import sys
+    import threading
+    import time
+
+    from migrator.loadability import registry
+
+    monkeypatch.setattr(registry, "_loaded", False)
+    monkeypatch.setattr(registry, "_CHECKS", {})
+    monkeypatch.setattr(registry, "_VERDICTS", {})
+    for name in [n for n in sys.modules if n.startswith("migrator.loadability.verdicts.")]:
+        monkeypatch.delitem(sys.modules, name)
+
+    real_import = importlib.import_module
+
+    def slow_import(name: str):  # widens the window the race needs
+        time.sleep(0.02)
+        return real_import(name)
+
+    monkeypatch.setattr(registry.importlib, "import_module", slow_import, raising=True)
+    start, errors = threading.Barrier(4), []
+
+    def ask() -> None:
+        start.wait()
+        try:
+            registry.verdict_for("load_model", "keras-h5")
+        except Exception as exc:  # what the race raised
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

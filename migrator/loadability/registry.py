@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -54,6 +55,7 @@ class Verdict:
 _CHECKS: dict[str, list[Check]] = {}
 _VERDICTS: dict[tuple[str, str], Verdict] = {}
 _loaded = False
+_LOAD_LOCK = threading.RLock()
 
 
 def check(stage: str, *, evidence: str) -> Callable[[C], C]:
@@ -117,12 +119,18 @@ def all_verdicts() -> tuple[Verdict, ...]:
 
 
 def _load() -> None:
+    """Import every verdict module once. Threads may ask at once (`convert --jobs` orders each
+    source's runs by the verdicts): the first imports under the lock, and the others wait
+    until every module is registered, never seeing a registry half filled."""
     global _loaded
     if _loaded:
         return
-    _loaded = True
-    from migrator.loadability import verdicts
+    with _LOAD_LOCK:
+        if _loaded:
+            return
+        from migrator.loadability import verdicts
 
-    for module in sorted(pkgutil.iter_modules(verdicts.__path__), key=lambda m: m.name):
-        if not module.name.startswith("_"):
-            importlib.import_module(f"{verdicts.__name__}.{module.name}")
+        for module in sorted(pkgutil.iter_modules(verdicts.__path__), key=lambda m: m.name):
+            if not module.name.startswith("_"):
+                importlib.import_module(f"{verdicts.__name__}.{module.name}")
+        _loaded = True
