@@ -109,21 +109,17 @@ def test_the_store_walk_finds_what_the_disk_walk_finds_in_the_same_order(tree) -
     assert SlowListings.most > 1, "listings were sent one at a time"
 
 
-def test_listing_ahead_sends_each_walked_folder_once_and_is_faster(tree, monkeypatch) -> None:
+def test_listing_ahead_sends_each_walked_folder_once_and_overlaps(tree, monkeypatch) -> None:
     _local, url = tree
     monkeypatch.setattr(ahead, "THREADS", 0)  # the walk alone: one listing at a time
     SlowListings.reset()
-    start = time.perf_counter()
     serial = _found(location(url))
-    serial_s = time.perf_counter() - start
     walked = list(SlowListings.listed)
     assert SlowListings.most == 1
 
     monkeypatch.setattr(ahead, "THREADS", 8)
     SlowListings.reset()
-    start = time.perf_counter()
     concurrent = _found(location(url))
-    concurrent_s = time.perf_counter() - start
     assert concurrent == serial
     # every folder the walk lists is listed once; beyond those, only folders of the left-out
     # tool folder that were listed before the walk passed it, at most AHEAD of them
@@ -133,7 +129,8 @@ def test_listing_ahead_sends_each_walked_folder_once_and_is_faster(tree, monkeyp
         [p for p in walked if "node_modules" not in p]
     )
     assert len(listed) <= len(walked) + ahead.AHEAD
-    assert concurrent_s < serial_s * 0.75, (serial_s, concurrent_s)
+    # the listings were in flight together (what makes it faster: benchmarks/s3_bench.py)
+    assert SlowListings.most > 1
 
 
 def test_a_folder_that_cannot_be_listed_ahead_is_reported_as_the_walk_reports_it(
