@@ -65,9 +65,12 @@ def first_run(
     provisional = StepResult(path=str(source.location), source_keras_major=keras_major)
     if first.source == "keras-weights+arch":
         return None  # its runs read the architecture and the step's weights kind
-    runs = by_prediction(
-        source_runs(available, latest, source, first, provisional, options), source.artifact
-    )
+    try:
+        planned = source_runs(available, latest, source, first, provisional, options)
+    except (ConversionError, KeyError, ValueError, TypeError):
+        # a kind whose runs need the step's real result: validation plans them after the step
+        return None
+    runs = by_prediction(planned, source.artifact)
     if not runs or runs[0].op != "run_keras" or runs[0].args.get("loader") != "keras":
         return None
     return runs[0]
