@@ -72,8 +72,9 @@ KERAS3_READS_ORTHOGONAL_SINCE: Version = fact(
 
 # Keras 3.3.3 made `Bidirectional` a plain Layer; up to 3.3.2 it was a `Wrapper`, which also
 # tracks the wrapped RNN's own weights beside the forward and backward copies (9 weights for a
-# GRU, not 6). A whole model saved on one side of the change does not load on the other
-# ("Weight count mismatch for layer #1 (named bigru...). Layer expects 9 weight(s). Received 6").
+# GRU, not 6). A whole model saved by 3.3.3+ does not load in 3.0-3.3.2 ("Weight count mismatch
+# for layer #1 (named bigru...). Layer expects 9 weight(s). Received 6"); a `.keras` saved by
+# 3.0-3.2 loads in 3.3.3+ (read by layer path), and 3.0-3.2 cannot save such a model as HDF5.
 KERAS3_BIDIRECTIONAL_LAYER_SINCE: Version = fact(
     "keras3_bidirectional_layer_since",
     (3, 3, 3),
@@ -81,7 +82,22 @@ KERAS3_BIDIRECTIONAL_LAYER_SINCE: Version = fact(
     checked="keras/src/layers/rnn/bidirectional.py of the Keras 3.0.0, 3.2.0, 3.3.0-3.3.2 wheels "
     "(class Bidirectional(Wrapper)) and 3.3.3 (class Bidirectional(Layer)); measured: "
     "tf216/keras/recurrent/save-h5 and save-keras x tf216-keras30, tf216-keras31, "
-    "tf217-keras32/keras.load_model",
+    "tf217-keras32/keras.load_model (fails); tf216-keras30, tf216-keras31, tf217-keras32/keras/"
+    "recurrent/save-keras x tf216, tf217/keras.load_model (loads)",
+)
+
+# A Functional model whose inputs or outputs are one tensor: Keras 3.11+ writes that config entry
+# (`input_layers`/`output_layers`) as the bare reference `["out", 0, 0]`, where earlier releases
+# wrapped it in a list. Keras 3.0-3.3 iterate the entry as a list of references and fail on the
+# bare one (AssertionError); 3.4 added the leaf case.
+KERAS3_READS_BARE_TENSOR_REFERENCE_SINCE: Version = fact(
+    "keras3_reads_bare_tensor_reference_since",
+    (3, 4),
+    since="keras 3.4 (reads), keras 3.11 (writes)",
+    checked="keras/src/models/functional.py of Keras 3.0.5, 3.2.1, 3.3.3 (functional_from_config:"
+    " `[get_tensor(*v) for v in tensors]`), 3.4.1-3.10.0 (map_tensors: a `[str, int, int]` leaf),"
+    " 3.10.0 (get_config: a lone KerasTensor wrapped in a list) and 3.11.3 (not wrapped); "
+    "measured: tf220-keras311, tf221-keras312/keras/functional/* x tf216/keras.load_model",
 )
 
 # `load_model` of an unzipped `.keras` folder (config.json + model.weights.h5 in a directory).

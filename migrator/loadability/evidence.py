@@ -54,6 +54,9 @@ class ConfigEvidence:
     # Bidirectional layers, whose weights Keras 3 counts otherwise from 3.3.3 on
     # (knowledge.loaders.KERAS3_BIDIRECTIONAL_LAYER_SINCE)
     bidirectional: tuple[str, ...] = ()
+    # Functional `input_layers`/`output_layers` written as one bare `[name, node, tensor]`
+    # reference (Keras 3.11+; knowledge.loaders.KERAS3_READS_BARE_TENSOR_REFERENCE_SINCE)
+    bare_tensor_refs: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> ConfigEvidence:
@@ -115,6 +118,7 @@ class ConfigEvidence:
             bidirectional=tuple(
                 path for path, entry in entries if entry.get("class_name") == "Bidirectional"
             ),
+            bare_tensor_refs=tuple(_bare_tensor_refs(entries)),
         )
 
 
@@ -163,6 +167,19 @@ def _conv_first(config: Mapping[str, Any]) -> str | None:
     ):
         return keras_config.layer_name(first)
     return None
+
+
+def _bare_tensor_refs(entries: list[tuple[str, Mapping[str, Any]]]) -> Iterator[str]:
+    """`<model path>.input_layers`/`.output_layers` entries holding one bare tensor reference
+    (`["out", 0, 0]`) instead of a list or dict of them."""
+    for path, entry in entries:
+        inner = entry.get("config")
+        if not isinstance(inner, Mapping):
+            continue
+        for key in ("input_layers", "output_layers"):
+            value = inner.get(key)
+            if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
+                yield f"{path}.{key}"
 
 
 def nested_mappings(value: Any) -> Iterator[Mapping[str, Any]]:

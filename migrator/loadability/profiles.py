@@ -111,6 +111,11 @@ class LoaderProfile:
         return self.version >= loaders.KERAS3_BIDIRECTIONAL_LAYER_SINCE
 
     @property
+    def reads_bare_tensor_references(self) -> bool:
+        """Reads a Functional input/output entry written as one bare tensor reference."""
+        return not self.keras3 or self.version >= loaders.KERAS3_READS_BARE_TENSOR_REFERENCE_SINCE
+
+    @property
     def reads_orthogonal(self) -> bool:
         """Resolves Keras 2's `Orthogonal` initializer name."""
         return not self.keras3 or self.version >= loaders.KERAS3_READS_ORTHOGONAL_SINCE

@@ -228,23 +228,37 @@ def recurrent_time_major(ev: Evidence, profile: LoaderProfile, container: str) -
 
 @check("config", evidence="knowledge.loaders.KERAS3_BIDIRECTIONAL_LAYER_SINCE")
 def bidirectional_weight_count(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
-    """A whole Keras 3 model with Bidirectional layers, saved on the other side of 3.3.3 than
-    the loader: the two count the layer's weights differently."""
+    """A whole model with Bidirectional layers saved by Keras 3.3.3+, which a Keras 3 before
+    3.3.3 expects to carry the wrapped RNN's own weights too. (The other way round loads: a
+    `.keras` from 3.0-3.3.2 is read by layer path and its extra weights are left unread.)"""
     config = ev.config
     if config is None or not config.bidirectional or container == "sm":
         return None
-    reader = profile.bidirectional_as_layer
-    if reader is None or ev.producer_keras is None or ev.producer_keras[0] != 3:
+    if profile.bidirectional_as_layer is not False or ev.producer_keras is None:
         return None
-    writer = ev.producer_keras >= loaders.KERAS3_BIDIRECTIONAL_LAYER_SINCE
-    if writer == reader:
+    if ev.producer_keras[0] != 3 or ev.producer_keras < loaders.KERAS3_BIDIRECTIONAL_LAYER_SINCE:
         return None
     return (
         f"its Bidirectional layers {quote(config.bidirectional)} were saved by {ev.producer}, "
-        f"which counts their weights otherwise than {profile.name} (Keras 3.3.3 stopped "
-        "keeping the wrapped RNN's own weights); load it with a Keras 3 "
-        + ("3.3.3 or newer" if writer else "older than 3.3.3")
-        + ", or load_weights into a model built there"
+        f"which no longer keeps the wrapped RNN's own weights that {profile.name} expects "
+        "(Keras 3.3.3 changed the count); load it with Keras 3.3.3 or newer, or load_weights "
+        "into a model built there"
+    )
+
+
+@check("config", evidence="knowledge.loaders.KERAS3_READS_BARE_TENSOR_REFERENCE_SINCE")
+def bare_tensor_reference(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
+    """A Functional model's lone input or output written as a bare tensor reference (Keras
+    3.11+), which Keras 3.0-3.3 read as a list of references and fail on."""
+    config = ev.config
+    if config is None or not config.bare_tensor_refs or container == "sm":
+        return None
+    if profile.reads_bare_tensor_references:
+        return None
+    return (
+        f"{quote(config.bare_tensor_refs)} hold one bare tensor reference (written by "
+        f"{ev.producer}), which {profile.name} cannot read (it expects a list of them); load it "
+        "with Keras 3.4 or newer"
     )
 
 
