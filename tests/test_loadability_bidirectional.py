@@ -4,7 +4,8 @@ KERAS3_BIDIRECTIONAL_LAYER_SINCE): a whole model saved on one side does not load
 Measured (corpus/matrix_extended.json): the Keras 3.3.3 recurrent model (an LSTM and a
 Bidirectional GRU), as `.h5` and `.keras`, fails `load_model` in Keras 3.0.5, 3.1.1 and 3.2.1
 ("Layer expects 9 weight(s). Received 6") and loads in 3.4.1; `load_weights` loads everywhere.
-The other way round loads: what Keras 3.0-3.2 saved as `.keras` loads in 3.3.3 and 3.15.1.
+The other way round loads: what Keras 3.0-3.2 saved as `.keras` loads in 3.3.3 and 3.15.1, but
+not in 3.0-3.2 themselves.
 """
 
 from __future__ import annotations
@@ -55,3 +56,6 @@ def test_a_keras_archive_saved_before_3_3_3_loads_in_3_3_3_and_later(tmp_path) -
     for runtime in (_keras3(3, 3), _keras3(15, 1)):
         reason = _cells(path, runtime)["keras.load_model"].reason or ""
         assert "Bidirectional" not in reason, runtime
+    # measured: 3.0.5-3.2.1 do not load back the `.keras` they wrote themselves
+    cell = _cells(path, _keras3(2, 1))["keras.load_model"]
+    assert cell.verdict == "fails" and "Bidirectional" in cell.reason

@@ -183,14 +183,14 @@ def test_keras3_capabilities_start_where_the_sources_say():
 def test_sharded_weights_written_with_shard_lists_need_keras_3_11():
     from migrator.loadability.runtimes import Runtime, labelled
 
-    def sharded(weight_map: dict) -> Artifact:
-        reading = Reading(
-            "keras-v3-weights", details={"sharded": True}, raw={"weight_map": weight_map}
-        )
+    def sharded(listed: bool) -> Artifact:
+        weight_map = {"/layers/dense/vars": ["model_00000.weights.h5"]}  # as the reader gives it
+        raw = {"weight_map": weight_map, "shard_lists": listed}
+        reading = Reading("keras-v3-weights", details={"sharded": True}, raw=raw)
         return Artifact("model.weights.json", Path("/nowhere/model.weights.json"), reading)
 
-    lists = sharded({"/layers/dense/vars": ["model_00000.weights.h5"]})
-    names = sharded({"/layers/dense/vars": "model_00000.weights.h5"})
+    lists = sharded(True)
+    names = sharded(False)
     keras = {m: labelled(Runtime((2, 20), (3, m))) for m in (9, 10, 11)}
     verdict = {
         m: predict_cells(lists, [r])[f"{r.label}/keras.load_weights"] for m, r in keras.items()
@@ -200,6 +200,19 @@ def test_sharded_weights_written_with_shard_lists_need_keras_3_11():
     assert verdict[11].verdict == "loads"
     older = predict_cells(names, [keras[10]])[f"{keras[10].label}/keras.load_weights"]
     assert older.verdict == "loads"
+
+
+def test_the_reader_says_which_form_a_shard_map_was_written_in():
+    # measured: Keras 3.10 loads the sharded weights it wrote itself (one file per group) and
+    # misreads those of 3.11 (lists of files); the reader gives both maps as lists
+    from migrator.audit import audit
+    from tests.conftest import CORPUS
+
+    for writer, listed in (("tf220-keras310", False), ("tf220-keras311", True)):
+        path = CORPUS / "generated" / writer / "keras/functional/weights-sharded/model.weights.json"
+        (artifact,) = audit([path]).artifacts
+        assert artifact.reading.raw["shard_lists"] is listed, writer
+        assert all(isinstance(v, list) for v in artifact.reading.raw["weight_map"].values())
 
 
 def test_threads_asking_at_once_never_see_a_half_filled_registry(monkeypatch) -> None:

@@ -72,9 +72,10 @@ KERAS3_READS_ORTHOGONAL_SINCE: Version = fact(
 
 # Keras 3.3.3 made `Bidirectional` a plain Layer; up to 3.3.2 it was a `Wrapper`, which also
 # tracks the wrapped RNN's own weights beside the forward and backward copies (9 weights for a
-# GRU, not 6). A whole model saved by 3.3.3+ does not load in 3.0-3.3.2 ("Weight count mismatch
-# for layer #1 (named bigru...). Layer expects 9 weight(s). Received 6"); a `.keras` saved by
-# 3.0-3.2 loads in 3.3.3+ (read by layer path), and 3.0-3.2 cannot save such a model as HDF5.
+# GRU, not 6). 3.0-3.3.2 load no whole Keras 3 model with such a layer: not one 3.3.3+ saved
+# ("Weight count mismatch for layer #1 (named bigru...). Layer expects 9 weight(s). Received
+# 6"), and not their own `.keras` ("A total of 1 objects could not be loaded... GRUCell"); they
+# cannot save it as HDF5 at all. 3.3.3+ loads a 3.0-3.2 `.keras` (read by layer path).
 KERAS3_BIDIRECTIONAL_LAYER_SINCE: Version = fact(
     "keras3_bidirectional_layer_since",
     (3, 3, 3),
@@ -83,7 +84,7 @@ KERAS3_BIDIRECTIONAL_LAYER_SINCE: Version = fact(
     "(class Bidirectional(Wrapper)) and 3.3.3 (class Bidirectional(Layer)); measured: "
     "tf216/keras/recurrent/save-h5 and save-keras x tf216-keras30, tf216-keras31, "
     "tf217-keras32/keras.load_model (fails); tf216-keras30, tf216-keras31, tf217-keras32/keras/"
-    "recurrent/save-keras x tf216, tf217/keras.load_model (loads)",
+    "recurrent/save-keras x the same three (fails) and x tf216, tf217/keras.load_model (loads)",
 )
 
 # A Functional model whose inputs or outputs are one tensor: Keras 3.11+ writes that config entry

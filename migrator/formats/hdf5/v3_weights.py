@@ -126,11 +126,14 @@ def read_v3_weights(path: Path, tree: Tree, vars_groups: list[str], evidence: li
 # --- Keras 3 sharded weights: <name>.weights.json + <name>_00000.weights.h5, ... -----------------
 
 
-def _shard_map(path: Path) -> tuple[dict[str, list[str]], Any] | None:
-    """(weight_map, metadata.total_size) of a Keras sharding config, or None if it is not one.
+def _shard_map(path: Path) -> tuple[dict[str, list[str]], Any, bool] | None:
+    """(weight_map, metadata.total_size, whether the map names lists) of a Keras sharding config,
+    or None if it is not one.
 
-    ``weight_map`` maps an HDF5 group (``/layers/dense/vars``) to its shard file; newer Keras 3
-    writes a list of shard files, since one group's variables may span several shards.
+    ``weight_map`` maps an HDF5 group (``/layers/dense/vars``) to its shard file (Keras 3.10);
+    Keras 3.11+ writes a list of shard files, since one group's variables may span several
+    shards. Both come back as lists; the third value says which form the file used, which
+    decides whether Keras 3.10 reads it (loadability `sharded_weights_shard_lists`).
     """
     try:
         if path.stat().st_size > _MAX_SHARD_MAP_BYTES:
@@ -149,7 +152,8 @@ def _shard_map(path: Path) -> tuple[dict[str, list[str]], Any] | None:
         if not isinstance(shards, list) or not all(isinstance(v, str) for v in shards):
             return None
         normalized[str(key)] = shards
-    return normalized, metadata.get("total_size")
+    listed = any(isinstance(value, list) for value in weight_map.values())
+    return normalized, metadata.get("total_size"), listed
 
 
 def _shard_pattern(config_name: str) -> re.Pattern[str]:
@@ -182,7 +186,7 @@ def read_sharded(path: Path) -> Reading:
             "sharded weights config is not a JSON object with 'metadata' and 'weight_map'",
             "re-save the weights with model.save_weights(..., max_shard_size=...)",
         )
-    weight_map, total_size = parsed
+    weight_map, total_size, listed = parsed
     referenced = sorted({s for shards in weight_map.values() for s in shards})
     pattern = _shard_pattern(path.name)
     on_disk = sorted(
@@ -253,5 +257,5 @@ def read_sharded(path: Path) -> Reading:
         details=details,
         evidence=tuple(evidence),
         errors=tuple(errors),
-        raw={"variables": variables, "weight_map": weight_map},
+        raw={"variables": variables, "weight_map": weight_map, "shard_lists": listed},
     )

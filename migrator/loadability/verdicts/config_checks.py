@@ -7,7 +7,6 @@ The Keras 2 checks apply to tf.keras/tf_keras profiles, the Keras 3 ones to Kera
 
 from __future__ import annotations
 
-from migrator.knowledge import loaders
 from migrator.loadability.evidence import Evidence
 from migrator.loadability.prediction import quote
 from migrator.loadability.profiles import LoaderProfile
@@ -228,21 +227,21 @@ def recurrent_time_major(ev: Evidence, profile: LoaderProfile, container: str) -
 
 @check("config", evidence="knowledge.loaders.KERAS3_BIDIRECTIONAL_LAYER_SINCE")
 def bidirectional_weight_count(ev: Evidence, profile: LoaderProfile, container: str) -> str | None:
-    """A whole model with Bidirectional layers saved by Keras 3.3.3+, which a Keras 3 before
-    3.3.3 expects to carry the wrapped RNN's own weights too. (The other way round loads: a
-    `.keras` from 3.0-3.3.2 is read by layer path and its extra weights are left unread.)"""
+    """A whole Keras 3 model with Bidirectional layers in a Keras 3 before 3.3.3, whose
+    `Wrapper` expects the wrapped RNN's own weights too: not in a 3.3.3+ file, and not loaded
+    back from its own `.keras` either. (3.3.3+ loads a 3.0-3.2 `.keras`: read by layer path.)"""
     config = ev.config
     if config is None or not config.bidirectional or container == "sm":
         return None
-    if profile.bidirectional_as_layer is not False or ev.producer_keras is None:
+    if profile.bidirectional_as_layer is not False:
         return None
-    if ev.producer_keras[0] != 3 or ev.producer_keras < loaders.KERAS3_BIDIRECTIONAL_LAYER_SINCE:
+    if ev.producer_keras is None or ev.producer_keras[0] != 3:
         return None
     return (
-        f"its Bidirectional layers {quote(config.bidirectional)} were saved by {ev.producer}, "
-        f"which no longer keeps the wrapped RNN's own weights that {profile.name} expects "
-        "(Keras 3.3.3 changed the count); load it with Keras 3.3.3 or newer, or load_weights "
-        "into a model built there"
+        f"{profile.name} cannot load a whole Keras 3 model with Bidirectional layers "
+        f"{quote(config.bidirectional)} (saved by {ev.producer}): up to 3.3.2 the layer also "
+        "counts the wrapped RNN's own weights; load it with Keras 3.3.3 or newer, or "
+        "load_weights into a model built there"
     )
 
 

@@ -201,9 +201,7 @@ def sharded_weights_shard_lists(ev: Evidence, profile: LoaderProfile, container:
         return None
     if profile.version >= KERAS3_READS_SHARD_LISTS_SINCE:
         return None
-    weight_map = ev.artifact.reading.raw.get("weight_map")
-    values = weight_map.values() if isinstance(weight_map, Mapping) else ()
-    if not any(isinstance(value, list) for value in values):
+    if not ev.artifact.reading.raw.get("shard_lists"):  # one file per group, as 3.10 writes
         return None
     return (
         f"its `.weights.json` maps variables to lists of shards (written by Keras 3.11+), and "
