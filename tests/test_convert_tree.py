@@ -8,6 +8,7 @@
   weights without an architecture, a tf.train.Checkpoint, needing the user's classes) or is a
   Lambda refusal: no other failure (issue 9).
 - A tf.keras 2.12 `save_format="keras_v3"` archive, written by the tf212 runtime, converts.
+- A source no installed runtime can run fails in one line that says where it loads.
 """
 
 from __future__ import annotations
@@ -226,6 +227,29 @@ def test_a_tf214_keras_archive_with_compact_layer_numbering_converts(tmp_path):
     assert outcome.kind == "tf212-keras-v3"
     (output,) = outcome.outputs
     assert output["weights_compared"] >= 4 and output["max_abs_diff"] <= 1e-5
+
+
+def test_a_source_no_installed_runtime_can_run_says_where_it_loads_not_internal_error(tmp_path):
+    """A tf.keras 2.13 Functional `.keras` loads only in tf.keras 2.13 (its config names
+    keras.src.engine.functional, which 2.12 and Keras 3 cannot import), a runtime migrator does
+    not run: the conversion cannot be proven. Each attempt used to read "internal error in
+    preload_keras: TypeError ..." followed by the whole model config, and the remedy was
+    generic; it now says each runtime could not load it, in one short line, and where the
+    verdicts say it loads."""
+    src = GENERATED / "tf213" / "keras" / "functional" / "save-keras" / "model.keras"
+    if not src.is_file():
+        pytest.skip(f"no {src}")
+    report = convert_path(src, tmp_path / "out", Options())
+    (outcome,) = report.outcomes
+    assert outcome.status == "failed"
+    assert "internal error" not in outcome.reason
+    assert (
+        "could not load it (TypeError: Could not deserialize class 'Functional'" in outcome.reason
+    )
+    assert "keras.load_model: tf.keras 2.13" in outcome.reason
+    assert "model.save('model.h5')" in outcome.reason
+    assert len(outcome.reason) < 1200  # no model config in it
+    assert not list((tmp_path / "out").rglob("metadata.json"))  # nothing published
 
 
 def test_a_tf212_keras_v3_archive_converts(tmp_path):

@@ -14,9 +14,9 @@ from pathlib import Path
 from migrator.audit import audit
 from migrator.convert import Options
 from migrator.convert.classify import classify
-from migrator.convert.run_order import by_prediction, verdict_runtime
+from migrator.convert.run_order import by_prediction, verdict_runtime, where_it_loads
 from migrator.convert.runtimes import Runtime
-from migrator.convert.validate import Run
+from migrator.convert.validate import Run, unrunnable_remedy
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 GENERATED = CORPUS / "generated"
@@ -98,3 +98,27 @@ def test_runtimes_are_seen_by_their_versions() -> None:
     assert seen is not None
     assert (seen.tensorflow, seen.keras, seen.tf_keras) == ((2, 16, 2), (3, 3, 3), (2, 16, 0))
     assert verdict_runtime(Runtime("broken", PY, None, None, None)) is None
+
+
+def test_where_it_loads_names_the_only_runtime_measured_to_load_the_source() -> None:
+    """A tf.keras 2.13 Functional `.keras`: the one runtime of the extended matrix whose
+    load_model loads it is tf213, and that is what the conversion's message names when no
+    installed runtime can run it (validate.unrunnable_remedy)."""
+    artifact = "tf213/keras/functional/save-keras"
+    cells = json.loads((CORPUS / "matrix_extended.json").read_text())["artifacts"][artifact]
+    loading = sorted(
+        key for key, cell in cells["cells"].items()
+        if key.endswith("load_model") and cell["verdict"] != "fails"
+    )  # fmt: skip
+    assert loading == ["tf213/keras.load_model"]
+    source = _source(f"{artifact}/model.keras")
+    assert where_it_loads(source.artifact) == "keras.load_model: tf.keras 2.13"
+    remedy = unrunnable_remedy(where_it_loads(source.artifact))
+    assert "loads with keras.load_model: tf.keras 2.13" in remedy
+    assert "model.save('model.h5')" in remedy
+
+
+def test_where_it_loads_is_empty_without_a_model_loader() -> None:
+    source = _source("tf215/keras/sequential/weights-h5/weights.h5")
+    assert where_it_loads(source.artifact) == ""
+    assert "migrator runtimes list" in unrunnable_remedy("")

@@ -31,7 +31,7 @@ from migrator.convert import publish as pub
 from migrator.convert.preload import Preload, first_run
 from migrator.convert.preload import start as start_preload
 from migrator.convert.registry import Step
-from migrator.convert.run_order import by_prediction
+from migrator.convert.run_order import by_prediction, where_it_loads
 from migrator.convert.runtime_pool import Pool
 from migrator.convert.runtimes import Runtime
 from migrator.convert.step_result import StepResult
@@ -307,6 +307,7 @@ class Converter:
             allow_missing_weights=target == "saved-model",
             derived_inputs=first.validation_inputs,
             preload=preload,
+            loads_in=where_it_loads(source.artifact),
         )
         return final, history, first, check
 

@@ -18,6 +18,7 @@ from migrator.convert.validate import Run
 from migrator.knowledge.versions import parse
 from migrator.loadability import LOADERS_BY_FORMAT, predict_runtime
 from migrator.loadability.evidence import Evidence
+from migrator.loadability.ranges import loader_range
 from migrator.loadability.runtimes import Runtime as VerdictRuntime
 from migrator.model import Artifact
 
@@ -65,3 +66,23 @@ def by_prediction(runs: Sequence[Run], artifact: Artifact | None) -> list[Run]:
     return [r for r, f in zip(runs, failing, strict=True) if not f] + [
         r for r, f in zip(runs, failing, strict=True) if f
     ]
+
+
+# The model loaders a source run can be (`_CALLS`), whose ranges say where the source runs.
+_MODEL_LOADERS = ("keras.load_model", "tf_keras.load_model")
+
+
+def where_it_loads(artifact: Artifact | None) -> str:
+    """Where the verdicts say a model loader loads the source ("keras.load_model: tf.keras
+    2.13"), for the message of a source no installed runtime could run; "" when unknown."""
+    if artifact is None or artifact.errors or artifact.format not in LOADERS_BY_FORMAT:
+        return ""
+    evidence = Evidence.of(artifact)
+    wanted = LOADERS_BY_FORMAT[artifact.format]
+    parts = []
+    for loader in _MODEL_LOADERS:
+        if loader in wanted:
+            found = loader_range(evidence, loader)
+            if found.spans:
+                parts.append(f"{loader}: {found.text}")
+    return "; ".join(parts)

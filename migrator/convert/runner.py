@@ -21,6 +21,7 @@ from migrator.convert.run_results import (
     take_model,
     versions,
 )
+from migrator.errors import ConversionError
 
 
 def _loaded_by(load: Mapping[str, Any]) -> str:
@@ -50,11 +51,33 @@ def _load_args(path: str | None, loader: str, **options: Any) -> dict[str, Any]:
     return load
 
 
+def _load(load: Mapping[str, Any]) -> Any:
+    """`load_keras`, with the runtime's refusal said as what it is: a source that this runtime
+    cannot load is an attempt that failed (validation goes on to the next runtime), not a
+    migrator bug. Only the exception's first line is kept: Keras puts the whole model config
+    in some of its messages."""
+    try:
+        return load_keras(**load)
+    except ConversionError:
+        raise
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        first = first.split(" Full object config:")[0]  # Keras appends the whole config
+        if len(first) > 200:
+            first = first[:200] + "..."
+        subject = load.get("path") or load.get("weights") or "the source"
+        raise ConversionError(
+            subject,
+            f"could not load it ({type(exc).__name__}: {first})",
+            "another runtime may: see the other attempts",
+        ) from exc
+
+
 def preload_keras(key: str, path: str | None, loader: str, **options: Any) -> dict[str, Any]:
     """Load the model now and keep it for the `run_keras` call that names `key`: the source's
     load in its era's runtime then overlaps the conversion step in the newest one."""
     load = _load_args(path, loader, **options)
-    keep_model(key, _loaded_by(load), load_keras(**load))
+    keep_model(key, _loaded_by(load), _load(load))
     return {"kept": key}
 
 
@@ -92,7 +115,7 @@ def run_keras(
     model = take_model(preloaded, _loaded_by(load)) if preloaded is not None else None
     was_preloaded = model is not None
     if model is None:
-        model = load_keras(**load)
+        model = _load(load)
     info = describe_model(model)
     layers = weighted_layers(model)
     names: list[str] = []

@@ -191,11 +191,14 @@ def validate(
     allow_missing_weights: bool = False,
     derived_inputs: str | None = None,
     preload: Preload | None = None,
+    loads_in: str = "",
 ) -> Check:
     """Run both sides and compare; raise `ValidationFailed` (with the record) when they differ.
 
     `preload`: the source model a worker loaded during the conversion step (`preload`), used
-    when the first source run is the one it was loaded for."""
+    when the first source run is the one it was loaded for. `loads_in`: where the loadability
+    verdicts say the source's model loader loads it ("tf.keras 2.13"), said when no installed
+    runtime can run it."""
     check = Check(tolerance=options.tolerance)
     work.mkdir(parents=True, exist_ok=True)
     attempts = _attempts(options, signature, int_high, derived_inputs, subject, check)
@@ -203,7 +206,7 @@ def validate(
         raise RuntimeUnavailable(
             subject,
             "no installed runtime can load the source to compare against",
-            "install an env of the source's TensorFlow line (e.g. MIGRATOR_RUNTIME_TF215)",
+            unrunnable_remedy(loads_in),
         )
     inputs = work / "inputs.npz"
     # Leases last until the comparison is done: each worker holds its side's weights.
@@ -247,7 +250,14 @@ def validate(
             sides.append(output)
             source = _run_source(
                 check, pool, stack, inputs, early, source_runs, options, subject, work, transforms
-            )
+            )  # fmt: skip
+            if source is None:
+                raise ValidationFailed(
+                    subject,
+                    "the source could not be run in any installed runtime, so the conversion "
+                    "cannot be proven: " + " | ".join(check.source_attempts),
+                    unrunnable_remedy(loads_in),
+                )
             sides.append(source)
             _compare(check, source, output, options, subject, allow_missing_weights)
         finally:
@@ -323,8 +333,9 @@ def _run_source(
     subject: str,
     work: Path,
     transforms: Transforms | None,
-) -> Side:
-    """Run the source in the first way that loads it (the early run, if one was started)."""
+) -> Side | None:
+    """Run the source in the first way that loads it (the early run, if one was started);
+    None when none does (each attempt is in `check.source_attempts`)."""
     for number, run in enumerate(source_runs):
         try:
             if number == 0 and early is not None:
@@ -345,11 +356,21 @@ def _run_source(
             return side
         except ConversionError as exc:
             check.source_attempts.append(f"{run.label} in {run.runtime.name}: {exc.problem}")
-    raise ValidationFailed(
-        subject,
-        "the source could not be run in any installed runtime, so the conversion cannot be "
-        "proven: " + " | ".join(check.source_attempts),
-        "install the runtime the source needs, or pass the model's custom objects",
+    return None
+
+
+def unrunnable_remedy(loads_in: str) -> str:
+    """What to do when no installed runtime runs the source: where it loads, when known."""
+    if not loads_in:
+        return (
+            "install a runtime of the source's TensorFlow line (`migrator runtimes list`), "
+            "or pass the model's custom objects"
+        )
+    return (
+        f"the loadability verdicts say it loads with {loads_in}: install such a runtime "
+        "(`migrator runtimes list` shows those migrator runs), or load it there, save it as "
+        "HDF5 (`model.save('model.h5')`) and convert that file; a model with custom classes "
+        "needs --custom-objects"
     )
 
 
