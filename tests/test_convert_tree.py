@@ -8,7 +8,8 @@
   weights without an architecture, a tf.train.Checkpoint, needing the user's classes) or is a
   Lambda refusal: no other failure (issue 9).
 - A tf.keras 2.12 `save_format="keras_v3"` archive, written by the tf212 runtime, converts.
-- A source no installed runtime can run fails in one line that says where it loads.
+- A tf.keras 2.13 Functional `.keras` is validated by tf.keras 2.12 from its stored config; a
+  source no installed runtime can run fails in one line that says where it loads.
 """
 
 from __future__ import annotations
@@ -215,14 +216,19 @@ def test_every_generated_artifact_converts_or_is_skipped_or_is_a_lambda_refusal(
     assert sum(o.status == "converted" for o in outcomes) >= 60
 
 
+def _convert_generated(relative: str, tmp_path: Path):
+    """The one outcome of converting a generated artifact (skips when the corpus lacks it)."""
+    src = GENERATED / relative
+    if not src.is_file():
+        pytest.skip(f"no {src}")
+    (outcome,) = convert_path(src, tmp_path / "out", Options()).outcomes
+    return outcome
+
+
 def test_a_tf214_keras_archive_with_compact_layer_numbering_converts(tmp_path):
     """tf.keras 2.14 wrote the 2.12 layout but numbered a class's second layer `dense_1`
     (2.12-2.13: `dense_2`): the step used to look for the gapped names and refuse the file."""
-    src = GENERATED / "tf214" / "keras" / "sequential" / "save-keras" / "model.keras"
-    if not src.is_file():
-        pytest.skip(f"no {src}")
-    report = convert_path(src, tmp_path / "out", Options())
-    (outcome,) = report.outcomes
+    outcome = _convert_generated("tf214/keras/sequential/save-keras/model.keras", tmp_path)
     assert outcome.status == "converted", outcome.reason
     assert outcome.kind == "tf212-keras-v3"
     (output,) = outcome.outputs
@@ -230,26 +236,34 @@ def test_a_tf214_keras_archive_with_compact_layer_numbering_converts(tmp_path):
 
 
 def test_a_source_no_installed_runtime_can_run_says_where_it_loads_not_internal_error(tmp_path):
-    """A tf.keras 2.13 Functional `.keras` loads only in tf.keras 2.13 (its config names
-    keras.src.engine.functional, which 2.12 and Keras 3 cannot import), a runtime migrator does
-    not run: the conversion cannot be proven. Each attempt used to read "internal error in
-    preload_keras: TypeError ..." followed by the whole model config, and the remedy was
-    generic; it now says each runtime could not load it, in one short line, and where the
-    verdicts say it loads."""
-    src = GENERATED / "tf213" / "keras" / "functional" / "save-keras" / "model.keras"
-    if not src.is_file():
-        pytest.skip(f"no {src}")
-    report = convert_path(src, tmp_path / "out", Options())
-    (outcome,) = report.outcomes
+    """A tf.keras 2.14 Functional `.keras` loads only in tf.keras 2.14 (its config names
+    keras.src.engine.functional, which Keras 3 cannot import, and 2.12-2.13 read other layer
+    numbers), a runtime migrator does not run: the conversion cannot be proven. Each attempt
+    used to read "internal error in preload_keras: TypeError ..." followed by the whole model
+    config, and the remedy was generic; it now says each runtime could not load it, in one
+    short line, and where the verdicts say it loads."""
+    outcome = _convert_generated("tf214/keras/functional/save-keras/model.keras", tmp_path)
     assert outcome.status == "failed"
     assert "internal error" not in outcome.reason
     assert (
         "could not load it (TypeError: Could not deserialize class 'Functional'" in outcome.reason
     )
-    assert "keras.load_model: tf.keras 2.13" in outcome.reason
+    assert "keras.load_model: tf.keras 2.14" in outcome.reason
     assert "model.save('model.h5')" in outcome.reason
     assert len(outcome.reason) < 1200  # no model config in it
     assert not list((tmp_path / "out").rglob("metadata.json"))  # nothing published
+
+
+def test_a_tf213_functional_keras_archive_converts_validated_by_its_own_config(tmp_path):
+    """tf.keras 2.13's Functional config names keras.src.engine.functional: no other release's
+    load_model imports it, and tf.keras 2.13 is not a runtime migrator runs. tf.keras 2.12
+    builds it from the stored config and reads the archive's weights (same numbering), which
+    proves the conversion independently of migrator's own reading."""
+    outcome = _convert_generated("tf213/keras/functional/save-keras/model.keras", tmp_path)
+    assert outcome.status == "converted", outcome.reason
+    (output,) = outcome.outputs
+    assert output["weights_compared"] >= 4 and output["max_abs_diff"] <= 1e-5
+    assert "tf.keras 2.12 model_from_json + load_weights" in output["source_run"]
 
 
 def test_a_tf212_keras_v3_archive_converts(tmp_path):

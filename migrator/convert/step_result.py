@@ -30,7 +30,7 @@ class StepResult:
     lambdas: tuple[Any, ...] = ()  # Lambda layers carried over (only with --unsafe)
     source_keras_major: int | None = None  # the Keras major version that wrote the source
     training_config: Any = None  # recorded in metadata, not compiled into the output
-    source_config_keras2: str | None = None  # Keras 1 source: its config in Keras 2 form (JSON)
+    source_config_keras2: str | None = None  # the source's config for a Keras 2 loader (JSON)
     theano: bool = False  # the source was trained with Theano (kernels flipped)
     weights_kind: str | None = None  # weights-to-keras: the kind of weights file it read
     architecture: str | None = None  # keras-to-weights: the .keras file holding the architecture

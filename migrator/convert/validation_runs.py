@@ -106,6 +106,21 @@ def _keras_runs(
         for line in lines:
             era = [r for r in keras2 if r.tf_line == line]
             add(era, "own", f"tf.keras {line[0]}.{line[1]} load_model", path=path, loader="keras")
+        if not compact and info.source_config_keras2:
+            # A 2.13 Functional config names keras.src.engine.functional, which no other
+            # release imports: its own tf.keras builds it from the config and reads the
+            # archive's weights (load_weights of 2.12-2.13 reads the gapped numbering).
+            for line in lines:
+                era = [r for r in keras2 if r.tf_line == line]
+                add(
+                    era,
+                    "own",
+                    f"tf.keras {line[0]}.{line[1]} model_from_json + load_weights",
+                    path=None,
+                    loader="config+weights",
+                    config_json=info.source_config_keras2,
+                    weights=path,
+                )
         if compact:
             since = KERAS3_MAPS_TF212_LAYOUT_SINCE
             falls_back = [r for r in keras3 if (parse_version(r.keras) or (0,)) >= since]
