@@ -4,9 +4,10 @@
   what was left, every source ends with one version, and no partial or empty version folder nor
   staging folder stays behind.
 - `--jobs 2` publishes the same versions and files as `--jobs 1`.
-- Every artifact of the generated corpus converts and validates, is skipped (already current,
-  weights without an architecture, a tf.train.Checkpoint, needing the user's classes) or is a
-  Lambda refusal: no other failure (issue 9).
+- Every artifact of the generated corpus (every runtime's tree) converts and validates, is
+  skipped (already current, weights without an architecture, a tf.train.Checkpoint, needing the
+  user's classes), is a Lambda refusal, or is a source that only runtimes CI does not install
+  were measured to load: no other failure (issue 9).
 - A tf.keras 2.12 `save_format="keras_v3"` archive, written by the tf212 runtime, converts.
 - A tf.keras 2.13 Functional `.keras` is validated by tf.keras 2.12 from its stored config; a
   source no installed runtime can run fails in one line that says where it loads.
@@ -188,22 +189,32 @@ SKIP_REASONS = (
 )
 
 
-def test_every_generated_artifact_converts_or_is_skipped_or_is_a_lambda_refusal(tmp_path):
-    # The CI lines' trees: what the runtimes CI installs can prove. The other TF lines' own
-    # artifacts (tox -e matrix) include files only their own release loads (a tf.keras 2.13 or
-    # 2.14 Functional `.keras`), which these runtimes cannot run as the source.
-    ci = {r.name for r in RUNTIMES if r.ci}
-    envs = sorted(
-        p for p in GENERATED.glob("tf*") if p.name in ci and (p / "generated.json").is_file()
+def _loads_only_outside(artifact: str, installed: set[str]) -> bool:
+    """The extended matrix measured no model loader of an installed runtime loading the
+    artifact (`tf214/keras/functional/save-keras`: only tf214's load_model does)."""
+    cells = json.loads((REPO / "corpus" / "matrix_extended.json").read_text())["artifacts"]
+    return not any(
+        key.split("/", 1)[0] in installed and cell["verdict"] != "fails"
+        for key, cell in cells.get(artifact, {"cells": {}})["cells"].items()
+        if key.endswith("load_model")
     )
+
+
+def test_every_generated_artifact_converts_or_is_skipped_or_is_a_lambda_refusal(tmp_path):
+    """Every runtime's tree (the four CI lines', the other TF lines' and the Keras overlays'):
+    besides conversions, skips and Lambda refusals, the one failure allowed is a source no
+    installed runtime can run (the CI lines), and only where the matrix measured exactly that."""
+    envs = sorted(p for p in GENERATED.glob("tf*") if (p / "generated.json").is_file())
     if not envs:
         pytest.skip(f"no generated corpus under {GENERATED}")
+    installed = {r.name for r in RUNTIMES if r.ci}
     outcomes = []
     for env in envs:
         report = convert_path(env, tmp_path / "out" / env.name, Options(), jobs=2)
         assert not report.errors
         outcomes += [replace(o, path=f"{env.name}/{o.path}") for o in report.outcomes]
     wrong = []
+    unrunnable = 0
     for outcome in outcomes:
         if outcome.status == "converted":
             continue
@@ -211,9 +222,20 @@ def test_every_generated_artifact_converts_or_is_skipped_or_is_a_lambda_refusal(
             continue
         if outcome.status == "failed" and outcome.reason.startswith("refused: Lambda layer"):
             continue
+        artifact = "/".join(outcome.path.split("/")[:4])
+        if (
+            outcome.status == "failed"
+            and "could not be run in any installed runtime" in outcome.reason
+            and "the loadability verdicts say it loads with" in outcome.reason
+            and _loads_only_outside(artifact, installed)
+        ):
+            unrunnable += 1
+            continue
         wrong.append(f"{outcome.path}: {outcome.status}: {outcome.reason}")
     assert not wrong, "\n".join(wrong)
-    assert sum(o.status == "converted" for o in outcomes) >= 60
+    converted = {o.path.split("/")[0] for o in outcomes if o.status == "converted"}
+    assert converted == {env.name for env in envs}  # every runtime's tree converts some
+    assert unrunnable <= 3  # tf.keras 2.14's Functional `.keras` files: 2.14 alone loads them
 
 
 def _convert_generated(relative: str, tmp_path: Path):
