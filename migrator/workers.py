@@ -273,7 +273,7 @@ class ReaderPool(Generic[T, R]):
         results: dict[int, Any] = {}
         workers: list[_Worker] = []
         next_in = next_out = 0
-        exhausted = False
+        exhausted = finished = False
         try:
             while True:
                 for _slot in range(len(workers) + self._jobs):
@@ -296,6 +296,7 @@ class ReaderPool(Generic[T, R]):
                     next_in += 1
                 busy = [w for w in workers if w.task is not None]
                 if not busy and next_out == next_in:
+                    finished = True
                     return
                 if busy:
                     deadline = min(w.task[1] for w in busy)  # type: ignore[index]
@@ -336,8 +337,10 @@ class ReaderPool(Generic[T, R]):
                     yield taken.pop(next_out), results.pop(next_out)
                     next_out += 1
         finally:
+            # Finished: idle workers are asked to exit. Interrupted (Ctrl-C, SIGTERM, the
+            # consumer stopping): every worker is killed at once, none is waited on.
             for w in workers:
-                self._stop(w, kill=w.task is not None)
+                self._stop(w, kill=not finished or w.task is not None)
 
     def _died(self, code: int | None) -> str:
         hint = f" (or ran out of its {self._memory_mb} MB memory limit)" if self._memory_mb else ""
