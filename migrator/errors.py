@@ -5,6 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def first_line(exc: BaseException | str, limit: int = 300) -> str:
+    """An exception's first line, cut at `limit` characters ("..." marks the cut). Runtimes put
+    whole model configs, graphs and tracebacks in their messages; what a user reads is one line,
+    and the whole text stays in the worker's log."""
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= limit else line[:limit] + "..."
+
+
 class MigratorError(Exception):
     """Base class: an expected failure with a message fit for a user."""
 

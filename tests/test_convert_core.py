@@ -1147,6 +1147,19 @@ def test_an_exception_in_a_step_is_one_line_that_says_what_to_report():
     assert _error_reply(error, "step:x") == error.to_json()  # a verdict is passed through
 
 
+def test_a_runtime_message_reaches_the_user_as_its_first_line_cut_to_the_limit():
+    """Runtimes put whole configs and graphs in their messages; every step keeps one line."""
+    from migrator.errors import first_line
+
+    config = "x" * 500
+    exc = ValueError(f"  Could not deserialize 'Functional'\nconfig={config}\n")
+    assert first_line(exc) == "Could not deserialize 'Functional'"
+    long = first_line(ValueError("y" * 350), 200)
+    assert long == "y" * 200 + "..."
+    assert first_line(ValueError("y" * 200), 200) == "y" * 200  # at the limit: not cut
+    assert first_line(ValueError("")) == "" and first_line(" \n ") == ""
+
+
 def test_unknown_class_errors_name_the_class_and_are_skips():
     """Issue 9: Keras's "Unknown layer" text ends with a URL, which was taken as the class name."""
     from migrator.convert.keras3_build import explain_build_error

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -307,7 +308,7 @@ class Converter:
             allow_missing_weights=target == "saved-model",
             derived_inputs=first.validation_inputs,
             preload=preload,
-            loads_in=where_it_loads(source.artifact),
+            loads_in=partial(where_it_loads, source.artifact),
         )
         return final, history, first, check
 

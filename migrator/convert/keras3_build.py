@@ -18,7 +18,13 @@ import numpy as np
 
 from migrator.convert.config_rewrite import Rewrite
 from migrator.convert.weight_layouts import convert_layer
-from migrator.errors import ConversionError, NeedsUserClasses, NoFaithfulMapping, UnsafeContent
+from migrator.errors import (
+    ConversionError,
+    NeedsUserClasses,
+    NoFaithfulMapping,
+    UnsafeContent,
+    first_line,
+)
 from migrator.formats.hdf5 import attrs
 
 
@@ -153,10 +159,10 @@ def explain_build_error(exc: Exception, subject: str, has_modules: bool) -> Conv
         )
     if "lambda" in text.lower() and "safe_mode" in text:
         return UnsafeContent(subject, "the model has a Lambda layer", "pass --unsafe to allow it")
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    first = first_line(text) or type(exc).__name__
     return ConversionError(
         subject,
-        f"Keras 3 cannot build the model from its config ({type(exc).__name__}: {first[:300]})",
+        f"Keras 3 cannot build the model from its config ({type(exc).__name__}: {first})",
         "report this file to the migrator maintainers",
     )
 

@@ -21,7 +21,7 @@ from migrator.convert.run_results import (
     take_model,
     versions,
 )
-from migrator.errors import ConversionError
+from migrator.errors import ConversionError, first_line
 
 
 def _loaded_by(load: Mapping[str, Any]) -> str:
@@ -61,10 +61,8 @@ def _load(load: Mapping[str, Any]) -> Any:
     except ConversionError:
         raise
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [""])[0]
-        first = first.split(" Full object config:")[0]  # Keras appends the whole config
-        if len(first) > 200:
-            first = first[:200] + "..."
+        # Keras appends the whole config to some messages
+        first = first_line(str(exc).split(" Full object config:")[0], 200)
         subject = load.get("path") or load.get("weights") or "the source"
         raise ConversionError(
             subject,

@@ -14,7 +14,7 @@ whose digests differ are fetched to measure the difference (`run_results`, `comp
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -191,14 +191,14 @@ def validate(
     allow_missing_weights: bool = False,
     derived_inputs: str | None = None,
     preload: Preload | None = None,
-    loads_in: str = "",
+    loads_in: Callable[[], str] = str,
 ) -> Check:
     """Run both sides and compare; raise `ValidationFailed` (with the record) when they differ.
 
     `preload`: the source model a worker loaded during the conversion step (`preload`), used
-    when the first source run is the one it was loaded for. `loads_in`: where the loadability
-    verdicts say the source's model loader loads it ("tf.keras 2.13"), said when no installed
-    runtime can run it."""
+    when the first source run is the one it was loaded for. `loads_in`: says where the
+    loadability verdicts say the source's model loader loads it ("tf.keras 2.13"); called only
+    when no installed runtime can run the source, the one case that message is for."""
     check = Check(tolerance=options.tolerance)
     work.mkdir(parents=True, exist_ok=True)
     attempts = _attempts(options, signature, int_high, derived_inputs, subject, check)
@@ -206,7 +206,7 @@ def validate(
         raise RuntimeUnavailable(
             subject,
             "no installed runtime can load the source to compare against",
-            unrunnable_remedy(loads_in),
+            unrunnable_remedy(loads_in()),
         )
     inputs = work / "inputs.npz"
     # Leases last until the comparison is done: each worker holds its side's weights.
@@ -256,7 +256,7 @@ def validate(
                     subject,
                     "the source could not be run in any installed runtime, so the conversion "
                     "cannot be proven: " + " | ".join(check.source_attempts),
-                    unrunnable_remedy(loads_in),
+                    unrunnable_remedy(loads_in()),
                 )
             sides.append(source)
             _compare(check, source, output, options, subject, allow_missing_weights)

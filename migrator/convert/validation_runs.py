@@ -103,17 +103,22 @@ def _keras_runs(
         # 3.0.2+ falls back to it, reading the compact numbering (knowledge.loaders).
         compact = source.details.get("weights_numbering") == "compact"
         lines = ((2, 14),) if compact else ((2, 12), (2, 13))
+        era = {line: [r for r in keras2 if r.tf_line == line] for line in lines}
         for line in lines:
-            era = [r for r in keras2 if r.tf_line == line]
-            add(era, "own", f"tf.keras {line[0]}.{line[1]} load_model", path=path, loader="keras")
+            add(
+                era[line],
+                "own",
+                f"tf.keras {line[0]}.{line[1]} load_model",
+                path=path,
+                loader="keras",
+            )
         if not compact and info.source_config_keras2:
             # A 2.13 Functional config names keras.src.engine.functional, which no other
             # release imports: its own tf.keras builds it from the config and reads the
             # archive's weights (load_weights of 2.12-2.13 reads the gapped numbering).
             for line in lines:
-                era = [r for r in keras2 if r.tf_line == line]
                 add(
-                    era,
+                    era[line],
                     "own",
                     f"tf.keras {line[0]}.{line[1]} model_from_json + load_weights",
                     path=None,

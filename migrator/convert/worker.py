@@ -49,7 +49,7 @@ def _error_reply(exc: BaseException, op: str) -> dict[str, Any]:
     """A failure as the reply's error. A `ConversionError` is the step's own verdict; anything
     else is a migrator bug, said in one line that names the step, the exception and where it
     was raised, and what to report (the traceback is in the worker's log, never shown)."""
-    from migrator.errors import ConversionError
+    from migrator.errors import ConversionError, first_line
 
     if isinstance(exc, ConversionError):
         return exc.to_json()
@@ -59,11 +59,10 @@ def _error_reply(exc: BaseException, op: str) -> dict[str, Any]:
         frame = next((f for f in reversed(tb) if "/migrator/" in f.filename), tb[-1])
         module = frame.filename.replace("\\", "/").rsplit("/migrator/", 1)[-1]
         where = f" in {module}:{frame.lineno} ({frame.name})"
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     what = op.split(":", 1)[1] if op.startswith("step:") else op
     return {
         "type": "ConversionError",
-        "problem": f"internal error in {what}: {type(exc).__name__}: {message[:400]}{where}",
+        "problem": f"internal error in {what}: {type(exc).__name__}: {first_line(exc, 400)}{where}",
         "remedy": "this is a migrator bug; please report it with this line and the output of "
         "`migrator inspect --json` on the file",
     }

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.convert.registry import conversion_step
-from migrator.errors import ConversionError, NoFaithfulMapping
+from migrator.errors import ConversionError, NoFaithfulMapping, first_line
 from migrator.knowledge.graph_import import REF_VARIABLE_OPS, RESOURCE_VARIABLE_OPS
 
 VARIABLE_OPS = REF_VARIABLE_OPS | RESOURCE_VARIABLE_OPS
@@ -43,9 +43,7 @@ def _op(tensor: str) -> str:
 
 def _tf_error(src: str, problem: str, exc: BaseException, remedy: str) -> ConversionError:
     """`problem (TensorFlow's exception: its first line)`, one line, with the remedy."""
-    text = str(exc).strip()
-    first = text.splitlines()[0][:300] if text else ""
-    return ConversionError(src, f"{problem} ({type(exc).__name__}: {first})", remedy)
+    return ConversionError(src, f"{problem} ({type(exc).__name__}: {first_line(exc)})", remedy)
 
 
 def _saved_outputs(

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.convert.registry import conversion_step
-from migrator.errors import ConversionError
+from migrator.errors import ConversionError, first_line
 from migrator.knowledge.graph_import import REF_VARIABLE_OPS, RESOURCE_VARIABLE_OPS
 
 _PLACEHOLDERS = frozenset({"Placeholder", "PlaceholderWithDefault"})
@@ -91,7 +91,7 @@ def run(
             if saver is not None:
                 saver.restore(sess, str(folder / "export"))
         except Exception as exc:
-            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+            first = first_line(exc)
             raise ConversionError(
                 src,
                 f"TensorFlow cannot restore the bundle ({type(exc).__name__}: {first})",

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.convert.registry import conversion_step
-from migrator.errors import ConversionError
+from migrator.errors import ConversionError, first_line
 from migrator.knowledge.graph_import import (
     GRAPH_EXPORT_LOADERS,
     LEGACY_ASSETS_COLLECTION,
@@ -174,7 +174,7 @@ def exercise_signatures(
                 raise ConversionError(
                     str(target),
                     f"the converted signature {key!r} does not run ({type(exc).__name__}: "
-                    f"{str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''})",
+                    f"{first_line(exc, 200)})",
                     "convert only the signature you serve with --signature",
                 ) from exc
             ran.append(key)
@@ -223,7 +223,7 @@ def convert_meta_graph(
         try:
             meta = v1.saved_model.loader.load(sess, chosen_tags, src)
         except Exception as exc:
-            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+            first = first_line(exc)
             raise ConversionError(
                 src,
                 f"TensorFlow cannot load the MetaGraph {chosen_tags} "
@@ -329,7 +329,7 @@ def convert_meta_graph(
         except ConversionError as exc:
             failure = exc
         except Exception as exc:
-            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+            first = first_line(exc)
             failure = ConversionError(
                 src,
                 f"the graph cannot be re-exported ({how}: {type(exc).__name__}: {first})",

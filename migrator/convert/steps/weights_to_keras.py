@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.convert.registry import conversion_step
-from migrator.errors import ConversionError
+from migrator.errors import ConversionError, first_line
 
 
 def read_architecture(path: Path) -> tuple[dict[str, Any], str | None]:
@@ -67,12 +67,12 @@ def load_v3_weights(model: Any, path: Path, subject: str) -> dict[str, Any]:
         model.load_weights(str(path))
         return {"loaded_by": "keras.Model.load_weights"}
     except ValueError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        first = first_line(exc, 200)
         stored = read_v3_weights_by_class(path, model)
         layers = {layer.name: layer for layer in model.layers}
         for name in stored.order:
             set_layer_weights(layers[name], stored.layers[name], subject=subject, stored_name=name)
-        return {"loaded_by": "layer groups matched by class", "keras_error": first[:200]}
+        return {"loaded_by": "layer groups matched by class", "keras_error": first}
 
 
 def _factory(spec: str) -> Any:
