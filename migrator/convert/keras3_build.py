@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from migrator.convert import deferred_init
 from migrator.convert.config_rewrite import Rewrite
 from migrator.convert.weight_layouts import convert_layer
 from migrator.errors import (
@@ -106,15 +107,31 @@ def load_keras3(src: str, modules: Sequence[str], unsafe: bool) -> Any:
 
 
 def build_model(
-    config: Mapping[str, Any], *, subject: str, modules: Sequence[str] = (), unsafe: bool = False
+    config: Mapping[str, Any],
+    *,
+    subject: str,
+    modules: Sequence[str] = (),
+    unsafe: bool = False,
+    deferred: bool = False,
 ) -> Any:
-    """Deserialize a Keras 3 config, turning Keras' errors into ones that say what to do."""
+    """Deserialize a Keras 3 config, turning Keras' errors into ones that say what to do.
+
+    `deferred`: leave the variables uninitialised (`deferred_init`) for a caller that gives
+    every weight its value with `assign_weights`, which initialises the rest. A layer that
+    cannot be built that way (one that creates a variable from an array, say) is built again
+    the ordinary way, so deferring never changes what builds."""
     import keras
 
     objects = custom_objects(modules)
     if unsafe:
         keras.config.enable_unsafe_deserialization()
     text = json.dumps(config)
+    if deferred:
+        try:
+            with deferred_init.deferred():
+                return keras.models.model_from_json(text, custom_objects=objects)
+        except Exception:
+            pass  # built again below, where a real error is explained
     try:
         return keras.models.model_from_json(text, custom_objects=objects)
     except Exception as exc:
@@ -227,6 +244,7 @@ def assign_weights(
         )
         set_layer_weights(layer, values, subject=subject, stored_name=stored_name)
         converted_layers.append(layer.name)
+    deferred_init.finish()  # what the source held no value for, as Keras would initialise it
     return {
         "layers": len(converted_layers),
         "matched_by": "name" if by_name else "order",
@@ -286,11 +304,13 @@ def set_layer_weights(
             f"{got} (stored as {stored_name!r})",
             "check that the architecture belongs to these weights",
         )
-    layer.set_weights(values)
+    for variable, value in zip(layer.weights, values, strict=True):
+        deferred_init.assign(variable, value)
 
 
 def save_keras(model: Any, out_dir: Path, name: str = "model.keras") -> Path:
     path = Path(out_dir) / name
+    deferred_init.finish()  # a no-op unless a deferred build skipped `assign_weights`
     model.save(path)
     return path
 
@@ -378,7 +398,7 @@ def from_tf_keras_model(
             "pass --custom-objects <module> that defines and registers those classes",
         ) from exc
     rw = rewrite(config, keras_version=tf_keras.__version__, unsafe=unsafe)
-    model = build_model(rw.config, subject=subject, modules=modules, unsafe=unsafe)
+    model = build_model(rw.config, subject=subject, modules=modules, unsafe=unsafe, deferred=True)
     stored = stored_from_model(tf_model, tf_keras.__version__)
     assigned = assign_weights(model, stored, rw, subject=subject)
     return built_result(save_keras(model, out_dir), model, rw, assigned, [])

@@ -99,7 +99,9 @@ def run(
     path = Path(src)
     config, facts = read_h5_config(path, reading)
     rw = rewrite(config, keras_version=facts.get("keras_version"), unsafe=unsafe)
-    model = build_model(rw.config, subject=src, modules=custom_objects, unsafe=unsafe)
+    model = build_model(
+        rw.config, subject=src, modules=custom_objects, unsafe=unsafe, deferred=True
+    )
     stored = read_h5_weights(path)
     if stored.backend is None:
         stored.backend = facts.get("backend")

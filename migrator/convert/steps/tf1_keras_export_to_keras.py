@@ -75,7 +75,9 @@ def run(
         ) from exc
     version = config.get("keras_version") if isinstance(config, dict) else None
     rw = rewrite(config, keras_version=version, unsafe=unsafe)
-    model = build_model(rw.config, subject=src, modules=custom_objects, unsafe=unsafe)
+    model = build_model(
+        rw.config, subject=src, modules=custom_objects, unsafe=unsafe, deferred=True
+    )
     reader = tf.train.load_checkpoint(str(folder / "variables" / "variables"))
     keys = set(reader.get_variable_to_shape_map())
     stored = StoredWeights(keras_version=version or "2", backend="tensorflow")

@@ -187,7 +187,9 @@ def run(
 
     config, version, groups, order = read_tfjs(Path(src))
     rw = rewrite(config, keras_version=version, unsafe=unsafe)
-    model = build_model(rw.config, subject=src, modules=custom_objects, unsafe=unsafe)
+    model = build_model(
+        rw.config, subject=src, modules=custom_objects, unsafe=unsafe, deferred=True
+    )
     stored = StoredWeights(layers=groups, order=order, keras_version=version, backend="tensorflow")
     assigned = assign_weights(model, stored, rw, subject=src)
     _, document = model_json(Path(src))

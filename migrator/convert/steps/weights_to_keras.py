@@ -169,7 +169,9 @@ def run(
         stored = read_h5_weights(path)
         version = stored.keras_version or arch_version
         rw = rewrite(config, keras_version=version, unsafe=unsafe)
-        model = build_model(rw.config, subject=src, modules=custom_objects, unsafe=unsafe)
+        model = build_model(
+            rw.config, subject=src, modules=custom_objects, unsafe=unsafe, deferred=True
+        )
         assigned = assign_weights(model, stored, rw, subject=src)
         stored_backend = stored.backend
     return {
