@@ -988,6 +988,30 @@ def test_publish_creates_versions_and_never_overwrites(tmp_path):
     assert pub.find_published(out / "m" / "keras", "a", "/elsewhere") is None
 
 
+def test_a_payload_hashed_ahead_is_listed_as_publish_would_list_it(tmp_path):
+    """The converter hashes the product while validation runs; what it hands `publish` must be
+    what hashing the version folder gives, and a listing that does not fit is not trusted."""
+    out = tmp_path / "out"
+    model = tmp_path / "work" / "model-from-step.keras"
+    model.parent.mkdir()
+    model.write_bytes(b"weights")
+    ahead = pub.payload_files(model, "model.keras")
+    v1 = pub.publish(out, "m", "keras", model, {}, payload_name="model.keras", files=ahead)
+    placed = [f for f in pub.file_list(v1) if f["path"] != "metadata.json"]
+    assert json.loads((v1 / "metadata.json").read_text())["files"] == placed == ahead
+    saved = tmp_path / "sm"
+    (saved / "variables").mkdir(parents=True)
+    (saved / "saved_model.pb").write_bytes(b"graph")
+    (saved / "variables" / "variables.index").write_bytes(b"index")
+    listed = pub.payload_files(saved)
+    v1sm = pub.publish(out, "m", "saved_model", saved, {}, files=listed)
+    on_disk = [f for f in pub.file_list(v1sm) if f["path"] != "metadata.json"]
+    assert json.loads((v1sm / "metadata.json").read_text())["files"] == on_disk == listed
+    stale = [{**ahead[0], "sha256": "0" * 64, "bytes": 99}]  # not the placed file: re-hashed
+    v2 = pub.publish(out, "m", "keras", model, {}, payload_name="model.keras", files=stale)
+    assert json.loads((v2 / "metadata.json").read_text())["files"] == ahead
+
+
 def test_failed_publish_leaves_nothing(tmp_path):
     out = tmp_path / "out"
     with pytest.raises(OSError):

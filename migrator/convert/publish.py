@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,23 @@ def file_list(path: Path) -> list[dict[str, Any]]:
             "sha256": sha256_file(f),
         }
         for f in files
+    ]
+
+
+def payload_files(payload: Path, payload_name: str | None = None) -> list[dict[str, Any]]:
+    """The `file_list` of the version folder `publish` makes of `payload`, from the payload
+    itself: a caller can hash a large model while it does other work and give `publish` this."""
+    payload = Path(payload)
+    if payload.is_dir():
+        return file_list(payload)
+    return [{**entry, "path": payload_name or payload.name} for entry in file_list(payload)]
+
+
+def _sizes(folder: Path) -> list[tuple[str, int]]:
+    return [
+        (p.relative_to(folder).as_posix(), p.stat().st_size)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     ]
 
 
@@ -129,11 +146,14 @@ def publish(
     metadata: Mapping[str, Any],
     *,
     payload_name: str | None = None,
+    files: Sequence[Mapping[str, Any]] | None = None,
 ) -> Path:
     """Place `payload` (a file, or a folder's contents) and metadata.json at the next version.
 
     `model_dir` is the model's folder under OUT (it may contain `/` for trees). Returns the
-    version folder. `metadata` gets `version`, `created_at` and the payload's `files` added.
+    version folder. `metadata` gets `version`, `created_at` and the payload's `files` added:
+    `files` when given (`payload_files`, hashed earlier) and naming exactly the placed files
+    with their sizes, else hashed here.
     """
     base = Path(out_root) / model_dir / folder
     base.mkdir(parents=True, exist_ok=True)
@@ -147,7 +167,9 @@ def publish(
             shutil.copytree(payload, stage, dirs_exist_ok=True, copy_function=_link_or_copy)
         else:
             _link_or_copy(payload, stage / (payload_name or payload.name))
-        files = file_list(stage)
+        placed = _sizes(stage)
+        if files is None or [(f["path"], f["bytes"]) for f in files] != placed:
+            files = file_list(stage)
         number = _next_number(base)
         for _ in range(1000):
             final = base / f"v{number}"
@@ -155,7 +177,7 @@ def publish(
                 **metadata,
                 "version": f"v{number}",
                 "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "files": files,
+                "files": list(files),
             }
             (stage / "metadata.json").write_text(
                 json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
