@@ -68,6 +68,27 @@ def test_the_newest_runtime_builds_deferred(keras) -> None:
     from migrator.convert import deferred_init
 
     assert deferred_init.supported(), keras.__version__
+    from migrator.convert.keras3_build import build_model
+
+    document = {"class_name": "Functional", "config": _config(keras)}
+    rw = rewrite(document, keras_version="3.15.0", unsafe=False)
+    model = build_model(rw.config, subject="m", deferred=True)
+    assert _variables_pending(model)  # built deferred: no initial values drawn yet
+    deferred_init.finish()
+    assert _variables_pending(model) == []
+
+
+def test_a_layer_that_assigns_while_being_built_is_built_the_ordinary_way(keras) -> None:
+    """In the stateless scope an assignment is only recorded: the value would be lost."""
+    from migrator.convert.keras3_build import build_model
+
+    inp = keras.Input((3,), name="x")
+    out = AssignsInBuild(name="counter")(inp)
+    config = keras.Model(inp, out).get_config()
+    rw = rewrite({"class_name": "Functional", "config": config}, keras_version="3.15.0")
+    model = build_model(rw.config, subject="m", deferred=True)
+    assert _variables_pending(model) == []
+    np.testing.assert_array_equal(model.get_layer("counter").get_weights()[0], [7.0, 7.0, 7.0])
 
 
 def test_a_deferred_build_holds_exactly_the_assigned_weights_and_initialises_the_rest(
@@ -116,15 +137,34 @@ def _array_scale():  # type: ignore[no-untyped-def]
     return ArrayScale
 
 
-class _Lazy:
-    """`ArrayScale(...)`: the class is defined on first use, so the TF-free suite imports no Keras."""
+def _assigns_in_build():  # type: ignore[no-untyped-def]
+    import keras
 
-    cls = None
+    @keras.saving.register_keras_serializable(package="migrator_test")
+    class AssignsInBuild(keras.layers.Layer):
+        """Sets its variable's value in `build`, after creating it."""
+
+        def build(self, input_shape):  # type: ignore[no-untyped-def]
+            self.offset = self.add_weight(shape=(input_shape[-1],), initializer="zeros")
+            self.offset.assign(np.full(input_shape[-1], 7.0, "float32"))
+
+        def call(self, x):  # type: ignore[no-untyped-def]
+            return x + self.offset
+
+    return AssignsInBuild
+
+
+class _Lazy:
+    """A test layer class, defined on first use so that the TF-free suite imports no Keras."""
+
+    def __init__(self, define) -> None:  # type: ignore[no-untyped-def]
+        self.define, self.cls = define, None
 
     def __call__(self, **kwargs):  # type: ignore[no-untyped-def]
-        if _Lazy.cls is None:
-            _Lazy.cls = _array_scale()
-        return _Lazy.cls(**kwargs)
+        if self.cls is None:
+            self.cls = self.define()
+        return self.cls(**kwargs)
 
 
-ArrayScale = _Lazy()
+ArrayScale = _Lazy(_array_scale)
+AssignsInBuild = _Lazy(_assigns_in_build)

@@ -23,6 +23,10 @@ from typing import Any
 _LIST = "uninitialized_variables"  # keras.src.backend.common.variables' global attribute
 
 
+class AssignedWhileBuilding(Exception):
+    """A deferred build in which a layer assigned a variable: the caller builds again."""
+
+
 def supported() -> bool:
     """Whether this Keras can build with deferred variables (TensorFlow backend, 3.x layout)."""
     try:
@@ -43,7 +47,8 @@ def supported() -> bool:
 
 @contextlib.contextmanager
 def deferred() -> Iterator[bool]:
-    """Variables created inside are left uninitialised when `supported()`; yields which."""
+    """Variables created inside are left uninitialised when `supported()`; yields which.
+    Raises `AssignedWhileBuilding` when code inside assigned a variable (see there)."""
     if not supported():
         yield False
         return
@@ -53,8 +58,12 @@ def deferred() -> Iterator[bool]:
     # A step that failed half-way in this worker may have left its variables listed.
     global_state.set_global_attribute(_LIST, [])
     try:
-        with keras.StatelessScope(initialize_variables=False):
+        with keras.StatelessScope(initialize_variables=False) as scope:
             yield True
+            if scope.state_mapping:
+                # A layer assigned a variable while being built: in this scope the value is
+                # only recorded, never kept, so this model is built the ordinary way.
+                raise AssignedWhileBuilding(len(scope.state_mapping))
     except BaseException:
         global_state.set_global_attribute(_LIST, [])  # the half-built model is dropped
         raise
