@@ -213,7 +213,7 @@ class Converter:
                 ThreadPoolExecutor(1, thread_name_prefix="migrator-payload-hash")
             )
             listing = hashing.submit(pub.payload_files, Path(final.path), payload_name)
-            check = self._check(source, target, steps, final, history[0], history, work, ahead)
+            check = self._check(source, target, steps, final, history, work, ahead)
             files = listing.result()
         metadata = self._metadata(source, target, steps, history, final, check, sha)
         version_dir = pub.publish(
@@ -298,12 +298,12 @@ class Converter:
         target: str,
         steps: Sequence[Step],
         final: StepResult,
-        first: StepResult,
         history: Sequence[StepResult],
         work: Path,
         preload: Preload | None,
     ) -> Check:
         """Validate the final product against the source (`validate`): the record."""
+        first = history[0]
         transforms: dict[str, Any] = {}
         for item in history:
             transforms.update(item.weight_transforms)

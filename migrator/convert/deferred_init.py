@@ -16,6 +16,7 @@ change there makes the step slower, never wrong, and validation compares every w
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 from collections.abc import Iterator
 from typing import Any
@@ -27,8 +28,10 @@ class AssignedWhileBuilding(Exception):
     """A deferred build in which a layer assigned a variable: the caller builds again."""
 
 
+@functools.cache
 def supported() -> bool:
-    """Whether this Keras can build with deferred variables (TensorFlow backend, 3.x layout)."""
+    """Whether this Keras can build with deferred variables (TensorFlow backend, 3.x layout);
+    asked once per process, as every build and `finish` asks it."""
     try:
         import keras
         from keras.src.backend.common import global_state, variables

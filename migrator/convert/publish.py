@@ -33,10 +33,15 @@ _VERSION = re.compile(r"^v(\d+)$")
 _STAGING_PID = re.compile(r"^(?:work|publish)-(\d+)-")
 
 
+def _files(path: Path) -> tuple[Path, list[Path]]:
+    """(the folder names are relative to, the files): `path` itself, or a folder's files."""
+    if path.is_file():
+        return path.parent, [path]
+    return path, sorted(p for p in path.rglob("*") if p.is_file())
+
+
 def file_list(path: Path) -> list[dict[str, Any]]:
-    path = Path(path)
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    base = path.parent if path.is_file() else path
+    base, files = _files(Path(path))
     return [
         {
             "path": f.relative_to(base).as_posix(),
@@ -57,11 +62,8 @@ def payload_files(payload: Path, payload_name: str | None = None) -> list[dict[s
 
 
 def _sizes(folder: Path) -> list[tuple[str, int]]:
-    return [
-        (p.relative_to(folder).as_posix(), p.stat().st_size)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    ]
+    base, files = _files(folder)
+    return [(f.relative_to(base).as_posix(), f.stat().st_size) for f in files]
 
 
 def safe_name(name: str) -> str:
