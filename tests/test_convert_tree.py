@@ -6,10 +6,10 @@
 - `--jobs 2` publishes the same versions and files as `--jobs 1`.
 - Every artifact of the generated corpus (every runtime's tree) converts and validates, is
   skipped (already current, weights without an architecture, a tf.train.Checkpoint, needing the
-  user's classes), is a Lambda refusal, or is a source that only runtimes CI does not install
-  were measured to load: no other failure (issue 9).
+  user's classes) or is a Lambda refusal: no other failure (issue 9).
 - A tf.keras 2.12 `save_format="keras_v3"` archive, written by the tf212 runtime, converts.
-- A tf.keras 2.13 Functional `.keras` is validated by tf.keras 2.12 from its stored config; a
+- A tf.keras 2.13 Functional `.keras` is validated by tf.keras 2.12 from its stored config, a
+  2.14 one by tf.keras 2.15 from its config and its weights renamed to the `layers/` layout; a
   source no installed runtime can run fails in one line that says where it loads.
 """
 
@@ -31,7 +31,6 @@ from migrator.convert import Options
 from migrator.convert import ledger as ld
 from migrator.convert import publish as pub
 from migrator.convert.tree import convert_path
-from migrator.knowledge.runtimes import RUNTIMES
 from tests.conftest import REPO
 
 pytestmark = [pytest.mark.tf, pytest.mark.latest]
@@ -189,32 +188,18 @@ SKIP_REASONS = (
 )
 
 
-def _loads_only_outside(artifact: str, installed: set[str]) -> bool:
-    """The extended matrix measured no model loader of an installed runtime loading the
-    artifact (`tf214/keras/functional/save-keras`: only tf214's load_model does)."""
-    cells = json.loads((REPO / "corpus" / "matrix_extended.json").read_text())["artifacts"]
-    return not any(
-        key.split("/", 1)[0] in installed and cell["verdict"] != "fails"
-        for key, cell in cells.get(artifact, {"cells": {}})["cells"].items()
-        if key.endswith("load_model")
-    )
-
-
 def test_every_generated_artifact_converts_or_is_skipped_or_is_a_lambda_refusal(tmp_path):
-    """Every runtime's tree (the four CI lines', the other TF lines' and the Keras overlays'):
-    besides conversions, skips and Lambda refusals, the one failure allowed is a source no
-    installed runtime can run (the CI lines), and only where the matrix measured exactly that."""
+    """Every runtime's tree (the four CI lines', the other TF lines' and the Keras overlays'),
+    with the four CI lines' runtimes: conversions, skips and Lambda refusals, nothing else."""
     envs = sorted(p for p in GENERATED.glob("tf*") if (p / "generated.json").is_file())
     if not envs:
         pytest.skip(f"no generated corpus under {GENERATED}")
-    installed = {r.name for r in RUNTIMES if r.ci}
     outcomes = []
     for env in envs:
         report = convert_path(env, tmp_path / "out" / env.name, Options(), jobs=2)
         assert not report.errors
         outcomes += [replace(o, path=f"{env.name}/{o.path}") for o in report.outcomes]
     wrong = []
-    unrunnable = 0
     for outcome in outcomes:
         if outcome.status == "converted":
             continue
@@ -222,20 +207,10 @@ def test_every_generated_artifact_converts_or_is_skipped_or_is_a_lambda_refusal(
             continue
         if outcome.status == "failed" and outcome.reason.startswith("refused: Lambda layer"):
             continue
-        artifact = "/".join(outcome.path.split("/")[:4])
-        if (
-            outcome.status == "failed"
-            and "could not be run in any installed runtime" in outcome.reason
-            and "the loadability verdicts say it loads with" in outcome.reason
-            and _loads_only_outside(artifact, installed)
-        ):
-            unrunnable += 1
-            continue
         wrong.append(f"{outcome.path}: {outcome.status}: {outcome.reason}")
     assert not wrong, "\n".join(wrong)
     converted = {o.path.split("/")[0] for o in outcomes if o.status == "converted"}
     assert converted == {env.name for env in envs}  # every runtime's tree converts some
-    assert unrunnable <= 3  # tf.keras 2.14's Functional `.keras` files: 2.14 alone loads them
 
 
 def _convert_generated(relative: str, tmp_path: Path):
@@ -257,16 +232,40 @@ def test_a_tf214_keras_archive_with_compact_layer_numbering_converts(tmp_path):
     assert output["weights_compared"] >= 4 and output["max_abs_diff"] <= 1e-5
 
 
-def test_a_source_no_installed_runtime_can_run_says_where_it_loads_not_internal_error(tmp_path):
-    """A tf.keras 2.14 Functional `.keras` loads only in tf.keras 2.14 (its config names
-    keras.src.engine.functional, which Keras 3 cannot import, and 2.12-2.13 read other layer
-    numbers), a runtime migrator does not run: the conversion cannot be proven. Each attempt
-    used to read "internal error in preload_keras: TypeError ..." followed by the whole model
-    config, and the remedy was generic; it now says each runtime could not load it, in one
-    short line, and where the verdicts say it loads."""
+def test_a_tf214_functional_keras_archive_converts_validated_by_tf215_reading_its_layout(
+    tmp_path,
+):
+    """tf.keras 2.14's Functional config names keras.src.engine.functional (Keras 3 cannot
+    import it) and its weights sit under `_layer_checkpoint_dependencies/` (2.15 walks
+    `layers/`): only tf.keras 2.14 loads it, and it is not a runtime migrator runs. tf.keras
+    2.15 builds it from the stored config and its own load_weights walks the weights renamed to
+    `layers/`, numbering as 2.14 did: the conversion is proven by Keras's walk, not the step's."""
+    from migrator.convert import runtimes
+
+    if runtimes.find("tf215") is None:
+        pytest.skip("no tf215 runtime (MIGRATOR_RUNTIME_TF215)")
+    outcome = _convert_generated("tf214/keras/functional/save-keras/model.keras", tmp_path)
+    assert outcome.status == "converted", outcome.reason
+    (output,) = outcome.outputs
+    assert output["weights_compared"] >= 4 and output["max_abs_diff"] <= 1e-5
+    assert "2.14 layout renamed to layers/" in output["source_run"]
+    assert "keras 2.15" in output["source_run"]
+
+
+def test_a_source_no_installed_runtime_can_run_says_where_it_loads_not_internal_error(
+    tmp_path, monkeypatch
+):
+    """Without tf.keras 2.15 (its env variable names no interpreter, the managed cache is
+    empty), a tf.keras 2.14 Functional `.keras` loads in no installed runtime: the conversion
+    cannot be proven. Each attempt used to read "internal error in preload_keras: TypeError ..."
+    followed by the whole model config, and the remedy was generic; it now says each runtime
+    could not load it, in one short line, and where the verdicts say it loads."""
+    monkeypatch.setenv("MIGRATOR_RUNTIME_TF215", str(tmp_path / "no-such-python"))
+    monkeypatch.setenv("MIGRATOR_RUNTIMES_DIR", str(tmp_path / "empty-cache"))
     outcome = _convert_generated("tf214/keras/functional/save-keras/model.keras", tmp_path)
     assert outcome.status == "failed"
     assert "internal error" not in outcome.reason
+    assert "could not be run in any installed runtime" in outcome.reason
     assert (
         "could not load it (TypeError: Could not deserialize class 'Functional'" in outcome.reason
     )

@@ -12,6 +12,9 @@ Loaders (the `loader` argument of `load_keras`):
 - ``config+weights``: a model built from a (rewritten) config, then `model.load_weights(h5)`
   through this runtime's own legacy HDF5 loader, which converts Keras 1 layouts (and, like
   Keras 2.x did, flips convolution kernels trained with Theano when `theano_flip` is set);
+- ``config+tf212-layout``: a model built from a config, then `model.load_weights` of a copy of
+  a tf.keras 2.12-2.14 archive's weights renamed to the `layers/` layout later releases walk
+  (`tf212_weights_layout`);
 - ``factory+weights``: `module:function` from the user's code, then `load_weights`;
 - ``tfjs``: a TF.js layers model: the (Keras 2) topology built by this runtime's Keras 2, each
   top-level layer given its manifest weights with `set_weights`, as tfjs-layers loads them.
@@ -122,6 +125,13 @@ def load_keras(
         assert config_json is not None and weights is not None
         model = _from_config(keras, json.loads(config_json), objects, unsafe)
         model.load_weights(weights)
+    elif loader == "config+tf212-layout":
+        from migrator.convert.tf212_weights_layout import renamed_weights
+
+        assert config_json is not None and weights is not None
+        model = _from_config(keras, json.loads(config_json), objects, unsafe)
+        with renamed_weights(weights) as renamed:
+            model.load_weights(renamed)
     elif loader == "factory+weights":
         assert factory is not None and weights is not None
         model = _factory(factory)()

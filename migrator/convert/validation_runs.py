@@ -19,7 +19,10 @@ from migrator.convert.registry import Step
 from migrator.convert.runtimes import Runtime
 from migrator.convert.step_result import StepResult
 from migrator.convert.validate import Run
-from migrator.knowledge.loaders import KERAS3_MAPS_TF212_LAYOUT_SINCE
+from migrator.knowledge.loaders import (
+    KERAS3_MAPS_TF212_LAYOUT_SINCE,
+    V3_WEIGHTS_COMPACT_NUMBERING_SINCE,
+)
 from migrator.knowledge.versions import parse as parse_version
 
 # Kinds whose source runs as a TF1 SavedModel in a compat.v1 session (graph-def: see below).
@@ -130,6 +133,19 @@ def _keras_runs(
             since = KERAS3_MAPS_TF212_LAYOUT_SINCE
             falls_back = [r for r in keras3 if (parse_version(r.keras) or (0,)) >= since]
             add(falls_back, "own", "keras.models.load_model", path=path, loader="keras")
+        if compact and info.source_config_keras2:
+            # A 2.14 Functional config names keras.src.engine.functional, which Keras 3 cannot
+            # import: tf.keras 2.15 builds it and its own load_weights walks the archive's
+            # weights renamed to the `layers/` layout, numbered compactly as 2.14 did.
+            add(
+                [r for r in keras2 if r.tf_line >= V3_WEIGHTS_COMPACT_NUMBERING_SINCE],
+                "own",
+                "tf.keras model_from_json + load_weights (2.14 layout renamed to layers/)",
+                path=None,
+                loader="config+tf212-layout",
+                config_json=info.source_config_keras2,
+                weights=path,
+            )
     elif kind in ("keras-savedmodel", "tf-keras-v3"):
         add(keras2, "own", "tf.keras.models.load_model", path=path, loader="keras")
         add(tfk, "tf_keras", "tf_keras.models.load_model", path=path, loader="keras")

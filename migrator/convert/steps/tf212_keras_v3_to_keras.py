@@ -13,7 +13,9 @@ computed by the same walk over the tf_keras model (`keras/saving/saving_lib.py` 
 `_save_state`, `_save_container_state`, `ATTR_SKIPLIST`), the arrays are read from those paths and
 the model is then rebuilt for Keras 3 like a Keras SavedModel. Validation runs the source with
 the tf.keras that reads its numbering: load_model, or, for a 2.13 Functional model whose config
-names a class module 2.12 cannot import, tf.keras's own model_from_json + load_weights.
+names a class module 2.12 cannot import, tf.keras's own model_from_json + load_weights; a 2.14
+Functional model is built by tf.keras 2.15, whose load_weights reads the weights renamed to the
+`layers/` layout (`tf212_weights_layout`).
 """
 
 from __future__ import annotations
@@ -175,9 +177,9 @@ def run(
         "read tf.keras 2.12 keras_v3 weights (_layer_checkpoint_dependencies layout); optimizer "
         "state is not carried over"
     )
-    # As tf.keras wrote it: validation can build the source from it in tf.keras 2.12-2.13 and
+    # As tf.keras wrote it: validation can build the source from it in tf.keras 2.12-2.15 and
     # load the archive's weights there (`validation_runs`), where load_model cannot import
-    # the class module a 2.13 config names.
+    # the class module a 2.13 or 2.14 config names.
     result["source_config_keras2"] = architecture
     compile_config = config.get("compile_config")
     if compile_config and not result.get("training_config"):
