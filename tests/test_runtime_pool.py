@@ -110,6 +110,19 @@ def test_a_worker_that_dies_is_one_error_and_the_next_call_gets_a_new_one(pool: 
         assert worker.pid != dead and _parent(worker.pid) == server
 
 
+def test_a_worker_that_exits_is_reaped_at_once_not_at_the_next_poll(pool: Pool) -> None:
+    """The server wakes on SIGCHLD: an ended worker is reaped (and its exit reported to the
+    batch, which waits for it when it closes) well inside the server's 5 s poll."""
+    with pool.lease(HERE) as worker:
+        worker.call("release", {"out": "x"}, timeout=60, subject="t")
+        pid = worker.pid
+        worker.request_exit()
+        deadline = time.monotonic() + 1.5
+        while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not os.path.exists(f"/proc/{pid}")  # gone, not a zombie awaiting the poll
+
+
 def test_workers_and_server_die_with_the_main_process(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """

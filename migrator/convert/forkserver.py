@@ -37,7 +37,7 @@ _PRELOAD = (
     "migrator.convert.graph_runs",
     "migrator.convert.keras3_build",
 )
-_REAP_EVERY = 0.5  # seconds between checks for exited workers while idle
+_REAP_EVERY = 5.0  # seconds between checks for exited workers besides SIGCHLD's wake-ups
 
 
 def _preload() -> None:
@@ -69,6 +69,7 @@ def _child(control: socket.socket, channel: int, log: str) -> None:
     try:
         control.close()
         _die_with_parent()
+        signal.set_wakeup_fd(-1)  # the server's wake-up pipe is not this worker's
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         os.dup2(fd, 2)
@@ -98,14 +99,34 @@ def _reap(control: socket.socket, children: set[int]) -> None:
         control.sendall((json.dumps({"exited": pid, "status": code}) + "\n").encode())
 
 
+def _child_exits() -> int:
+    """A descriptor that becomes readable when a child exits (SIGCHLD through the interpreter's
+    wake-up fd): the server reports a worker's exit at once, so a batch that ends or replaces a
+    worker does not wait for the next poll."""
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # a Python handler: the wake-up fd is written
+    signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
+    return wake_read
+
+
 def serve(control: socket.socket) -> None:
     children: set[int] = set()
+    exits = _child_exits()
     try:
         control.sendall(b'{"ready": true}\n')
         while True:
-            ready, _, _ = select.select([control], [], [], _REAP_EVERY)
+            ready, _, _ = select.select([control, exits], [], [], _REAP_EVERY)
+            if exits in ready:
+                while True:
+                    try:
+                        if not os.read(exits, 512):
+                            break
+                    except BlockingIOError:
+                        break
             _reap(control, children)
-            if not ready:
+            if control not in ready:
                 continue
             message, fds, _flags, _addr = socket.recv_fds(control, 65536, 1)
             if not message:

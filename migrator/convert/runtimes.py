@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -171,12 +172,13 @@ def current() -> Runtime | None:
 
 
 def available() -> list[Runtime]:
-    """Every runtime found, oldest TensorFlow first; this interpreter included when it has TF."""
-    found: dict[str, Runtime] = {}
-    for name in RUNTIME_NAMES:
-        runtime = find(name)
-        if runtime is not None:
-            found[name] = runtime
+    """Every runtime found, oldest TensorFlow first; this interpreter included when it has TF.
+
+    The interpreters are probed at once (each probe starts a Python: 0.7 s one after another
+    for four runtimes, on the path of every conversion)."""
+    with ThreadPoolExecutor(max_workers=len(RUNTIME_NAMES)) as executor:
+        runtimes = list(executor.map(find, RUNTIME_NAMES))
+    found = {r.name: r for r in runtimes if r is not None}
     here = current()
     if here is not None and not any(
         r.python.resolve() == here.python.resolve() for r in found.values()
