@@ -167,6 +167,39 @@ def _published(out: Path) -> dict[str, dict]:
     return result
 
 
+def _fork_servers_of_this_process() -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                parent = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                argv = fh.read()
+        except OSError:
+            continue
+        if parent == os.getpid() and b"migrator.convert.forkserver" in argv:
+            found.append(int(entry))
+    return found
+
+
+def test_a_rerun_with_nothing_left_to_convert_leaves_no_runtime_running(tmp_path):
+    """A batch starts its runtimes in the background before it knows what the ledger says is
+    done; a rerun that finds everything done makes no converter, and the runtimes it started
+    are stopped with the batch (they were left running until the process ended)."""
+    tree = _tree(tmp_path)
+    first = convert_path(tree, tmp_path / "out", Options())
+    assert {o.status for o in first.outcomes} == {"converted"}
+    before = set(_fork_servers_of_this_process())
+    again = convert_path(tree, tmp_path / "out", Options())
+    assert all(o.reason.startswith("already converted") for o in again.outcomes)
+    deadline = time.monotonic() + 1.0  # nor started late, by the start still in flight
+    while time.monotonic() < deadline:
+        assert set(_fork_servers_of_this_process()) <= before
+        time.sleep(0.1)
+
+
 def test_jobs_2_publishes_what_jobs_1_publishes(tmp_path):
     tree = _tree(tmp_path)
     one = convert_path(tree, tmp_path / "one", Options(), jobs=1)

@@ -134,6 +134,8 @@ class Batch:
         for converter in converters:
             if converter is not self._given:
                 converter.close()
+        if isinstance(self._make, ConverterFactory) and self._given is None:
+            self._make.close()  # what start_runtimes started, even with no converter made
 
     def _group(self, group: Sequence[Convertible], retry_failed: bool) -> list[Outcome]:
         out = []

@@ -413,6 +413,11 @@ class ConverterFactory:
         if found:
             threading.Thread(target=self.pool.start, args=(found,), daemon=True).start()
 
+    def close(self) -> None:
+        """Stop the pool: a batch that made no converter (every source done in the ledger)
+        still started its runtimes."""
+        self.pool.close()
+
 
 def converter_factory(out_root: Path, options: Options) -> ConverterFactory:
     """The converters of one batch (see `ConverterFactory`)."""

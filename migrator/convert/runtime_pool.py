@@ -95,6 +95,8 @@ class Pool:
             return
         servers = []
         with self._lock:
+            if self._closed:  # a background start that came after the batch ended
+                return
             for runtime in runtimes:
                 key = self._key(runtime, False)
                 if key not in self._servers:

@@ -197,6 +197,7 @@ class ForkServer:
         self._exited = threading.Condition()
         self._log: Path | None = None
         self.spawn_only = False
+        self._retired = False  # stopped for good: a late ensure_started must not start it again
 
     def _start(self) -> None:
         mine, theirs = socket.socketpair()
@@ -285,6 +286,10 @@ class ForkServer:
     def _ensure_started_locked(self) -> None:
         if self.spawn_only:
             return
+        if self._retired:
+            raise RuntimeUnavailable(
+                "migrator", f"the {self.runtime.name} runtime was stopped", "run again"
+            )
         if self._proc is None or self._proc.poll() is not None:
             self._stop_locked()
             self._start()
@@ -361,6 +366,7 @@ class ForkServer:
                 pass
 
     def stop(self) -> None:
+        self._retired = True
         proc = self._proc
         if not self._lock.acquire(timeout=0.2):  # still importing TensorFlow: end it now
             if proc is not None:
