@@ -135,17 +135,21 @@ def _keras_runs(
             add(falls_back, "own", "keras.models.load_model", path=path, loader="keras")
         if compact and info.source_config_keras2:
             # A 2.14 Functional config names keras.src.engine.functional, which Keras 3 cannot
-            # import: tf.keras 2.15 builds it and its own load_weights walks the archive's
-            # weights renamed to the `layers/` layout, numbered compactly as 2.14 did.
-            add(
-                [r for r in keras2 if r.tf_line >= V3_WEIGHTS_COMPACT_NUMBERING_SINCE],
-                "own",
-                "tf.keras model_from_json + load_weights (2.14 layout renamed to layers/)",
-                path=None,
-                loader="config+tf212-layout",
-                config_json=info.source_config_keras2,
-                weights=path,
-            )
+            # import: tf.keras 2.15 (or tf_keras, its successor) builds it and its own
+            # load_weights walks the archive's weights renamed to the `layers/` layout,
+            # numbered compactly as 2.14 did.
+            compact_readers = [r for r in keras2 if r.tf_line >= V3_WEIGHTS_COMPACT_NUMBERING_SINCE]
+            for rts, flavour in ((compact_readers, "own"), (tfk, "tf_keras")):
+                add(
+                    rts,
+                    flavour,
+                    f"{'tf.keras' if flavour == 'own' else 'tf_keras'} model_from_json + "
+                    "load_weights (2.14 layout renamed to layers/)",
+                    path=None,
+                    loader="config+tf212-layout",
+                    config_json=info.source_config_keras2,
+                    weights=path,
+                )
     elif kind in ("keras-savedmodel", "tf-keras-v3"):
         add(keras2, "own", "tf.keras.models.load_model", path=path, loader="keras")
         add(tfk, "tf_keras", "tf_keras.models.load_model", path=path, loader="keras")

@@ -14,8 +14,8 @@ computed by the same walk over the tf_keras model (`keras/saving/saving_lib.py` 
 the model is then rebuilt for Keras 3 like a Keras SavedModel. Validation runs the source with
 the tf.keras that reads its numbering: load_model, or, for a 2.13 Functional model whose config
 names a class module 2.12 cannot import, tf.keras's own model_from_json + load_weights; a 2.14
-Functional model is built by tf.keras 2.15, whose load_weights reads the weights renamed to the
-`layers/` layout (`tf212_weights_layout`).
+Functional model is built by tf.keras 2.15 (or tf_keras), whose load_weights reads the weights
+renamed to the `layers/` layout (`tf212_weights_layout`).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def tf212_paths(
     "tf212-keras-v3-to-keras",
     source="tf212-keras-v3",
     target="keras-v3",
-    validate_with=("era",),
+    validate_with=("era", "tf_keras"),
     summary="`.keras` from tf.keras 2.12 `save_format='keras_v3'` -> Keras 3 `.keras`",
 )
 def run(
