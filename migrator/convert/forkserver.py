@@ -118,13 +118,11 @@ def serve(control: socket.socket) -> None:
         control.sendall(b'{"ready": true}\n')
         while True:
             ready, _, _ = select.select([control, exits], [], [], _REAP_EVERY)
-            if exits in ready:
-                while True:
-                    try:
-                        if not os.read(exits, 512):
-                            break
-                    except BlockingIOError:
-                        break
+            if exits in ready:  # the bytes say nothing: drained so select waits again
+                try:
+                    os.read(exits, 4096)  # more left (a burst of exits) wakes select again
+                except BlockingIOError:
+                    pass
             _reap(control, children)
             if control not in ready:
                 continue

@@ -8,11 +8,11 @@ a missed `layers/...` path up with `layers` replaced by `_layer_checkpoint_depen
 `layers` in a copy of the weights file is that same lookup done once, up front.
 
 Validation uses it for a tf.keras 2.14 Functional archive: its config names
-`keras.src.engine.functional`, which only tf.keras 2.13-2.15 import, and 2.14, the one release
-that reads both its config and its layout, is not a runtime migrator runs. tf.keras 2.15 builds
-the model from the archive's config and its own `load_weights` walks the renamed copy, numbering
-layers as 2.14 did (compactly): the source's weights are then placed by Keras's own walk, not by
-the conversion step's re-implementation of it.
+`keras.src.engine.functional`, which Keras 3 cannot import, and 2.14, the one release that reads
+both its config and its layout, is not a runtime migrator runs. tf.keras 2.15 (or tf_keras)
+builds the model from the archive's config and its own `load_weights` walks the renamed copy,
+numbering layers as 2.14 did (compactly): the source's weights are then placed by Keras's own
+walk, not by the conversion step's re-implementation of it.
 
 Runs in a worker (h5py comes with every TensorFlow); the source is only read.
 """
@@ -26,9 +26,10 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from migrator.formats.keras_zip.container import WEIGHTS_H5
+
 OLD_GROUP = "_layer_checkpoint_dependencies"
 NEW_GROUP = "layers"
-WEIGHTS_MEMBER = "model.weights.h5"
 
 
 def rename_layout(h5_path: Path) -> int:
@@ -59,9 +60,9 @@ def renamed_weights(source: str) -> Iterator[str]:
     `.weights.h5` file) in the `layers/` layout; removed on exit."""
     folder = Path(tempfile.mkdtemp(prefix="migrator-layout-"))
     try:
-        copy = folder / WEIGHTS_MEMBER
+        copy = folder / WEIGHTS_H5
         if zipfile.is_zipfile(source):
-            with zipfile.ZipFile(source) as archive, archive.open(WEIGHTS_MEMBER) as member:
+            with zipfile.ZipFile(source) as archive, archive.open(WEIGHTS_H5) as member:
                 with copy.open("wb") as out:
                     shutil.copyfileobj(member, out, 1 << 20)
         else:

@@ -29,6 +29,7 @@ from typing import Any
 
 from migrator.convert.registry import conversion_step
 from migrator.errors import NoFaithfulMapping, RuntimeUnavailable
+from migrator.formats.keras_zip.container import WEIGHTS_H5
 
 # keras/saving/saving_lib.py of tf.keras 2.12.0, ATTR_SKIPLIST: attributes the walk never enters.
 _SKIP = frozenset(
@@ -137,7 +138,7 @@ def run(
     with zipfile.ZipFile(src) as archive:
         config = json.loads(archive.read("config.json"))
         weights = Path(out_dir) / "tf212.weights.h5"
-        weights.write_bytes(archive.read("model.weights.h5"))
+        weights.write_bytes(archive.read(WEIGHTS_H5))
     objects = import_custom_objects(custom_objects, tf_keras)
     architecture = json.dumps({"class_name": config["class_name"], "config": config["config"]})
     try:
