@@ -329,7 +329,9 @@ def test_a_source_no_installed_runtime_can_run_says_where_it_loads_not_internal_
     if not src.is_file():
         pytest.skip(f"no {src}")
     both = _with_both_layouts(src, tmp_path / "src" / "model.keras")
+    before = both.read_bytes()
     (outcome,) = convert_path(both, tmp_path / "out", Options()).outcomes
+    assert both.read_bytes() == before  # read, never renamed in place
     assert outcome.status == "failed"
     assert "internal error" not in outcome.reason
     assert "could not be run in any installed runtime" in outcome.reason
